@@ -1,0 +1,456 @@
+// Package schema turns a connector's `config` output (protojson of
+// c1.config.v1.Configuration) into the fields baton-setup prompts for,
+// validates values against the schema's rules and constraints, and names the
+// BATON_* environment variable of every field.
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Kind is the value type of a field.
+type Kind int
+
+// Field kinds, one per schema type key that configuration can carry.
+const (
+	KindString Kind = iota
+	KindInt
+	KindBool
+	KindStringSlice
+	KindStringMap
+	KindFile
+)
+
+// String returns the kind as a short word for help text and JSON.
+func (k Kind) String() string {
+	switch k {
+	case KindInt:
+		return "int"
+	case KindBool:
+		return "bool"
+	case KindStringSlice:
+		return "list"
+	case KindStringMap:
+		return "map"
+	case KindFile:
+		return "file"
+	default:
+		return "string"
+	}
+}
+
+// MarshalText makes kinds readable in JSON output.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Field is one connector configuration value.
+type Field struct {
+	Name        string   `json:"name"`
+	Label       string   `json:"label"`
+	Help        string   `json:"help,omitempty"`
+	Placeholder string   `json:"placeholder,omitempty"`
+	Kind        Kind     `json:"kind"`
+	Required    bool     `json:"required"`
+	Secret      bool     `json:"secret"`
+	Default     string   `json:"default,omitempty"`
+	Options     []string `json:"options,omitempty"`
+	Min         *int64   `json:"min,omitempty"`
+	Max         *int64   `json:"max,omitempty"`
+	Deprecated  bool     `json:"deprecated,omitempty"`
+}
+
+// Group is an auth method: a named set of fields of which only the chosen
+// group's apply.
+type Group struct {
+	Name    string   `json:"name"`
+	Label   string   `json:"label"`
+	Help    string   `json:"help,omitempty"`
+	Fields  []string `json:"fields"`
+	Default bool     `json:"default,omitempty"`
+}
+
+// ConstraintKind says how the fields of a constraint relate.
+type ConstraintKind string
+
+// Constraint kinds, as the SDK names them without the enum prefix.
+const (
+	RequiredTogether  ConstraintKind = "required together"
+	AtLeastOne        ConstraintKind = "at least one"
+	MutuallyExclusive ConstraintKind = "mutually exclusive"
+	DependentOn       ConstraintKind = "dependent on"
+)
+
+// Constraint relates several fields.
+type Constraint struct {
+	Kind      ConstraintKind `json:"kind"`
+	Fields    []string       `json:"fields"`
+	Secondary []string       `json:"secondary,omitempty"`
+	Help      string         `json:"help,omitempty"`
+}
+
+// Schema is a connector's configuration, without the SDK's own ops fields.
+type Schema struct {
+	DisplayName string       `json:"displayName,omitempty"`
+	HelpURL     string       `json:"helpUrl,omitempty"`
+	Fields      []Field      `json:"fields"`
+	Groups      []Group      `json:"groups,omitempty"`
+	Constraints []Constraint `json:"constraints,omitempty"`
+}
+
+// opsFields are the SDK's operational fields at v0.25.0. A connector can
+// re-export one without isOps, so the names are dropped as well as the flag.
+var opsFields = map[string]bool{
+	"log-level": true, "log-level-debug-expires-at": true, "session-store-maximum-size": true,
+	"otel-collector-endpoint": true, "otel-collector-endpoint-tls-cert-path": true,
+	"otel-collector-endpoint-tls-cert": true, "otel-collector-endpoint-tls-insecure": true,
+	"otel-tracing-disabled": true, "otel-logging-disabled": true, "health-check": true,
+	"health-check-port": true, "health-check-bind-address": true, "http-timeout-seconds": true,
+}
+
+// secretish matches names of values that are secret even when a connector
+// forgets to mark them (baton-mysql's connection-string holds a password).
+var secretish = regexp.MustCompile(`(^|-)(password|passwd|secret|token|dsn|connection-string|private-key|privatekey|api-key|apikey|key)($|-)`)
+
+// envText strips env hints that some connectors put in descriptions, in both
+// the "($BATON_X)" and the malformed "$(BATON_X)" forms.
+var envText = regexp.MustCompile(`\s*\(\$BATON_[A-Z0-9_]+\)|\s*\$\(BATON_[A-Z0-9_]+\)`)
+
+// Parse reads the JSON printed by `<connector> config`.
+func Parse(data []byte) (*Schema, error) {
+	var cfg configv1.Configuration
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("parse connector schema: %w", err)
+	}
+	s := &Schema{DisplayName: cfg.GetDisplayName(), HelpURL: cfg.GetHelpUrl()}
+	known := map[string]bool{}
+	for _, f := range cfg.GetFields() {
+		if f.GetIsOps() || opsFields[f.GetName()] || f.GetName() == "" {
+			continue
+		}
+		field, ok := convertField(f)
+		if !ok {
+			continue
+		}
+		known[field.Name] = true
+		s.Fields = append(s.Fields, field)
+	}
+	for _, g := range cfg.GetFieldGroups() {
+		group := Group{Name: g.GetName(), Label: g.GetDisplayName(), Help: g.GetHelpText(), Default: g.GetDefault()}
+		if group.Label == "" {
+			group.Label = group.Name
+		}
+		// Groups may name fields the connector does not export (okta's cache*).
+		for _, name := range g.GetFields() {
+			if known[name] {
+				group.Fields = append(group.Fields, name)
+			}
+		}
+		s.Groups = append(s.Groups, group)
+	}
+	for _, c := range cfg.GetConstraints() {
+		kind, ok := constraintKinds[c.GetKind()]
+		if !ok {
+			continue
+		}
+		con := Constraint{Kind: kind, Help: c.GetHelpText()}
+		for _, n := range c.GetFieldNames() {
+			if known[n] {
+				con.Fields = append(con.Fields, n)
+			}
+		}
+		for _, n := range c.GetSecondaryFieldNames() {
+			if known[n] {
+				con.Secondary = append(con.Secondary, n)
+			}
+		}
+		if len(con.Fields) > 0 {
+			s.Constraints = append(s.Constraints, con)
+		}
+	}
+	return s, nil
+}
+
+var constraintKinds = map[configv1.ConstraintKind]ConstraintKind{
+	configv1.ConstraintKind_CONSTRAINT_KIND_REQUIRED_TOGETHER:  RequiredTogether,
+	configv1.ConstraintKind_CONSTRAINT_KIND_AT_LEAST_ONE:       AtLeastOne,
+	configv1.ConstraintKind_CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE: MutuallyExclusive,
+	configv1.ConstraintKind_CONSTRAINT_KIND_DEPENDENT_ON:       DependentOn,
+}
+
+func convertField(f *configv1.Field) (Field, bool) {
+	out := Field{
+		Name:        f.GetName(),
+		Label:       f.GetDisplayName(),
+		Help:        CleanHelp(f.GetDescription()),
+		Placeholder: f.GetPlaceholder(),
+		Required:    f.GetIsRequired(),
+		Secret:      f.GetIsSecret() || secretish.MatchString(f.GetName()),
+	}
+	lower := strings.ToLower(out.Help)
+	out.Deprecated = strings.Contains(lower, "deprecated")
+	switch {
+	case f.GetStringField() != nil:
+		sf := f.GetStringField()
+		out.Kind = KindString
+		if sf.GetType() == configv1.StringFieldType_STRING_FIELD_TYPE_FILE_UPLOAD {
+			out.Kind = KindFile
+		}
+		out.Default = sf.GetDefaultValue()
+		out.Required = out.Required || sf.GetRules().GetIsRequired()
+		out.Options = slices.Clone(sf.GetRules().GetIn())
+		for _, o := range sf.GetOptions() {
+			if o.GetValue() != "" && !slices.Contains(out.Options, o.GetValue()) {
+				out.Options = append(out.Options, o.GetValue())
+			}
+		}
+	case f.GetIntField() != nil:
+		inf := f.GetIntField()
+		out.Kind = KindInt
+		if d := inf.GetDefaultValue(); d != 0 {
+			out.Default = strconv.FormatInt(d, 10)
+		}
+		r := inf.GetRules()
+		out.Required = out.Required || r.GetIsRequired()
+		if r.HasGte() {
+			v := r.GetGte()
+			out.Min = &v
+		} else if r.HasGt() {
+			v := r.GetGt() + 1
+			out.Min = &v
+		}
+		if r.HasLte() {
+			v := r.GetLte()
+			out.Max = &v
+		} else if r.HasLt() {
+			v := r.GetLt() - 1
+			out.Max = &v
+		}
+		for _, v := range r.GetIn() {
+			out.Options = append(out.Options, strconv.FormatInt(v, 10))
+		}
+	case f.GetBoolField() != nil:
+		out.Kind = KindBool
+		out.Default = strconv.FormatBool(f.GetBoolField().GetDefaultValue())
+		// A bool always has a value, so "required" adds nothing to ask for.
+		out.Required = false
+	case f.GetStringSliceField() != nil:
+		out.Kind = KindStringSlice
+		out.Default = strings.Join(f.GetStringSliceField().GetDefaultValue(), ",")
+		out.Required = out.Required || f.GetStringSliceField().GetRules().GetIsRequired()
+	case f.GetStringMapField() != nil:
+		out.Kind = KindStringMap
+	default:
+		// Action-only types (resource ids, grants) never configure a sync.
+		return Field{}, false
+	}
+	if out.Label == "" {
+		out.Label = labelFromName(out.Name)
+	}
+	return out, true
+}
+
+// CleanHelp removes env-variable hints from a description and trims it,
+// keeping line breaks.
+func CleanHelp(s string) string {
+	s = envText.ReplaceAllString(s, "")
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+func labelFromName(name string) string {
+	words := strings.Split(name, "-")
+	for i, w := range words {
+		switch w {
+		case "api", "url", "id", "dn", "dsn", "sso", "saml", "oauth", "ca":
+			words[i] = strings.ToUpper(w)
+		default:
+			if w != "" {
+				words[i] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// EnvName returns the environment variable a connector reads for a field
+// name: BATON_ + upper case, with '-' turned into '_'.
+func EnvName(name string) string {
+	return "BATON_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// EnvName returns the field's environment variable.
+func (f Field) EnvName() string { return EnvName(f.Name) }
+
+// Field returns the field with the given name.
+func (s *Schema) Field(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// DefaultGroup returns the auth method that applies when none is chosen:
+// the group marked default, else the first; "" when there are no groups.
+func (s *Schema) DefaultGroup() string {
+	for _, g := range s.Groups {
+		if g.Default {
+			return g.Name
+		}
+	}
+	if len(s.Groups) > 0 {
+		return s.Groups[0].Name
+	}
+	return ""
+}
+
+// Group returns the auth method with the given name.
+func (s *Schema) Group(name string) (Group, bool) {
+	for _, g := range s.Groups {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return Group{}, false
+}
+
+// groupOf returns the names of groups that list the field.
+func (s *Schema) inAnyGroup(name string) bool {
+	for _, g := range s.Groups {
+		if slices.Contains(g.Fields, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Active returns the fields that apply under the auth method: every field
+// outside all groups, plus the chosen group's fields. An empty method means
+// the default group.
+func (s *Schema) Active(method string) []Field {
+	if len(s.Groups) == 0 {
+		return slices.Clone(s.Fields)
+	}
+	if method == "" {
+		method = s.DefaultGroup()
+	}
+	g, _ := s.Group(method)
+	var out []Field
+	for _, f := range s.Fields {
+		if !s.inAnyGroup(f.Name) || slices.Contains(g.Fields, f.Name) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Validate checks one value against the field's type and rules. An empty
+// value is accepted here; Check enforces required fields.
+func (f Field) Validate(v string) error {
+	if v == "" {
+		return nil
+	}
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("%s: value is only white space", f.Name)
+	}
+	switch f.Kind {
+	case KindInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", f.Name, v)
+		}
+		if f.Min != nil && n < *f.Min {
+			return fmt.Errorf("%s: must be at least %d", f.Name, *f.Min)
+		}
+		if f.Max != nil && n > *f.Max {
+			return fmt.Errorf("%s: must be at most %d", f.Name, *f.Max)
+		}
+	case KindBool:
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%s: %q is not true or false", f.Name, v)
+		}
+	case KindStringMap:
+		for _, pair := range strings.Split(v, ",") {
+			if k, _, ok := strings.Cut(pair, "="); !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("%s: %q is not a key=value pair", f.Name, pair)
+			}
+		}
+	}
+	if len(f.Options) > 0 && !slices.Contains(f.Options, v) {
+		return fmt.Errorf("%s: must be one of %s", f.Name, strings.Join(f.Options, ", "))
+	}
+	if f.Kind != KindString && f.Kind != KindFile && strings.ContainsAny(v, "\n\r") {
+		return fmt.Errorf("%s: value must be on one line", f.Name)
+	}
+	return nil
+}
+
+// Check validates a whole set of values under an auth method: every value's
+// rules, required fields of the active set, and the schema's constraints.
+// It reports every problem at once.
+func (s *Schema) Check(values map[string]string, method string) error {
+	if method != "" && len(s.Groups) > 0 {
+		if _, ok := s.Group(method); !ok {
+			names := make([]string, len(s.Groups))
+			for i, g := range s.Groups {
+				names[i] = g.Name
+			}
+			return fmt.Errorf("unknown auth method %q: choose one of %s", method, strings.Join(names, ", "))
+		}
+	}
+	var errs []error
+	for _, f := range s.Active(method) {
+		v := values[f.Name]
+		if v == "" && f.Required {
+			errs = append(errs, fmt.Errorf("%s: required (%s)", f.Name, f.EnvName()))
+			continue
+		}
+		if err := f.Validate(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	set := func(n string) bool { return values[n] != "" }
+	for _, c := range s.Constraints {
+		n := 0
+		for _, f := range c.Fields {
+			if set(f) {
+				n++
+			}
+		}
+		list := strings.Join(c.Fields, ", ")
+		switch c.Kind {
+		case RequiredTogether:
+			if n > 0 && n < len(c.Fields) {
+				errs = append(errs, fmt.Errorf("%s must be set together", list))
+			}
+		case AtLeastOne:
+			if n == 0 {
+				errs = append(errs, fmt.Errorf("set at least one of %s", list))
+			}
+		case MutuallyExclusive:
+			if n > 1 {
+				errs = append(errs, fmt.Errorf("set only one of %s", list))
+			}
+		case DependentOn:
+			if n > 0 {
+				for _, d := range c.Secondary {
+					if !set(d) {
+						errs = append(errs, fmt.Errorf("%s needs %s", list, d))
+					}
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

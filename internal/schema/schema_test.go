@@ -1,0 +1,191 @@
+package schema
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, name string) *Schema {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", name, err)
+	}
+	return s
+}
+
+func names(fs []Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+func TestParseOkta(t *testing.T) {
+	s := load(t, "baton-okta.config.json")
+	for _, f := range s.Fields {
+		if opsFields[f.Name] {
+			t.Errorf("ops field %s kept", f.Name)
+		}
+	}
+	if len(s.Groups) != 2 {
+		t.Fatalf("groups = %d, want 2", len(s.Groups))
+	}
+	for _, g := range s.Groups {
+		for _, n := range g.Fields {
+			if strings.HasPrefix(n, "cache") {
+				t.Errorf("group %s keeps unknown field %s", g.Name, n)
+			}
+		}
+	}
+	if got := s.DefaultGroup(); got != "api-token-group" {
+		t.Errorf("DefaultGroup = %q, want api-token-group", got)
+	}
+	tok, ok := s.Field("api-token")
+	if !ok || !tok.Secret || !tok.Required || tok.Label != "API token" {
+		t.Errorf("api-token = %+v", tok)
+	}
+	if tok.EnvName() != "BATON_API_TOKEN" {
+		t.Errorf("EnvName = %s", tok.EnvName())
+	}
+	active := names(s.Active("api-token-group"))
+	if !slices.Contains(active, "api-token") || slices.Contains(active, "okta-client-id") {
+		t.Errorf("api-token-group active = %v", active)
+	}
+	pk := names(s.Active("private-key-group"))
+	if slices.Contains(pk, "api-token") || !slices.Contains(pk, "okta-client-id") {
+		t.Errorf("private-key-group active = %v", pk)
+	}
+	inactive, _ := s.Field("sync-inactive-apps")
+	if inactive.Kind != KindBool || inactive.Default != "true" {
+		t.Errorf("sync-inactive-apps = %+v", inactive)
+	}
+	// Only the chosen group's required fields count.
+	err := s.Check(map[string]string{"api-token": "x", "domain": "example.okta.com"}, "api-token-group")
+	if err != nil {
+		t.Errorf("Check api-token-group: %v", err)
+	}
+	err = s.Check(map[string]string{"domain": "example.okta.com"}, "private-key-group")
+	if err == nil || !strings.Contains(err.Error(), "okta-client-id: required (BATON_OKTA_CLIENT_ID)") {
+		t.Errorf("Check private-key-group = %v", err)
+	}
+	if err := s.Check(nil, "nope"); err == nil || !strings.Contains(err.Error(), `unknown auth method "nope"`) {
+		t.Errorf("unknown method: %v", err)
+	}
+}
+
+func TestParseLDAPConstraints(t *testing.T) {
+	s := load(t, "baton-ldap.config.json")
+	if s.DisplayName != "LDAP" {
+		t.Errorf("DisplayName = %q", s.DisplayName)
+	}
+	tests := []struct {
+		name    string
+		values  map[string]string
+		wantErr string
+	}{
+		{"neither", map[string]string{"bind-dn": "cn=a", "password": "p", "base-dn": "dc=x"}, "set at least one of domain, url"},
+		{"both", map[string]string{"url": "ldap://x", "domain": "x", "bind-dn": "cn=a", "password": "p", "base-dn": "dc=x"}, "set only one of domain, url"},
+		{"url only", map[string]string{"url": "ldap://x", "bind-dn": "cn=a", "password": "p", "base-dn": "dc=x"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.Check(tt.values, "")
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Check = %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Check = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	dom, _ := s.Field("domain")
+	if !dom.Deprecated {
+		t.Errorf("domain should be deprecated: %+v", dom)
+	}
+}
+
+func TestParsePostgresAndMySQL(t *testing.T) {
+	pg := load(t, "baton-postgresql.config.json")
+	dsn, ok := pg.Field("dsn")
+	if !ok || !dsn.Required || !dsn.Secret {
+		t.Errorf("dsn = %+v", dsn)
+	}
+	schemas, _ := pg.Field("schemas")
+	if schemas.Kind != KindStringSlice || schemas.Default != "public" {
+		t.Errorf("schemas = %+v", schemas)
+	}
+	my := load(t, "baton-mysql.config.json")
+	cs, _ := my.Field("connection-string")
+	if !cs.Secret {
+		t.Errorf("connection-string must be treated as secret: %+v", cs)
+	}
+	for _, f := range my.Fields {
+		if strings.Contains(f.Help, "BATON_") {
+			t.Errorf("%s help keeps env text: %q", f.Name, f.Help)
+		}
+	}
+	file := load(t, "baton-file.config.json")
+	if got := names(file.Fields); !slices.Equal(got, []string{"input"}) {
+		t.Errorf("baton-file fields = %v", got)
+	}
+}
+
+func TestFieldValidate(t *testing.T) {
+	one, ten := int64(1), int64(10)
+	tests := []struct {
+		name    string
+		field   Field
+		value   string
+		wantErr string
+	}{
+		{"int ok", Field{Name: "n", Kind: KindInt, Min: &one, Max: &ten}, "5", ""},
+		{"int word", Field{Name: "n", Kind: KindInt}, "five", `n: "five" is not a whole number`},
+		{"int low", Field{Name: "n", Kind: KindInt, Min: &one}, "0", "n: must be at least 1"},
+		{"int high", Field{Name: "n", Kind: KindInt, Max: &ten}, "11", "n: must be at most 10"},
+		{"bool", Field{Name: "b", Kind: KindBool}, "yes", `b: "yes" is not true or false`},
+		{"options", Field{Name: "r", Options: []string{"us", "eu"}}, "zz", "r: must be one of us, eu"},
+		{"blank", Field{Name: "s"}, "   ", "s: value is only white space"},
+		{"map", Field{Name: "m", Kind: KindStringMap}, "a=1,b", `m: "b" is not a key=value pair`},
+		{"empty ok", Field{Name: "s", Required: true}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.field.Validate(tt.value)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("Validate = %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("Validate = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseRejectsGarbage(t *testing.T) {
+	if _, err := Parse([]byte("unknown command \"config\" for \"baton-github\"")); err == nil {
+		t.Fatal("Parse accepted non-JSON")
+	}
+}
+
+func TestCleanHelp(t *testing.T) {
+	in := "A file to which the database will be written ($BATON_DB_FILE)\nexample: /path/to/dbfile.db"
+	want := "A file to which the database will be written\nexample: /path/to/dbfile.db"
+	if got := CleanHelp(in); got != want {
+		t.Errorf("CleanHelp = %q, want %q", got, want)
+	}
+	if got := CleanHelp("Collapse users $(BATON_COLLAPSE_USERS)"); got != "Collapse users" {
+		t.Errorf("CleanHelp malformed = %q", got)
+	}
+}
