@@ -1,0 +1,153 @@
+// Package c1z reads sync files. It is the only importer of baton-sdk's
+// dotc1z, so packages that only need a Summary build without Pebble and
+// SQLite.
+package c1z
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorstore"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+)
+
+// ErrUnfinished means the file holds no finished sync: a failed or cut-short
+// run. Such a file must never be uploaded.
+var ErrUnfinished = errors.New("the file holds no finished sync")
+
+// TypeCount is what one resource type holds.
+type TypeCount struct {
+	ResourceType string `json:"resourceType"`
+	Resources    int64  `json:"resources"`
+	Entitlements int64  `json:"entitlements"`
+	Grants       int64  `json:"grants"`
+}
+
+// Summary describes the latest finished sync in a file.
+type Summary struct {
+	Path          string        `json:"path"`
+	Size          int64         `json:"size"`
+	Format        string        `json:"format"`
+	Engine        string        `json:"engine"`
+	SyncID        string        `json:"syncId"`
+	StartedAt     time.Time     `json:"startedAt"`
+	EndedAt       time.Time     `json:"endedAt"`
+	Duration      time.Duration `json:"durationNs"`
+	ResourceTypes int64         `json:"resourceTypes"`
+	Resources     int64         `json:"resources"`
+	Entitlements  int64         `json:"entitlements"`
+	Grants        int64         `json:"grants"`
+	ByType        []TypeCount   `json:"byType"`
+}
+
+// Count returns the resources of one type.
+func (s Summary) Count(resourceType string) int64 {
+	for _, t := range s.ByType {
+		if t.ResourceType == resourceType {
+			return t.Resources
+		}
+	}
+	return 0
+}
+
+// Summarize opens the file read-only and reads the stats of its latest
+// finished sync. tmpDir holds the extracted database while it is open and
+// may be "" for the OS default.
+func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read sync file: %w", err)
+	}
+	if st.Size() == 0 {
+		return Summary{}, fmt.Errorf("read sync file %s: the file is empty", path)
+	}
+	if !st.Mode().IsRegular() {
+		return Summary{}, fmt.Errorf("read sync file %s: not a regular file", path)
+	}
+	opts := []dotc1z.C1ZOption{dotc1z.WithReadOnly(true)}
+	if tmpDir != "" {
+		opts = append(opts, dotc1z.WithTmpDir(tmpDir))
+	}
+	store, err := dotc1z.NewStore(ctx, path, opts...)
+	if err != nil {
+		return Summary{}, fmt.Errorf("open sync file %s: %w", path, err)
+	}
+	sum := Summary{Path: path, Size: st.Size()}
+	err = func() error {
+		md := store.Metadata()
+		sum.Format, sum.Engine = md.Format, md.Engine
+		resp, err := store.GetLatestFinishedSync(ctx, reader_v2.SyncsReaderServiceGetLatestFinishedSyncRequest_builder{}.Build())
+		if err != nil {
+			return fmt.Errorf("find finished sync: %w", err)
+		}
+		run := resp.GetSync()
+		if run == nil {
+			return ErrUnfinished
+		}
+		sum.SyncID = run.GetId()
+		if run.HasStartedAt() {
+			sum.StartedAt = run.GetStartedAt().AsTime()
+		}
+		if run.HasEndedAt() {
+			sum.EndedAt = run.GetEndedAt().AsTime()
+		}
+		if !sum.StartedAt.IsZero() && !sum.EndedAt.IsZero() {
+			sum.Duration = sum.EndedAt.Sub(sum.StartedAt)
+		}
+		if err := store.SetCurrentSync(ctx, sum.SyncID); err != nil {
+			return fmt.Errorf("select sync %s: %w", sum.SyncID, err)
+		}
+		stats, err := store.SyncMeta().StatsV2(ctx, connectorstore.SyncTypeAny, sum.SyncID)
+		if err != nil {
+			return fmt.Errorf("read sync stats: %w", err)
+		}
+		sum.ResourceTypes = stats.GetResourceTypes()
+		sum.Resources = stats.GetResources()
+		sum.Entitlements = stats.GetEntitlements()
+		sum.Grants = stats.GetGrants()
+		types := map[string]*TypeCount{}
+		get := func(rt string) *TypeCount {
+			if types[rt] == nil {
+				types[rt] = &TypeCount{ResourceType: rt}
+			}
+			return types[rt]
+		}
+		for rt, n := range stats.GetResourcesByResourceType() {
+			get(rt).Resources = n
+		}
+		for rt, n := range stats.GetEntitlementsByResourceType() {
+			get(rt).Entitlements = n
+		}
+		for rt, n := range stats.GetGrantsByResourceType() {
+			get(rt).Grants = n
+		}
+		for _, tc := range types {
+			sum.ByType = append(sum.ByType, *tc)
+		}
+		slices.SortFunc(sum.ByType, func(a, b TypeCount) int {
+			if a.ResourceType < b.ResourceType {
+				return -1
+			}
+			if a.ResourceType > b.ResourceType {
+				return 1
+			}
+			return 0
+		})
+		return nil
+	}()
+	if cerr := store.Close(ctx); cerr != nil && err == nil {
+		err = fmt.Errorf("close sync file: %w", cerr)
+	}
+	if err != nil {
+		if errors.Is(err, ErrUnfinished) {
+			return sum, fmt.Errorf("check sync file %s: %w", path, err)
+		}
+		return sum, err
+	}
+	return sum, nil
+}

@@ -1,0 +1,239 @@
+// Package discover finds connector binaries on this machine, reads which
+// baton-sdk they were built with, and asks them for their schema.
+package discover
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schema"
+)
+
+// DemoName is the built-in demo connector's name.
+const DemoName = "demo"
+
+// DemoSubcommand routes baton-setup to the demo connector; see internal/demo.
+const DemoSubcommand = "demo-connector"
+
+// Env holds the side effects discovery needs.
+type Env struct {
+	// Self returns the running baton-setup binary.
+	Self     func() (string, error)
+	LookPath func(string) (string, error)
+	Getenv   func(string) string
+	HomeDir  func() (string, error)
+}
+
+// System returns an Env backed by the real machine.
+func System() Env {
+	return Env{Self: os.Executable, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir}
+}
+
+// Found is a connector that can be run.
+type Found struct {
+	Name       string   `json:"name"`
+	Path       string   `json:"path"`
+	Args       []string `json:"args,omitempty"`
+	Source     string   `json:"source"`
+	SDKVersion string   `json:"sdkVersion,omitempty"`
+}
+
+// Connector converts a Found into the plan's connector section.
+func (f Found) Connector() plan.Connector {
+	return plan.Connector{Name: f.Name, Path: f.Path, Args: f.Args, SDKVersion: f.SDKVersion}
+}
+
+// searchDirs lists where connectors are installed besides PATH: Homebrew's
+// prefixes and Go's bin directories, which cron's PATH never has.
+func (e Env) searchDirs() []string {
+	var dirs []string
+	for _, d := range filepath.SplitList(e.Getenv("PATH")) {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	dirs = append(dirs, "/opt/homebrew/bin", "/home/linuxbrew/.linuxbrew/bin", "/usr/local/bin")
+	if gobin := e.Getenv("GOBIN"); gobin != "" {
+		dirs = append(dirs, gobin)
+	}
+	if gopath := e.Getenv("GOPATH"); gopath != "" {
+		dirs = append(dirs, filepath.Join(gopath, "bin"))
+	}
+	if home, err := e.HomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	var out []string
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil && !slices.Contains(out, abs) {
+			out = append(out, abs)
+		}
+	}
+	return out
+}
+
+func sourceOf(dir string) string {
+	switch {
+	case strings.Contains(dir, "homebrew") || strings.Contains(dir, "linuxbrew"):
+		return "homebrew"
+	case strings.HasSuffix(dir, filepath.Join("go", "bin")):
+		return "go install"
+	default:
+		return dir
+	}
+}
+
+// Demo returns the built-in demo connector: this binary with its hidden
+// subcommand.
+func (e Env) Demo() (Found, error) {
+	self, err := e.Self()
+	if err != nil {
+		return Found{}, fmt.Errorf("locate baton-setup: %w", err)
+	}
+	return Found{Name: DemoName, Path: self, Args: []string{DemoSubcommand}, Source: "built-in", SDKVersion: SDKVersion(self)}, nil
+}
+
+// All lists the demo connector first, then every baton-* executable found,
+// one per name (the first in search order wins, as PATH would).
+func (e Env) All() []Found {
+	var out []Found
+	if d, err := e.Demo(); err == nil {
+		out = append(out, d)
+	}
+	seen := map[string]bool{}
+	for _, dir := range e.searchDirs() {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, ent := range entries {
+			name := ent.Name()
+			if !strings.HasPrefix(name, "baton-") || name == "baton-setup" || seen[name] {
+				continue
+			}
+			p := filepath.Join(dir, name)
+			if !isExecutable(p) {
+				continue
+			}
+			seen[name] = true
+			out = append(out, Found{Name: strings.TrimPrefix(name, "baton-"), Path: p, Source: sourceOf(dir), SDKVersion: SDKVersion(p)})
+		}
+	}
+	return out
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}
+
+// Resolve turns what the user typed into a runnable connector: "demo", a
+// catalog name such as "okta" (binary baton-okta), "baton-okta", or a path.
+func (e Env) Resolve(name string) (Found, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return Found{}, errors.New("resolve connector: no name given")
+	case name == DemoName:
+		return e.Demo()
+	case strings.ContainsRune(name, os.PathSeparator):
+		p, err := filepath.Abs(name)
+		if err != nil {
+			return Found{}, fmt.Errorf("resolve connector %s: %w", name, err)
+		}
+		if !isExecutable(p) {
+			return Found{}, fmt.Errorf("resolve connector %s: not an executable file", p)
+		}
+		return Found{Name: strings.TrimPrefix(filepath.Base(p), "baton-"), Path: p, Source: "path", SDKVersion: SDKVersion(p)}, nil
+	}
+	bin := name
+	if !strings.HasPrefix(bin, "baton-") {
+		bin = "baton-" + bin
+	}
+	short := strings.TrimPrefix(bin, "baton-")
+	if p, err := e.LookPath(bin); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return Found{Name: short, Path: abs, Source: "PATH", SDKVersion: SDKVersion(abs)}, nil
+		}
+	}
+	for _, dir := range e.searchDirs() {
+		p := filepath.Join(dir, bin)
+		if isExecutable(p) {
+			return Found{Name: short, Path: p, Source: sourceOf(dir), SDKVersion: SDKVersion(p)}, nil
+		}
+	}
+	return Found{}, fmt.Errorf("resolve connector %s: %s is not installed\nhint: install it with `brew install conductorone/baton/%s` or `go install github.com/conductorone/%s/cmd/%s@main`, or pass its path", name, bin, bin, bin, bin)
+}
+
+// SDKVersion reads the baton-sdk version a binary was built with, or "" when
+// it is not a Go binary or does not use the SDK. Asking the binary is no
+// good: v0.25.0 reports v0.24.6.
+func SDKVersion(path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, d := range info.Deps {
+		if d.Path == "github.com/conductorone/baton-sdk" {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return ""
+}
+
+// Schema runs `<connector> config` and parses its output. It needs no
+// credentials and no network; a clean environment and a scratch directory
+// keep a stray .baton.yaml or BATON_* variable out of it.
+func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "baton-setup-schema-*")
+	if err != nil {
+		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
+	}
+	defer os.RemoveAll(dir)
+	args := append(slices.Clone(f.Args), "config")
+	cmd := exec.CommandContext(ctx, f.Path, args...)
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BATON_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, `unknown command "config"`) {
+			return nil, fmt.Errorf("read %s schema: the connector is too old to print its schema (baton-sdk before v0.2.68)\nhint: update the connector", f.Name)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read %s schema: `config` did not answer within 30s", f.Name)
+		}
+		return nil, fmt.Errorf("read %s schema: %w: %s", f.Name, err, lastLine(msg))
+	}
+	s, err := schema.Parse(stdout.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
+	}
+	return s, nil
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}

@@ -1,0 +1,337 @@
+// Package plan holds the one value that describes a setup: which connector,
+// its configuration, where the sync goes and when it runs. The wizard fills
+// a Plan step by step; the non-interactive commands build one from flags;
+// everything that acts reads it.
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/renameio/v2"
+
+	"github.com/conductorone/baton-setup/internal/schema"
+)
+
+// Plan describes what will be set up.
+type Plan struct {
+	Profile     string            `json:"profile"`
+	Connector   Connector         `json:"connector"`
+	AuthMethod  string            `json:"authMethod,omitempty"`
+	Values      map[string]string `json:"values,omitempty"`
+	Secrets     map[string]Secret `json:"-"`
+	Destination Destination       `json:"destination"`
+	Schedule    Schedule          `json:"schedule"`
+	Output      Output            `json:"output"`
+}
+
+// Connector names the connector binary and how to call it.
+type Connector struct {
+	Name string `json:"name"`
+	// Path is the absolute path of the binary; cron has no useful PATH.
+	Path string `json:"path"`
+	// Args come before any flag, e.g. the demo connector's subcommand.
+	Args       []string       `json:"args,omitempty"`
+	SDKVersion string         `json:"sdkVersion,omitempty"`
+	Schema     *schema.Schema `json:"-"`
+}
+
+// Destination kinds.
+const (
+	DestS3    = "s3"
+	DestLocal = "local"
+)
+
+// Destination is where the sync file goes.
+type Destination struct {
+	Kind     string `json:"kind"`
+	Bucket   string `json:"bucket,omitempty"`
+	Key      string `json:"key,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// Schedule says when sync.sh runs.
+type Schedule struct {
+	// Cron is a five-field numeric cron expression.
+	Cron string `json:"cron"`
+	// Install asks for the crontab block to be installed.
+	Install bool `json:"install,omitempty"`
+}
+
+// Output is where the generated files go.
+type Output struct {
+	Dir string `json:"dir"`
+}
+
+// String shows the destination as the user typed it.
+func (d Destination) String() string {
+	if d.Kind == DestS3 {
+		return "s3://" + d.Bucket + "/" + d.Key
+	}
+	return DestLocal
+}
+
+// bucketName follows S3's rules for new buckets: 3-63 characters of lower
+// case letters, digits, dots and hyphens, starting and ending alphanumeric.
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+
+// ParseDest reads "s3://BUCKET/KEY" or "local".
+func ParseDest(s string) (Destination, error) {
+	s = strings.TrimSpace(s)
+	if s == DestLocal || s == "file" {
+		return Destination{Kind: DestLocal}, nil
+	}
+	if !strings.HasPrefix(s, "s3://") {
+		return Destination{}, fmt.Errorf("parse destination %q: want s3://BUCKET/KEY or local", s)
+	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(s, "s3://"), "/")
+	d := Destination{Kind: DestS3, Bucket: bucket, Key: key}
+	return d, d.Validate()
+}
+
+// Validate checks the bucket, key and region before any call is made.
+func (d Destination) Validate() error {
+	switch d.Kind {
+	case DestLocal:
+		return nil
+	case DestS3:
+	default:
+		return fmt.Errorf("destination kind %q: want s3 or local", d.Kind)
+	}
+	if !bucketName.MatchString(d.Bucket) || strings.Contains(d.Bucket, "..") {
+		return fmt.Errorf("bucket %q: use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit", d.Bucket)
+	}
+	if d.Key == "" || strings.HasPrefix(d.Key, "/") || strings.HasSuffix(d.Key, "/") {
+		return fmt.Errorf("object key %q: give a file name such as baton/okta/sync.c1z (no leading or trailing /)", d.Key)
+	}
+	if path.Ext(d.Key) != ".c1z" {
+		return fmt.Errorf("object key %q: must end in .c1z", d.Key)
+	}
+	if len(d.Key) > 1024 {
+		return fmt.Errorf("object key: longer than 1024 bytes")
+	}
+	if d.Region != "" && !regionName.MatchString(d.Region) {
+		return fmt.Errorf("region %q: want a region name such as us-east-1", d.Region)
+	}
+	if d.Endpoint != "" {
+		u, err := url.Parse(d.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("endpoint %q: want an http(s) URL", d.Endpoint)
+		}
+	}
+	return nil
+}
+
+var profileName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidateProfile checks a profile name; it becomes a directory name and
+// part of crontab markers.
+func ValidateProfile(name string) error {
+	if !profileName.MatchString(name) {
+		return fmt.Errorf("profile %q: use up to 63 lower-case letters, digits, '-' or '_'", name)
+	}
+	return nil
+}
+
+// Value returns a field's value, plain or secret.
+func (p *Plan) Value(name string) string {
+	if s, ok := p.Secrets[name]; ok {
+		return s.Reveal()
+	}
+	return p.Values[name]
+}
+
+// SetValue stores a value in the right map for the field.
+func (p *Plan) SetValue(f schema.Field, v string) {
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	if p.Secrets == nil {
+		p.Secrets = map[string]Secret{}
+	}
+	if f.Secret {
+		delete(p.Values, f.Name)
+		if v == "" {
+			delete(p.Secrets, f.Name)
+		} else {
+			p.Secrets[f.Name] = NewSecret(v)
+		}
+		return
+	}
+	delete(p.Secrets, f.Name)
+	if v == "" {
+		delete(p.Values, f.Name)
+	} else {
+		p.Values[f.Name] = v
+	}
+}
+
+// allValues merges plain and secret values for validation.
+func (p *Plan) allValues() map[string]string {
+	m := make(map[string]string, len(p.Values)+len(p.Secrets))
+	for k, v := range p.Values {
+		m[k] = v
+	}
+	for k, s := range p.Secrets {
+		m[k] = s.Reveal()
+	}
+	return m
+}
+
+// EnvVar is one BATON_* assignment for the connector.
+type EnvVar struct {
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// ConnectorEnv lists the connector's environment: every active field that
+// has a value, and BATON_AUTH_METHOD when the schema has auth methods.
+func (p *Plan) ConnectorEnv() []EnvVar {
+	var out []EnvVar
+	sch := p.Connector.Schema
+	if sch == nil {
+		return nil
+	}
+	if len(sch.Groups) > 0 {
+		m := p.AuthMethod
+		if m == "" {
+			m = sch.DefaultGroup()
+		}
+		out = append(out, EnvVar{Name: "BATON_AUTH_METHOD", Value: m})
+	}
+	for _, f := range sch.Active(p.AuthMethod) {
+		v := p.Value(f.Name)
+		if v == "" {
+			continue
+		}
+		out = append(out, EnvVar{Name: f.EnvName(), Value: v, Secret: f.Secret})
+	}
+	return out
+}
+
+// Missing lists the required values that have none, as "field (ENV)" with a
+// note on secrets.
+func (p *Plan) Missing() []string {
+	var out []string
+	sch := p.Connector.Schema
+	if p.Connector.Path == "" {
+		out = append(out, "--connector")
+	}
+	if sch == nil {
+		return out
+	}
+	for _, f := range sch.Active(p.AuthMethod) {
+		if f.Required && p.Value(f.Name) == "" {
+			if f.Secret {
+				out = append(out, fmt.Sprintf("%s (secret: set %s in the environment or use --secret-file %s=PATH)", f.Name, f.EnvName(), f.Name))
+			} else {
+				out = append(out, fmt.Sprintf("%s (--set %s=VALUE or %s)", f.Name, f.Name, f.EnvName()))
+			}
+		}
+	}
+	return out
+}
+
+// ValidateConnector checks the connector values against the schema.
+func (p *Plan) ValidateConnector() error {
+	if p.Connector.Schema == nil {
+		return errors.New("validate plan: the connector schema is not loaded")
+	}
+	if err := p.Connector.Schema.Check(p.allValues(), p.AuthMethod); err != nil {
+		return fmt.Errorf("invalid connector settings:\n%w", err)
+	}
+	for _, name := range []string{"client-id", "client-secret"} {
+		if p.Value(name) != "" {
+			return fmt.Errorf("invalid connector settings: %s turns the connector into a long-running service; scheduled syncs must not set it", name)
+		}
+	}
+	return nil
+}
+
+// Validate checks the whole plan before anything is generated.
+func (p *Plan) Validate() error {
+	var errs []error
+	if err := ValidateProfile(p.Profile); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.ValidateConnector(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Destination.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if p.Output.Dir == "" {
+		errs = append(errs, errors.New("output directory: not set"))
+	} else if !strings.HasPrefix(p.Output.Dir, "/") {
+		errs = append(errs, fmt.Errorf("output directory %q: must be an absolute path", p.Output.Dir))
+	}
+	return errors.Join(errs...)
+}
+
+// SecretNames returns the names of secret values, sorted.
+func (p *Plan) SecretNames() []string {
+	names := make([]string, 0, len(p.Secrets))
+	for k := range p.Secrets {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Save writes the plan as JSON, without secret values, mode 0600.
+func (p *Plan) Save(file string) error {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := renameio.WriteFile(file, append(data, '\n'), 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return nil
+}
+
+// Load reads a plan file written by Save.
+func Load(file string) (*Plan, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", file, err)
+	}
+	return &p, nil
+}
+
+// Clone returns a deep copy, so a wizard step can edit a draft and Back can
+// restore the original.
+func (p *Plan) Clone() *Plan {
+	c := *p
+	c.Connector.Args = slices.Clone(p.Connector.Args)
+	if p.Values != nil {
+		c.Values = make(map[string]string, len(p.Values))
+		for k, v := range p.Values {
+			c.Values[k] = v
+		}
+	}
+	if p.Secrets != nil {
+		c.Secrets = make(map[string]Secret, len(p.Secrets))
+		for k, v := range p.Secrets {
+			c.Secrets[k] = v
+		}
+	}
+	return &c
+}
