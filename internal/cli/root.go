@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set with -ldflags "-X github.com/conductorone/baton-setup/internal/cli.version=…".
+var version = "dev"
+
+// WizardOptions are the inputs of the interactive wizard (the root command).
+type WizardOptions struct {
+	Profile    string
+	Accessible bool
+}
+
+func newRootCmd(f *Factory) *cobra.Command {
+	opts := &WizardOptions{}
+	cmd := &cobra.Command{
+		Use:   "baton-setup",
+		Short: "Set up a self-hosted ConductorOne Baton connector",
+		Long: `baton-setup walks you through setting up a Baton connector: pick it, enter its
+settings, run a test sync, choose where the sync file goes, and generate a
+sync.sh with its schedule. Run without arguments for the interactive wizard;
+every step also has a command for scripts.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !f.IO.CanPrompt() {
+				return flagErrorf("no terminal: the wizard needs an interactive terminal on stdin and stdout\nhint: use the non-interactive commands instead: baton-setup connectors, test, generate, upload (see baton-setup --help)")
+			}
+			if f.RunWizard == nil {
+				return errors.New("run wizard: this build has no interactive wizard")
+			}
+			if f.Getenv("ACCESSIBLE") != "" {
+				opts.Accessible = true
+			}
+			return f.RunWizard(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Profile, "profile", "", "profile name (default: the connector name)")
+	cmd.Flags().BoolVar(&opts.Accessible, "accessible", false, "plain line prompts instead of the full-screen wizard")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err: err} })
+	cmd.AddCommand(
+		newConnectorsCmd(f, nil),
+		newTestCmd(f, nil),
+		newGenerateCmd(f, nil),
+		newUploadCmd(f, nil),
+		newInspectCmd(f, nil),
+	)
+	for _, c := range cmd.Commands() {
+		c.SilenceUsage, c.SilenceErrors = true, true
+	}
+	return cmd
+}
+
+// Main runs baton-setup with the given arguments and returns the exit code.
+func Main(args []string) int {
+	return run(NewFactory(), args)
+}
+
+func run(f *Factory, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.RunWizard == nil {
+		f.RunWizard = runWizard
+	}
+	cmd := newRootCmd(f)
+	cmd.SetArgs(args)
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	err := cmd.ExecuteContext(ctx)
+	return exitCode(f, err)
+}
+
+// exitCode is the single place errors become exit codes.
+func exitCode(f *Factory, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var silent *silentError
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	if errors.Is(err, errCancelled) || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(f.IO.ErrOut, "cancelled")
+		return exitCancelled
+	}
+	fmt.Fprintln(f.IO.ErrOut, "error: "+err.Error())
+	var flagErr *FlagError
+	if errors.As(err, &flagErr) {
+		return exitUsage
+	}
+	return exitError
+}

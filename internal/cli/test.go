@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/synclog"
+	"github.com/conductorone/baton-setup/internal/synctest"
+)
+
+// TestOptions are the inputs of `baton-setup test`.
+type TestOptions struct {
+	Factory *Factory
+
+	Connector connectorFlags
+	JSON      bool
+	Quick     bool
+	Timeout   time.Duration
+}
+
+func newTestCmd(f *Factory, runF func(context.Context, *TestOptions) error) *cobra.Command {
+	opts := &TestOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "test --connector NAME [--set field=value]...",
+		Short: "Run one test sync and report what it found",
+		Long: `Run the connector once into a temporary file, show its progress, and read the
+result back. Exits 0 only when the connector exits 0, logs "Sync complete." and
+the file holds a finished sync.
+
+Secret values come from the connector's own BATON_* variables or --secret-file,
+never from --set.`,
+		Example: `  BATON_API_KEY=... baton-setup test --connector demo --set tenant=acme
+  baton-setup test --connector okta --set domain=example.okta.com --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Timeout < 0 {
+				return flagErrorf("--timeout %s: must not be negative", opts.Timeout)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return testRun(cmd.Context(), opts)
+		},
+	}
+	opts.Connector.register(cmd.Flags())
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON event per line on stdout")
+	cmd.Flags().BoolVar(&opts.Quick, "quick", false, "sync resources only, to check credentials quickly")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the connector after this long")
+	return cmd
+}
+
+// Event is one line of `test --json` output.
+type Event struct {
+	Type         string         `json:"type"`
+	Time         time.Time      `json:"time"`
+	Phase        string         `json:"phase,omitempty"`
+	ResourceType string         `json:"resourceType,omitempty"`
+	Count        int64          `json:"count,omitempty"`
+	Synced       int64          `json:"synced,omitempty"`
+	Total        int64          `json:"total,omitempty"`
+	Message      string         `json:"message,omitempty"`
+	Cause        string         `json:"cause,omitempty"`
+	Hint         string         `json:"hint,omitempty"`
+	ExitCode     *int           `json:"exitCode,omitempty"`
+	Summary      *c1z.Summary   `json:"summary,omitempty"`
+	Warnings     int            `json:"warnings,omitempty"`
+	Elapsed      *time.Duration `json:"elapsedNs,omitempty"`
+}
+
+func testRun(ctx context.Context, opts *TestOptions) error {
+	f := opts.Factory
+	p, err := gatherPlan(ctx, f, opts.Connector)
+	if err != nil {
+		return err
+	}
+	if err := requireComplete(p); err != nil {
+		return err
+	}
+	out := f.IO.Out
+	emit := func(e Event) {
+		e.Time = f.Now().UTC()
+		if opts.JSON {
+			b, _ := json.Marshal(e)
+			fmt.Fprintln(out, string(b))
+			return
+		}
+		printEvent(f.IO.ErrOut, e)
+	}
+	if !opts.JSON {
+		fmt.Fprintf(f.IO.ErrOut, "testing %s connector (%s)\n", p.Connector.Name, p.Connector.Path)
+	}
+	run, err := synctest.Start(ctx, p, synctest.Options{Timeout: opts.Timeout, Quick: opts.Quick, BaseEnv: f.Environ()})
+	if err != nil {
+		return err
+	}
+	defer run.Cleanup()
+	for ev := range run.Events() {
+		switch ev.Kind {
+		case synclog.KindPhase:
+			emit(Event{Type: "phase", Phase: ev.Phase.String()})
+		case synclog.KindProgress:
+			emit(Event{Type: "progress", Phase: ev.Phase.String(), ResourceType: ev.ResourceType, Count: ev.Count, Synced: ev.Synced, Total: ev.Total})
+		case synclog.KindWarning:
+			emit(Event{Type: "warning", Message: ev.Msg})
+		case synclog.KindDone:
+			emit(Event{Type: "phase", Phase: synclog.PhaseDone.String()})
+		}
+	}
+	o := synctest.Finish(ctx, run)
+	elapsed := o.Result.Duration
+	if !o.OK() {
+		code := o.Result.ExitCode
+		msg := o.Result.Failure.Message
+		if msg == "" {
+			msg = o.Err.Error()
+		}
+		emit(Event{Type: "error", Message: msg, Cause: string(o.Diagnosis.Cause), Hint: o.Diagnosis.Hint, ExitCode: &code, Elapsed: &elapsed})
+		if !opts.JSON {
+			fmt.Fprintf(f.IO.ErrOut, "test sync failed: %s (connector exit code %d)\n", msg, code)
+			if o.Diagnosis.Summary != "" {
+				fmt.Fprintf(f.IO.ErrOut, "cause: %s\n", o.Diagnosis.Summary)
+			}
+			if o.Diagnosis.Hint != "" {
+				fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", o.Diagnosis.Hint)
+			}
+		}
+		return &silentError{code: exitError}
+	}
+	emit(Event{Type: "summary", Summary: o.Summary, Warnings: o.Result.Warnings, Elapsed: &elapsed})
+	if !opts.JSON {
+		printSummary(out, o.Summary, elapsed)
+	}
+	return nil
+}
+
+func printEvent(w io.Writer, e Event) {
+	switch e.Type {
+	case "phase":
+		fmt.Fprintf(w, "phase: %s\n", e.Phase)
+	case "progress":
+		switch {
+		case e.ResourceType != "" && e.Total > 0:
+			fmt.Fprintf(w, "  %s %s: %d/%d\n", e.Phase, e.ResourceType, max(e.Synced, e.Count), e.Total)
+		case e.ResourceType != "":
+			fmt.Fprintf(w, "  %s %s: %d\n", e.Phase, e.ResourceType, e.Count)
+		case e.Count > 0:
+			fmt.Fprintf(w, "  %s: %d\n", e.Phase, e.Count)
+		}
+	case "warning":
+		fmt.Fprintf(w, "warning: %s\n", e.Message)
+	}
+}
+
+func printSummary(w io.Writer, s *c1z.Summary, elapsed time.Duration) {
+	fmt.Fprintf(w, "sync finished in %s: %d resource types, %d resources, %d entitlements, %d grants\n",
+		elapsed.Round(10*time.Millisecond), s.ResourceTypes, s.Resources, s.Entitlements, s.Grants)
+	for _, t := range s.ByType {
+		fmt.Fprintf(w, "  %-20s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
+	}
+	fmt.Fprintf(w, "sync id %s, file format %s (%s), %d bytes\n", s.SyncID, s.Format, s.Engine, s.Size)
+}

@@ -1,0 +1,84 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schedule"
+)
+
+const (
+	scheduleHourly = "hourly"
+	scheduleCustom = "custom"
+)
+
+// scheduleStep chooses when sync.sh runs.
+type scheduleStep struct {
+	formStep
+	draft  *plan.Plan
+	deps   Deps
+	minute int
+	choice string
+	custom string
+}
+
+func newScheduleStep(deps Deps, st Styles, draft *plan.Plan) *scheduleStep {
+	s := &scheduleStep{draft: draft, deps: deps, minute: deps.RandomMinute(), choice: scheduleHourly}
+	if c := draft.Schedule.Cron; c != "" {
+		if c == schedule.Hourly(s.minute) || (strings.HasSuffix(c, " * * * *") && isDigits(strings.TrimSuffix(c, " * * * *"))) {
+			fmt.Sscanf(c, "%d", &s.minute)
+		} else {
+			s.choice, s.custom = scheduleCustom, c
+		}
+	}
+	s.formStep = formStep{title: "Schedule", styles: st, build: s.buildForm, submit: s.submitSchedule}
+	return s
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scheduleStep) buildForm() *huh.Form {
+	return huh.NewForm(
+		huh.NewGroup(huh.NewSelect[string]().
+			Title("How often should the sync run?").
+			Description("ConductorOne reads the bucket once an hour.").
+			Options(
+				huh.NewOption(fmt.Sprintf("Every hour at minute %d (recommended; %s)", s.minute, schedule.Hourly(s.minute)), scheduleHourly),
+				huh.NewOption("A custom cron expression", scheduleCustom),
+			).Value(&s.choice)),
+		huh.NewGroup(huh.NewInput().
+			Title("Cron expression").
+			Description("Five numeric fields: minute hour day-of-month month day-of-week, in server time.").
+			Placeholder("30 2 * * *").
+			Value(&s.custom).
+			Validate(func(v string) error { _, err := schedule.Normalize(v); return err }),
+		).WithHideFunc(func() bool { return s.choice != scheduleCustom }),
+	)
+}
+
+func (s *scheduleStep) submitSchedule() (tea.Cmd, error) {
+	spec := schedule.Hourly(s.minute)
+	if s.choice == scheduleCustom {
+		var err error
+		if spec, err = schedule.Normalize(s.custom); err != nil {
+			return nil, err
+		}
+	}
+	s.draft.Schedule.Cron = spec
+	p := s.draft
+	return func() tea.Msg { return stepDoneMsg{plan: p} }, nil
+}

@@ -1,0 +1,218 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/runner"
+	"github.com/conductorone/baton-setup/internal/synclog"
+	"github.com/conductorone/baton-setup/internal/synctest"
+)
+
+type syncStartedMsg struct {
+	run *runner.Run
+	err error
+}
+
+type syncEventMsg struct{ ev synclog.Event }
+
+type syncDoneMsg struct{ outcome synctest.Outcome }
+
+// testStep runs a test sync and shows its progress, then its summary or a
+// diagnosis of the failure.
+type testStep struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	deps     Deps
+	styles   Styles
+	draft    *plan.Plan
+	run      *runner.Run
+	progress synclog.Progress
+	started  time.Time
+	outcome  *synctest.Outcome
+	startErr error
+	spin     spinner.Model
+}
+
+func newTestStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
+	ctx, cancel := context.WithCancel(ctx)
+	return &testStep{ctx: ctx, cancel: cancel, deps: deps, styles: st, draft: draft, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+}
+
+func (s *testStep) Title() string { return "Test sync" }
+
+func (s *testStep) Help() string {
+	switch {
+	case s.outcome != nil && s.outcome.OK():
+		return "enter continue · r run again · esc back"
+	case s.outcome != nil || s.startErr != nil:
+		return "r run again · esc back to settings"
+	default:
+		return "esc stop and go back"
+	}
+}
+
+func (s *testStep) startCmd() tea.Cmd {
+	ctx, start, p := s.ctx, s.deps.StartTest, s.draft
+	return func() tea.Msg {
+		run, err := start(ctx, p)
+		return syncStartedMsg{run: run, err: err}
+	}
+}
+
+// waitForEvent delivers the next log event, or the outcome once the
+// connector has exited.
+func (s *testStep) waitForEvent() tea.Cmd {
+	ctx, run, finish := s.ctx, s.run, s.deps.FinishTest
+	return func() tea.Msg {
+		ev, ok := <-run.Events()
+		if !ok {
+			return syncDoneMsg{outcome: finish(ctx, run)}
+		}
+		return syncEventMsg{ev: ev}
+	}
+}
+
+func (s *testStep) Init() tea.Cmd {
+	s.started = s.deps.Now()
+	return tea.Batch(s.startCmd(), s.spin.Tick)
+}
+
+// Close stops a running sync and removes its files.
+func (s *testStep) Close() {
+	s.cancel()
+	if s.run != nil {
+		run := s.run
+		go func() {
+			run.Wait()
+			_ = run.Cleanup()
+		}()
+	}
+}
+
+func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
+	switch msg := msg.(type) {
+	case syncStartedMsg:
+		if msg.err != nil {
+			s.startErr = msg.err
+			return s, nil
+		}
+		s.run = msg.run
+		return s, s.waitForEvent()
+	case syncEventMsg:
+		s.progress.Apply(msg.ev)
+		return s, s.waitForEvent()
+	case syncDoneMsg:
+		s.outcome = &msg.outcome
+		if s.run != nil {
+			_ = s.run.Cleanup()
+		}
+		return s, nil
+	case spinner.TickMsg:
+		if s.outcome != nil || s.startErr != nil {
+			return s, nil
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case tea.KeyMsg:
+		switch msg.String() {
+		case "esc":
+			return s, func() tea.Msg { return stepBackMsg{} }
+		case "enter":
+			if s.outcome != nil && s.outcome.OK() {
+				d := s.draft
+				return s, func() tea.Msg { return stepDoneMsg{plan: d} }
+			}
+		case "r":
+			if s.outcome != nil || s.startErr != nil {
+				s.Close()
+				fresh := newTestStep(context.WithoutCancel(s.ctx), s.deps, s.styles, s.draft)
+				return fresh, fresh.Init()
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *testStep) View() string {
+	var b strings.Builder
+	st := s.styles
+	if s.startErr != nil {
+		b.WriteString(st.Bad.Render("Could not start the connector: "+s.startErr.Error()) + "\n")
+		return b.String()
+	}
+	status := "Running " + s.draft.Connector.Name + " connector"
+	if s.outcome == nil {
+		elapsed := s.deps.Now().Sub(s.started).Round(time.Second)
+		phase := s.progress.Phase.String()
+		if s.progress.Phase == synclog.PhaseUnknown {
+			phase = "starting"
+		}
+		fmt.Fprintf(&b, "%s %s · phase: %s · %s\n", s.spin.View(), status, phase, elapsed)
+	} else {
+		fmt.Fprintf(&b, "%s · phase: %s\n", status, s.progress.Phase)
+	}
+	if len(s.progress.Types) > 0 {
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "  %-18s %10s %14s %14s\n", "resource type", "resources", "entitlements", "grants")
+		for _, t := range s.progress.Types {
+			fmt.Fprintf(&b, "  %-18s %10d %14s %14s\n", t.ResourceType, t.Resources,
+				ratio(t.EntitlementsSynced, t.EntitlementsTotal, t.EntitlementsDone),
+				ratio(t.GrantsSynced, t.GrantsTotal, t.GrantsDone))
+		}
+	}
+	if s.progress.Warnings > 0 {
+		b.WriteString("\n" + st.Warn.Render(fmt.Sprintf("%d warnings", s.progress.Warnings)) + "\n")
+	}
+	if s.outcome == nil {
+		return b.String()
+	}
+	b.WriteString("\n")
+	o := s.outcome
+	if o.OK() {
+		sum := o.Summary
+		b.WriteString(st.Good.Render("✓ Test sync finished") + fmt.Sprintf(" in %s\n", o.Result.Duration.Round(10*time.Millisecond)))
+		fmt.Fprintf(&b, "  %d resource types · %d resources · %d entitlements · %d grants\n",
+			sum.ResourceTypes, sum.Resources, sum.Entitlements, sum.Grants)
+		for _, t := range sum.ByType {
+			fmt.Fprintf(&b, "  %-18s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
+		}
+		if sum.Count("user") == 0 {
+			b.WriteString(st.Warn.Render("  ! No users were found. That usually means the credentials lack read permission for users.") + "\n")
+		}
+		return b.String()
+	}
+	msg := o.Result.Failure.Message
+	if msg == "" {
+		msg = o.Err.Error()
+	}
+	b.WriteString(st.Bad.Render("✗ Test sync failed") + fmt.Sprintf(" (connector exit code %d)\n", o.Result.ExitCode))
+	fmt.Fprintf(&b, "  %s\n", plan.Redact(msg, s.draft.Secrets))
+	if o.Diagnosis.Summary != "" {
+		fmt.Fprintf(&b, "  Likely cause: %s\n", o.Diagnosis.Summary)
+	}
+	if o.Diagnosis.Hint != "" {
+		fmt.Fprintf(&b, "  What to do: %s\n", o.Diagnosis.Hint)
+	}
+	return b.String()
+}
+
+func ratio(synced, total int64, done bool) string {
+	switch {
+	case done && total > 0:
+		return fmt.Sprintf("%d/%d ✓", total, total)
+	case total > 0:
+		return fmt.Sprintf("%d/%d", synced, total)
+	case done:
+		return "✓"
+	default:
+		return "-"
+	}
+}
