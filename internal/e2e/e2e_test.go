@@ -1,0 +1,340 @@
+// Package e2e runs the real baton-setup binary, with the built-in demo
+// connector as a real baton-sdk child process and an in-process S3 server.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "baton-setup-e2e-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err = testenv.Build(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const canary = "canary-Secret-9f3e7a1b"
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, env []string, dir string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %s: %v", name, err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+func mode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
+}
+
+// TestGenerateRunUpload is the whole automated path: generate the files for
+// the demo connector, run sync.sh with /bin/sh, and find a finished sync in
+// the bucket.
+func TestGenerateRunUpload(t *testing.T) {
+	s3 := testenv.NewS3(t, "sync-bucket")
+	home := t.TempDir()
+	out := filepath.Join(home, "profile")
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY="+canary)
+	env = append(env, s3.AWSEnv()...)
+
+	r := run(t, env, home, bin, "generate", "--connector", "demo",
+		"--set", "tenant=acme", "--set", "user-count=50",
+		"--dest", "s3://sync-bucket/baton/demo/sync.c1z", "--region", "us-east-1", "--endpoint", s3.URL,
+		"--schedule", "17 * * * *", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("generate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, canary) {
+		t.Error("generate printed the secret")
+	}
+	if !strings.Contains(r.stdout, "17 * * * * "+filepath.Join(out, "sync.sh")+" >>"+filepath.Join(out, "sync.log")+" 2>&1") {
+		t.Errorf("crontab line missing from output:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "File name to exactly: baton/demo/sync.c1z") {
+		t.Errorf("ConductorOne File name hint missing:\n%s", r.stdout)
+	}
+	if got := mode(t, out); got != 0o700 {
+		t.Errorf("dir mode %o, want 700", got)
+	}
+	if got := mode(t, filepath.Join(out, "sync.sh")); got != 0o700 {
+		t.Errorf("sync.sh mode %o, want 700", got)
+	}
+	if got := mode(t, filepath.Join(out, "secrets.env")); got != 0o600 {
+		t.Errorf("secrets.env mode %o, want 600", got)
+	}
+	for _, name := range []string{"sync.sh", "plan.json"} {
+		data, _ := os.ReadFile(filepath.Join(out, name))
+		if bytes.Contains(data, []byte(canary)) {
+			t.Errorf("%s contains the secret", name)
+		}
+	}
+	secrets, _ := os.ReadFile(filepath.Join(out, "secrets.env"))
+	if !bytes.Contains(secrets, []byte("BATON_API_KEY="+canary)) {
+		t.Errorf("secrets.env lacks the key:\n%s", secrets)
+	}
+
+	// Cron runs sync.sh with almost nothing in the environment; the AWS
+	// variables stand in for an instance role.
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(out, "sync.sh"))
+	if r.code != 0 {
+		log, _ := os.ReadFile(filepath.Join(out, "work", "connector.log"))
+		t.Fatalf("sync.sh exit %d\nstdout: %s\nstderr: %s\nconnector log tail: %s", r.code, r.stdout, r.stderr, tail(string(log), 5))
+	}
+	if !strings.Contains(r.stdout, "uploaded to s3://sync-bucket/baton/demo/sync.c1z") {
+		t.Errorf("sync.sh output:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout+r.stderr, canary) {
+		t.Error("sync.sh printed the secret")
+	}
+	obj := s3.Get(t, "sync-bucket", "baton/demo/sync.c1z")
+	if obj == nil {
+		t.Fatal("no object in the bucket")
+	}
+	got := filepath.Join(t.TempDir(), "got.c1z")
+	if err := os.WriteFile(got, obj, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := c1z.Summarize(context.Background(), got, t.TempDir())
+	if err != nil {
+		t.Fatalf("summarize uploaded object: %v", err)
+	}
+	if sum.Count("user") != 50 || sum.Count("role") != 3 || sum.Grants == 0 {
+		t.Errorf("uploaded sync: users %d roles %d grants %d", sum.Count("user"), sum.Count("role"), sum.Grants)
+	}
+
+	// A failing connector must not replace the good object.
+	failEnv := append(runEnv, "BATON_DEMO_FAILURE=fail-midsync")
+	r = run(t, failEnv, "/", "/bin/sh", filepath.Join(out, "sync.sh"))
+	if r.code == 0 {
+		t.Fatalf("sync.sh succeeded with a failing connector:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "sync failed: the connector exited with status 13") {
+		t.Errorf("failure not reported loudly:\n%s%s", r.stdout, r.stderr)
+	}
+	if after := s3.Get(t, "sync-bucket", "baton/demo/sync.c1z"); !bytes.Equal(after, obj) {
+		t.Error("a failed run changed the object in the bucket")
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestTestCommand(t *testing.T) {
+	home := t.TempDir()
+	base := testenv.CleanEnv(home)
+	tests := []struct {
+		name       string
+		env        []string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{
+			name:       "success",
+			env:        []string{"BATON_API_KEY=" + canary},
+			args:       []string{"--set", "tenant=acme", "--set", "user-count=120"},
+			wantStdout: "user                      120 resources",
+		},
+		{
+			name:       "invalid key",
+			env:        []string{"BATON_API_KEY=invalid"},
+			args:       []string{"--set", "tenant=acme"},
+			wantCode:   1,
+			wantStderr: "(connector exit code 16)\ncause: The service rejected the credentials.",
+		},
+		{
+			name:       "missing values",
+			args:       []string{},
+			wantCode:   2,
+			wantStderr: "api-key (secret: set BATON_API_KEY in the environment",
+		},
+		{
+			name:       "secret on argv",
+			args:       []string{"--set", "api-key=" + canary},
+			wantCode:   2,
+			wantStderr: "api-key is secret and must not be on the command line",
+		},
+		{
+			name:       "unknown field",
+			env:        []string{"BATON_API_KEY=k"},
+			args:       []string{"--set", "nope=1"},
+			wantCode:   2,
+			wantStderr: `has no field "nope"; its fields are api-key, include-roles, tenant, user-count`,
+		},
+		{
+			name:       "bad int",
+			env:        []string{"BATON_API_KEY=k"},
+			args:       []string{"--set", "tenant=a", "--set", "user-count=many"},
+			wantCode:   2,
+			wantStderr: `user-count: "many" is not a whole number`,
+		},
+		{
+			name:       "crash mid-sync",
+			env:        []string{"BATON_API_KEY=k", "BATON_DEMO_FAILURE=fail-midsync"},
+			args:       []string{"--set", "tenant=a"},
+			wantCode:   1,
+			wantStderr: "(connector exit code 13)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"test", "--connector", "demo"}, tt.args...)
+			r := run(t, append(append([]string{}, base...), tt.env...), home, bin, args...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tt.wantCode, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stdout, tt.wantStdout) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantStdout, r.stdout)
+			}
+			if !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, canary) {
+				t.Error("output contains the secret")
+			}
+		})
+	}
+}
+
+func TestTestJSON(t *testing.T) {
+	home := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k")
+	r := run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, `{"type":"summary"`) || !strings.Contains(last, `"resources":24`) {
+		t.Errorf("last event: %s", last)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "{") {
+			t.Errorf("non-JSON line on stdout: %q", l)
+		}
+	}
+}
+
+func TestUploadRefusesBadFiles(t *testing.T) {
+	s3 := testenv.NewS3(t, "b-bucket")
+	home := t.TempDir()
+	env := append(testenv.CleanEnv(home), s3.AWSEnv()...)
+	garbage := filepath.Join(home, "garbage.c1z")
+	os.WriteFile(garbage, []byte("not a c1z at all"), 0o600)
+	empty := filepath.Join(home, "empty.c1z")
+	os.WriteFile(empty, nil, 0o600)
+	for _, tt := range []struct{ name, file, want string }{
+		{"garbage", garbage, "refuse upload: open sync file"},
+		{"empty", empty, "the file is empty"},
+		{"missing", filepath.Join(home, "nope.c1z"), "no such file or directory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, env, home, bin, "upload", "--file", tt.file, "--dest", "s3://b-bucket/x/sync.c1z", "--endpoint", s3.URL)
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q, want 1 and %q", r.code, r.stderr, tt.want)
+			}
+			if s3.Get(t, "b-bucket", "x/sync.c1z") != nil {
+				t.Error("a bad file was uploaded")
+			}
+		})
+	}
+	r := run(t, env, home, bin, "upload", "--file", garbage, "--dest", "s3://B/x.c1z")
+	if r.code != 2 || !strings.Contains(r.stderr, `bucket "B"`) {
+		t.Errorf("bad bucket: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestInstallCronWithFakeCrontab(t *testing.T) {
+	// A stand-in for crontab(1) that keeps the table in a file; the real
+	// Debian crontab is exercised in internal/schedule's tests.
+	home := t.TempDir()
+	binDir := filepath.Join(home, "bin")
+	os.Mkdir(binDir, 0o755)
+	table := filepath.Join(home, "table")
+	script := `#!/bin/sh
+case "$1" in
+-l) if [ -s "$TABLE" ]; then cat "$TABLE"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
+-) cat > "$TABLE" ;;
+*) exit 2 ;;
+esac
+`
+	os.WriteFile(filepath.Join(binDir, "crontab"), []byte(script), 0o755)
+	existing := "MAILTO=ops@example.com\n# keep me\n5 4 * * * /usr/bin/backup --at 50%\n"
+	os.WriteFile(table, []byte(existing), 0o600)
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k", "TABLE="+table)
+	for i, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			env[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
+		}
+	}
+	for range 2 {
+		r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme",
+			"--dest", "local", "--schedule", "7 * * * *", "--profile", "demo-one", "--install-cron")
+		if r.code != 0 {
+			t.Fatalf("generate: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	got, _ := os.ReadFile(table)
+	if !strings.HasPrefix(string(got), existing) {
+		t.Errorf("existing entries changed:\n%s", got)
+	}
+	if n := strings.Count(string(got), "# BEGIN baton-setup profile=demo-one"); n != 1 {
+		t.Errorf("block appears %d times:\n%s", n, got)
+	}
+	sync := filepath.Join(home, ".config", "baton-setup", "demo-one", "sync.sh")
+	if !strings.Contains(string(got), "7 * * * * "+sync) {
+		t.Errorf("job line missing:\n%s", got)
+	}
+}
