@@ -37,8 +37,12 @@ type Deps struct {
 // ErrCancelled is returned when the user leaves the wizard before the end.
 var ErrCancelled = errors.New("wizard cancelled")
 
-// stepDoneMsg finishes a step with its edited draft.
-type stepDoneMsg struct{ plan *plan.Plan }
+// stepDoneMsg finishes a step with its edited draft, and the review step
+// with what it wrote.
+type stepDoneMsg struct {
+	plan   *plan.Plan
+	result *generate.Result
+}
 
 // stepBackMsg returns to the previous step, dropping the draft.
 type stepBackMsg struct{}
@@ -170,16 +174,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case stepDoneMsg:
 		a.history = append(a.history, a.plan)
 		a.plan = msg.plan
+		if msg.result != nil {
+			a.result = msg.result
+		}
 		if a.idx == stepDone {
 			return a, tea.Quit
 		}
 		return a, a.enter(a.idx + 1)
-	case generatedMsg:
-		if msg.err != nil {
-			break
-		}
-		a.result = &msg.res
-		return a, nil
 	case stepBackMsg:
 		if a.idx == stepConnector {
 			return a, nil

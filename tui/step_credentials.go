@@ -56,7 +56,7 @@ func newCredentialsStep(st Styles, draft *plan.Plan) *credentialsStep {
 			if name == "" {
 				name = draft.Connector.Name
 			}
-			return st.Muted.Render("Settings for " + name + ". Secret values are masked and are written only to secrets.env (mode 0600).")
+			return st.Muted.Render("Settings for " + name + ". Secrets are masked and saved only in secrets.env (0600).")
 		},
 	}
 	return s

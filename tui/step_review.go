@@ -123,12 +123,8 @@ func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			s.errMsg = "Could not write the files: " + m.err.Error()
 			return s, s.newForm()
 		}
-		p := s.draft
-		res := m.res
-		return s, tea.Sequence(
-			func() tea.Msg { return generatedMsg{res: res} },
-			func() tea.Msg { return stepDoneMsg{plan: p} },
-		)
+		p, res := s.draft, m.res
+		return s, func() tea.Msg { return stepDoneMsg{plan: p, result: &res} }
 	}
 	_, cmd := s.formStep.Update(msg)
 	return s, cmd

@@ -46,7 +46,7 @@ destination) uploads it with "baton-setup upload".`,
     --dest s3://my-bucket/baton/demo/sync.c1z --region us-east-1 --schedule "17 * * * *"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Dest == "" {
+			if opts.Dest == "" && opts.Connector.PlanFile == "" {
 				return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
 			}
 			if opts.Timeout <= 0 {
@@ -98,11 +98,18 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	if err := plan.ValidateProfile(p.Profile); err != nil {
 		return &FlagError{err: err}
 	}
-	dest, err := plan.ParseDest(opts.Dest)
-	if err != nil {
-		return &FlagError{err: err}
+	dest := p.Destination
+	if opts.Dest != "" {
+		if dest, err = plan.ParseDest(opts.Dest); err != nil {
+			return &FlagError{err: err}
+		}
 	}
-	dest.Region, dest.Endpoint = opts.Region, opts.Endpoint
+	if opts.Region != "" {
+		dest.Region = opts.Region
+	}
+	if opts.Endpoint != "" {
+		dest.Endpoint = opts.Endpoint
+	}
 	if err := dest.Validate(); err != nil {
 		return &FlagError{err: err}
 	}
@@ -119,6 +126,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	}
 	p.Schedule.Install = opts.InstallCron
 	out := opts.Out
+	if out == "" && p.Output.Dir != "" && opts.Profile == "" {
+		out = p.Output.Dir
+	}
 	if out == "" {
 		if out, err = defaultOutDir(f, p.Profile); err != nil {
 			return err
