@@ -1,0 +1,190 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conductorone/baton-setup/internal/schema"
+)
+
+const canary = "canary-7c1e5b0d-secret"
+
+func demoSchema() *schema.Schema {
+	return &schema.Schema{Fields: []schema.Field{
+		{Name: "tenant", Required: true},
+		{Name: "api-key", Required: true, Secret: true},
+		{Name: "user-count", Kind: schema.KindInt},
+	}}
+}
+
+func demoPlan() *Plan {
+	p := &Plan{Profile: "demo", Connector: Connector{Name: "demo", Path: "/usr/bin/baton-demo", Schema: demoSchema()}}
+	p.SetValue(schema.Field{Name: "tenant"}, "acme")
+	p.SetValue(schema.Field{Name: "api-key", Secret: true}, canary)
+	p.Destination = Destination{Kind: DestS3, Bucket: "my-bucket", Key: "baton/demo/sync.c1z", Region: "us-east-1"}
+	p.Output.Dir = "/home/u/.config/baton-setup/demo"
+	return p
+}
+
+// TestSecretNeverFormatted formats a plan every way Go code might and
+// checks the secret appears in none of them.
+func TestSecretNeverFormatted(t *testing.T) {
+	p := demoPlan()
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("plan", "plan", p, "secret", p.Secrets["api-key"])
+	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("plan", "secret", p.Secrets["api-key"])
+	js, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretJSON, _ := json.Marshal(p.Secrets)
+	// Non-constant formats: vet rightly objects to %d on a struct, but a
+	// careless caller could still write it.
+	verbD, verbX := "%d", "%x"
+	outs := map[string]string{
+		"%v": fmt.Sprintf("%v", *p), "%+v": fmt.Sprintf("%+v", *p), "%#v": fmt.Sprintf("%#v", *p),
+		"%d": fmt.Sprintf(verbD, *p), "%x": fmt.Sprintf(verbX, *p), "%s": fmt.Sprintf("%s", p.Secrets["api-key"]),
+		"%q": fmt.Sprintf("%q", p.Secrets["api-key"]), "json": string(js), "json map": string(secretJSON),
+		"slog": logBuf.String(), "masked": p.Secrets["api-key"].Masked(),
+	}
+	hexCanary := fmt.Sprintf("%x", canary)
+	for name, out := range outs {
+		if strings.Contains(out, canary) || strings.Contains(out, hexCanary) {
+			t.Errorf("%s leaks the secret: %s", name, out)
+		}
+	}
+	if got := p.Secrets["api-key"].Masked(); got != "••••cret" {
+		t.Errorf("Masked = %q", got)
+	}
+	if got := NewSecret("short").Masked(); got != "••••" {
+		t.Errorf("short Masked = %q", got)
+	}
+	if p.Value("api-key") != canary {
+		t.Error("Value does not reveal the secret to code that needs it")
+	}
+}
+
+func TestSaveLoadKeepsNoSecret(t *testing.T) {
+	p := demoPlan()
+	file := filepath.Join(t.TempDir(), "plan.json")
+	if err := p.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	if bytes.Contains(data, []byte(canary)) {
+		t.Errorf("saved plan holds the secret:\n%s", data)
+	}
+	st, _ := os.Stat(file)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o", st.Mode().Perm())
+	}
+	got, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Values["tenant"] != "acme" || got.Destination != p.Destination || len(got.Secrets) != 0 {
+		t.Errorf("loaded %+v", got)
+	}
+	os.WriteFile(file, []byte(`{"profile":"x","bogus":1}`), 0o600)
+	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), `unknown field "bogus"`) {
+		t.Errorf("Load accepted an unknown key: %v", err)
+	}
+}
+
+func TestParseDest(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Destination
+		wantErr string
+	}{
+		{in: "local", want: Destination{Kind: DestLocal}},
+		{in: "s3://my-bucket/baton/okta/sync.c1z", want: Destination{Kind: DestS3, Bucket: "my-bucket", Key: "baton/okta/sync.c1z"}},
+		{in: "s3://My_Bucket/x.c1z", wantErr: `bucket "My_Bucket"`},
+		{in: "s3://ab/x.c1z", wantErr: `bucket "ab"`},
+		{in: "s3://my-bucket/", wantErr: `object key ""`},
+		{in: "s3://my-bucket//x.c1z", wantErr: "no leading or trailing /"},
+		{in: "s3://my-bucket/sync.zip", wantErr: "must end in .c1z"},
+		{in: "/tmp/x.c1z", wantErr: "want s3://BUCKET/KEY or local"},
+		{in: "", wantErr: "want s3://BUCKET/KEY or local"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseDest(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+		})
+	}
+	d := Destination{Kind: DestS3, Bucket: "my-bucket", Key: "a.c1z", Region: "Virginia"}
+	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), `region "Virginia"`) {
+		t.Errorf("region: %v", err)
+	}
+	d = Destination{Kind: DestS3, Bucket: "my-bucket", Key: "a.c1z", Endpoint: "ftp://x"}
+	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "endpoint") {
+		t.Errorf("endpoint: %v", err)
+	}
+}
+
+func TestMissingAndValidate(t *testing.T) {
+	p := &Plan{Connector: Connector{Name: "demo", Path: "/x", Schema: demoSchema()}}
+	missing := strings.Join(p.Missing(), "\n")
+	for _, want := range []string{"tenant (--set tenant=VALUE or BATON_TENANT)", "api-key (secret: set BATON_API_KEY in the environment or use --secret-file api-key=PATH)"} {
+		if !strings.Contains(missing, want) {
+			t.Errorf("Missing lacks %q:\n%s", want, missing)
+		}
+	}
+	full := demoPlan()
+	if err := full.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	full.Profile = "Bad Name"
+	full.Output.Dir = "relative/dir"
+	err := full.Validate()
+	if err == nil || !strings.Contains(err.Error(), `profile "Bad Name"`) || !strings.Contains(err.Error(), "must be an absolute path") {
+		t.Errorf("Validate = %v", err)
+	}
+	svc := demoPlan()
+	svc.Connector.Schema.Fields = append(svc.Connector.Schema.Fields, schema.Field{Name: "client-id"})
+	svc.SetValue(schema.Field{Name: "client-id"}, "x@tenant/abc")
+	if err := svc.ValidateConnector(); err == nil || !strings.Contains(err.Error(), "long-running service") {
+		t.Errorf("client-id accepted: %v", err)
+	}
+}
+
+func TestConnectorEnvAndClone(t *testing.T) {
+	p := demoPlan()
+	var names []string
+	for _, e := range p.ConnectorEnv() {
+		names = append(names, e.Name)
+		if e.Name == "BATON_API_KEY" && !e.Secret {
+			t.Error("api key not marked secret")
+		}
+	}
+	if got := strings.Join(names, ","); got != "BATON_TENANT,BATON_API_KEY" {
+		t.Errorf("env names = %s", got)
+	}
+	c := p.Clone()
+	c.SetValue(schema.Field{Name: "tenant"}, "other")
+	if p.Values["tenant"] != "acme" {
+		t.Error("Clone shares the values map")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := Redact("error: token "+canary+" rejected", map[string]Secret{"t": NewSecret(canary)})
+	if strings.Contains(got, canary) || !strings.Contains(got, "••••") {
+		t.Errorf("Redact = %q", got)
+	}
+}
