@@ -4,50 +4,135 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/conductorone/baton-setup/internal/catalog"
+	"github.com/conductorone/baton-setup/internal/discover"
 )
 
 // ConnectorsOptions are the inputs of `baton-setup connectors`.
 type ConnectorsOptions struct {
 	Factory *Factory
 
-	JSON bool
+	Query     string
+	Installed bool
+	JSON      bool
 }
 
 func newConnectorsCmd(f *Factory, runF func(context.Context, *ConnectorsOptions) error) *cobra.Command {
 	opts := &ConnectorsOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "connectors",
+		Use:   "connectors [QUERY]",
 		Short: "List the connectors that can be set up",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Long: `List the built-in demo connector, every baton-* binary found on this machine
+(PATH, Homebrew, ~/go/bin, $GOBIN) and every public connector in the catalog,
+with how to install the ones that are missing. QUERY filters by a fuzzy match
+on name, description and kind.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Query = args[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return connectorsRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.Installed, "installed", false, "list only connectors found on this machine")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array with each entry's fields where known")
 	return cmd
 }
 
+// ConnectorRow is one line of `connectors` output.
+type ConnectorRow struct {
+	Name        string               `json:"name"`
+	DisplayName string               `json:"displayName,omitempty"`
+	Kind        string               `json:"kind,omitempty"`
+	Description string               `json:"description,omitempty"`
+	DocsURL     string               `json:"docsUrl,omitempty"`
+	Installed   bool                 `json:"installed"`
+	Path        string               `json:"path,omitempty"`
+	Source      string               `json:"source,omitempty"`
+	SDKVersion  string               `json:"sdkVersion,omitempty"`
+	Install     map[string]string    `json:"install,omitempty"`
+	Fields      []catalog.Field      `json:"fields,omitempty"`
+	AuthMethods []catalog.AuthMethod `json:"authMethods,omitempty"`
+}
+
+func rowFor(e catalog.Entry) ConnectorRow {
+	return ConnectorRow{
+		Name: e.Name, DisplayName: e.DisplayName, Kind: e.Kind, Description: e.Description, DocsURL: e.DocsURL,
+		Install: e.InstallCommands(), Fields: e.Fields, AuthMethods: e.AuthMethods,
+	}
+}
+
+// connectorRows merges what is installed with the catalog: the demo first,
+// then installed connectors, then the rest of the catalog.
+func connectorRows(found []discover.Found, entries []catalog.Entry) []ConnectorRow {
+	var rows []ConnectorRow
+	installed := map[string]bool{}
+	for _, f := range found {
+		row := ConnectorRow{Name: f.Name}
+		if f.Source == "built-in" {
+			row.DisplayName, row.Kind = "Demo (built in)", "other"
+			row.Description = "Built-in demo connector with users, groups and roles; needs no credentials."
+		} else if e, ok := catalog.Lookup(f.Name); ok {
+			row = rowFor(e)
+		}
+		row.Installed, row.Path, row.Source, row.SDKVersion = true, f.Path, f.Source, f.SDKVersion
+		installed[f.Name] = true
+		rows = append(rows, row)
+	}
+	for _, e := range entries {
+		if !installed[e.Name] {
+			rows = append(rows, rowFor(e))
+		}
+	}
+	return rows
+}
+
 func connectorsRun(_ context.Context, opts *ConnectorsOptions) error {
-	found := opts.Factory.Discover.All()
+	entries := catalog.All()
+	if opts.Query != "" {
+		entries = catalog.Filter(entries, opts.Query)
+	}
+	if opts.Installed {
+		entries = nil
+	}
+	rows := connectorRows(opts.Factory.Discover.All(), entries)
+	if opts.Query != "" {
+		keep := map[string]bool{}
+		for _, e := range entries {
+			keep[e.Name] = true
+		}
+		filtered := rows[:0]
+		for _, r := range rows {
+			if keep[r.Name] || strings.Contains(r.Name, strings.ToLower(opts.Query)) {
+				filtered = append(filtered, r)
+			}
+		}
+		rows = filtered
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.Factory.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(found)
+		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(opts.Factory.IO.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSOURCE\tPATH\tBATON-SDK")
-	for _, c := range found {
-		sdk := c.SDKVersion
-		if sdk == "" {
-			sdk = "-"
+	fmt.Fprintln(tw, "NAME\tKIND\tINSTALLED\tBATON-SDK\tDESCRIPTION")
+	for _, r := range rows {
+		where, sdk := "not installed", "-"
+		if r.Installed {
+			where = r.Path
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Source, c.Path, sdk)
+		if r.SDKVersion != "" {
+			sdk = r.SDKVersion
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Kind, where, sdk, r.Description)
 	}
 	return tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
 
@@ -21,6 +23,9 @@ type connectorFlags struct {
 	SecretFiles []string
 	AuthMethod  string
 	PlanFile    string
+	// Profile, when set by a command and saved earlier, is the starting
+	// point, with its secrets.env as the lowest-priority source of secrets.
+	Profile string
 }
 
 func (c *connectorFlags) register(fs *pflag.FlagSet) {
@@ -35,12 +40,28 @@ func (c *connectorFlags) register(fs *pflag.FlagSet) {
 // own BATON_* variables and a plan file. Secret values never come from argv.
 func gatherPlan(ctx context.Context, f *Factory, c connectorFlags) (*plan.Plan, error) {
 	p := &plan.Plan{}
-	if c.PlanFile != "" {
+	saved := map[string]string{}
+	switch {
+	case c.PlanFile != "":
 		loaded, err := plan.Load(c.PlanFile)
 		if err != nil {
 			return nil, &FlagError{err: err}
 		}
 		p = loaded
+	case c.Profile != "":
+		root, err := f.ConfigDir()
+		if err != nil {
+			return nil, fmt.Errorf("find config directory: %w", err)
+		}
+		if _, err := os.Stat(filepath.Join(profile.Dir(root, c.Profile), "plan.json")); err == nil {
+			loaded, secrets, err := profile.Load(root, c.Profile)
+			if err != nil {
+				return nil, err
+			}
+			p, saved = loaded, secrets
+		} else if c.Connector == "" {
+			return nil, flagErrorf("profile %s: not found in %s; give --connector to create it", c.Profile, root)
+		}
 	}
 	name := c.Connector
 	if name == "" {
@@ -69,6 +90,9 @@ func gatherPlan(ctx context.Context, f *Factory, c connectorFlags) (*plan.Plan, 
 	}
 	secrets := map[string]string{}
 	for _, fld := range sch.Fields {
+		if v := saved[fld.EnvName()]; v != "" && fld.Secret {
+			secrets[fld.Name] = v
+		}
 		if v := f.Getenv(fld.EnvName()); v != "" {
 			if fld.Secret {
 				secrets[fld.Name] = v

@@ -55,6 +55,8 @@ every step also has a command for scripts.`,
 		newGenerateCmd(f, nil),
 		newUploadCmd(f, nil),
 		newInspectCmd(f, nil),
+		newProfilesCmd(f, nil),
+		newPlanCmd(f, nil),
 	)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true

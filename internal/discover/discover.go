@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -195,40 +196,79 @@ func SDKVersion(path string) string {
 
 // Schema runs `<connector> config` and parses its output. It needs no
 // credentials and no network; a clean environment and a scratch directory
-// keep a stray .baton.yaml or BATON_* variable out of it.
+// keep a stray .baton.yaml or BATON_* variable out of it. Connectors too old
+// for `config` (baton-sdk before v0.2.68) are read from --help instead. The
+// catalog adds where to find each value.
 func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
+	out, errText, err := runQuiet(ctx, f, "config")
+	var s *schema.Schema
+	switch {
+	case err != nil && strings.Contains(errText, `unknown command "config"`):
+		help, _, herr := runQuiet(ctx, f, "--help")
+		if herr != nil {
+			return nil, fmt.Errorf("read %s schema: the connector has no `config` command and `--help` failed: %w", f.Name, herr)
+		}
+		s = schema.ParseHelp(help)
+	case err != nil:
+		return nil, fmt.Errorf("read %s schema: %w: %s", f.Name, err, lastLine(errText))
+	default:
+		if s, err = schema.Parse([]byte(out)); err != nil {
+			return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
+		}
+	}
+	if e, ok := catalog.Lookup(f.Name); ok {
+		Enrich(s, e)
+	}
+	return s, nil
+}
+
+// Enrich adds the catalog's hints to a connector's own schema. The schema
+// always wins on names, types and required marks; the catalog only adds
+// where to find a value and, for schemas read from --help (which cannot say
+// what is secret), its secret marks.
+func Enrich(s *schema.Schema, e catalog.Entry) {
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		for _, cf := range e.Fields {
+			if cf.Name != f.Name {
+				continue
+			}
+			f.Hint = cf.Help
+			if s.FromHelp && cf.Secret {
+				f.Secret = true
+			}
+			if f.Label == "" && cf.DisplayName != "" {
+				f.Label = cf.DisplayName
+			}
+		}
+	}
+	if s.HelpURL == "" {
+		s.HelpURL = e.DocsURL
+	}
+}
+
+func runQuiet(ctx context.Context, f Found, arg string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "baton-setup-schema-*")
 	if err != nil {
-		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
+		return "", "", err
 	}
 	defer os.RemoveAll(dir)
-	args := append(slices.Clone(f.Args), "config")
-	cmd := exec.CommandContext(ctx, f.Path, args...)
+	cmd := exec.CommandContext(ctx, f.Path, append(slices.Clone(f.Args), arg)...)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BATON_") {
+		if !strings.HasPrefix(kv, "BATON_") || strings.HasPrefix(kv, "BATON_SETUP_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if strings.Contains(msg, `unknown command "config"`) {
-			return nil, fmt.Errorf("read %s schema: the connector is too old to print its schema (baton-sdk before v0.2.68)\nhint: update the connector", f.Name)
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("read %s schema: `config` did not answer within 30s", f.Name)
-		}
-		return nil, fmt.Errorf("read %s schema: %w: %s", f.Name, err, lastLine(msg))
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return "", "", fmt.Errorf("`%s` did not answer within 30s", arg)
 	}
-	s, err := schema.Parse(stdout.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
-	}
-	return s, nil
+	return stdout.String(), strings.TrimSpace(stderr.String()), err
 }
 
 func lastLine(s string) string {

@@ -64,6 +64,9 @@ type Field struct {
 	Min         *int64   `json:"min,omitempty"`
 	Max         *int64   `json:"max,omitempty"`
 	Deprecated  bool     `json:"deprecated,omitempty"`
+	// Hint says where to find the value; it comes from the catalog, not
+	// from the connector.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Group is an auth method: a named set of fields of which only the chosen
@@ -102,6 +105,9 @@ type Schema struct {
 	Fields      []Field      `json:"fields"`
 	Groups      []Group      `json:"groups,omitempty"`
 	Constraints []Constraint `json:"constraints,omitempty"`
+	// FromHelp is set when the schema was read from --help because the
+	// connector is too old to print its configuration.
+	FromHelp bool `json:"fromHelp,omitempty"`
 }
 
 // opsFields are the SDK's operational fields at v0.25.0. A connector can

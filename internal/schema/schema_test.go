@@ -189,3 +189,28 @@ func TestCleanHelp(t *testing.T) {
 		t.Errorf("CleanHelp malformed = %q", got)
 	}
 }
+
+func TestParseHelp(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "baton-github-v0.2.14.help.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ParseHelp(string(data))
+	if got := names(s.Fields); !slices.Equal(got, []string{"instance-url", "orgs", "token", "skip-archived", "page-size"}) {
+		t.Fatalf("fields = %v", got)
+	}
+	tok, _ := s.Field("token")
+	if !tok.Required || !tok.Secret || tok.Help != "The GitHub access token used to connect to the Github API." {
+		t.Errorf("token = %+v", tok)
+	}
+	url, _ := s.Field("instance-url")
+	if url.Default != "https://github.com" || url.Required || url.Secret {
+		t.Errorf("instance-url = %+v", url)
+	}
+	orgs, _ := s.Field("orgs")
+	skip, _ := s.Field("skip-archived")
+	size, _ := s.Field("page-size")
+	if orgs.Kind != KindStringSlice || skip.Kind != KindBool || size.Kind != KindInt || size.Default != "100" {
+		t.Errorf("kinds: orgs %v skip %v size %v (%q)", orgs.Kind, skip.Kind, size.Kind, size.Default)
+	}
+}

@@ -1,0 +1,174 @@
+package discover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "discover-test-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if bin, err = testenv.Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func writeExec(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testEnv(t *testing.T, home, pathDirs string) Env {
+	vars := map[string]string{"PATH": pathDirs}
+	return Env{
+		Self: func() (string, error) { return bin, nil },
+		LookPath: func(name string) (string, error) {
+			for _, d := range filepath.SplitList(pathDirs) {
+				p := filepath.Join(d, name)
+				if isExecutable(p) {
+					return p, nil
+				}
+			}
+			return "", exec.ErrNotFound
+		},
+		Getenv:  func(k string) string { return vars[k] },
+		HomeDir: func() (string, error) { return home, nil },
+	}
+}
+
+func TestSDKVersionFromBuildInfo(t *testing.T) {
+	if got := SDKVersion(bin); got != "v0.25.0" {
+		t.Errorf("SDKVersion(baton-setup) = %q, want v0.25.0", got)
+	}
+	script := filepath.Join(t.TempDir(), "baton-script")
+	writeExec(t, script, "#!/bin/sh\n")
+	if got := SDKVersion(script); got != "" {
+		t.Errorf("SDKVersion(script) = %q", got)
+	}
+}
+
+func TestResolveAndAll(t *testing.T) {
+	home := t.TempDir()
+	pathDir := filepath.Join(home, "path")
+	writeExec(t, filepath.Join(pathDir, "baton-okta"), "#!/bin/sh\n")
+	writeExec(t, filepath.Join(home, "go", "bin", "baton-github"), "#!/bin/sh\n")
+	os.WriteFile(filepath.Join(pathDir, "baton-notexec"), []byte("x"), 0o644)
+	writeExec(t, filepath.Join(pathDir, "baton-setup"), "#!/bin/sh\n")
+	env := testEnv(t, home, pathDir)
+
+	tests := []struct {
+		in, wantPath, wantSource, wantErr string
+	}{
+		{in: "demo", wantPath: bin, wantSource: "built-in"},
+		{in: "okta", wantPath: filepath.Join(pathDir, "baton-okta"), wantSource: "PATH"},
+		{in: "baton-okta", wantPath: filepath.Join(pathDir, "baton-okta"), wantSource: "PATH"},
+		{in: "github", wantPath: filepath.Join(home, "go", "bin", "baton-github"), wantSource: "go install"},
+		{in: filepath.Join(pathDir, "baton-okta"), wantPath: filepath.Join(pathDir, "baton-okta"), wantSource: "path"},
+		{in: "slack", wantErr: "brew install conductorone/baton/baton-slack"},
+		{in: filepath.Join(pathDir, "baton-notexec"), wantErr: "not an executable file"},
+		{in: "", wantErr: "no name given"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := env.Resolve(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.Path != tt.wantPath || got.Source != tt.wantSource {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+		})
+	}
+	var names []string
+	for _, f := range env.All() {
+		names = append(names, f.Name)
+	}
+	if got := strings.Join(names, ","); got != "demo,okta,github" {
+		t.Errorf("All = %s", got)
+	}
+}
+
+func TestSchemaFromDemo(t *testing.T) {
+	env := testEnv(t, t.TempDir(), "")
+	demo, err := env.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Schema(context.Background(), demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, ok := s.Field("api-key")
+	if !ok || !key.Secret || !key.Required {
+		t.Errorf("api-key = %+v", key)
+	}
+	if _, ok := s.Field("demo-failure"); ok {
+		t.Error("a CLI-only field was exported")
+	}
+}
+
+// TestSchemaFallsBackToHelp runs a stand-in for a connector built on an SDK
+// older than v0.2.68, which answers `config` the way cobra does.
+func TestSchemaFallsBackToHelp(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "baton-github")
+	writeExec(t, old, `#!/bin/sh
+if [ "$1" = "config" ]; then
+	echo 'Error: unknown command "config" for "baton-github"' >&2
+	exit 1
+fi
+cat <<'EOF'
+Flags:
+  -f, --file string       The path to the c1z file to sync with ($BATON_FILE) (default "sync.c1z")
+      --token string      required: The GitHub access token used to connect to the Github API. ($BATON_TOKEN)
+      --orgs strings      Limit syncing to specific organizations. ($BATON_ORGS)
+EOF
+`)
+	s, err := Schema(context.Background(), Found{Name: "github", Path: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.FromHelp || len(s.Fields) != 2 {
+		t.Fatalf("schema = %+v", s)
+	}
+	tok, _ := s.Field("token")
+	if !tok.Required || !tok.Secret || tok.Hint == "" {
+		t.Errorf("token = %+v (want required, secret, and a catalog hint)", tok)
+	}
+	if s.HelpURL == "" {
+		t.Error("no docs URL from the catalog")
+	}
+
+	broken := filepath.Join(dir, "baton-broken")
+	writeExec(t, broken, "#!/bin/sh\necho 'panic: boom' >&2\nexit 3\n")
+	_, err = Schema(context.Background(), Found{Name: "broken", Path: broken})
+	var exit *exec.ExitError
+	if err == nil || !errors.As(err, &exit) || !strings.Contains(err.Error(), "panic: boom") {
+		t.Errorf("err = %v", err)
+	}
+}

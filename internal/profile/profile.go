@@ -1,0 +1,119 @@
+// Package profile finds saved setups: one directory per profile under
+// baton-setup's config directory, holding plan.json (no secrets) and
+// secrets.env (0600).
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+)
+
+// Info describes a saved profile.
+type Info struct {
+	Name        string `json:"name"`
+	Dir         string `json:"dir"`
+	Connector   string `json:"connector"`
+	Destination string `json:"destination"`
+	Schedule    string `json:"schedule"`
+}
+
+// Dir returns a profile's directory.
+func Dir(root, name string) string { return filepath.Join(root, name) }
+
+// List returns the profiles under root, sorted by name. A directory without
+// a readable plan.json is not a profile.
+func List(root string) ([]Info, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		p, err := plan.Load(filepath.Join(root, e.Name(), "plan.json"))
+		if err != nil {
+			continue
+		}
+		out = append(out, Info{
+			Name: e.Name(), Dir: filepath.Join(root, e.Name()), Connector: p.Connector.Name,
+			Destination: p.Destination.String(), Schedule: p.Schedule.Cron,
+		})
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Load reads a profile's plan and the values in its secrets.env, keyed by
+// environment variable name.
+func Load(root, name string) (*plan.Plan, map[string]string, error) {
+	if err := plan.ValidateProfile(name); err != nil {
+		return nil, nil, err
+	}
+	dir := Dir(root, name)
+	p, err := plan.Load(filepath.Join(dir, "plan.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("load profile %s: no such profile in %s", name, root)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := ReadEnvFile(filepath.Join(dir, "secrets.env"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	return p, secrets, nil
+}
+
+// ReadEnvFile parses NAME=value assignments, shell-quoted as baton-setup
+// writes them, without running the file. It refuses a file that others can
+// read, as OpenSSH refuses an unprotected key.
+func ReadEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("read %s: mode %04o lets other users read it\nhint: chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(f, path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	out := map[string]string{}
+	for _, stmt := range file.Stmts {
+		call, ok := stmt.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) > 0 {
+			return nil, fmt.Errorf("read %s: line %d is not a NAME=value assignment", path, stmt.Pos().Line())
+		}
+		for _, a := range call.Assigns {
+			v := ""
+			if a.Value != nil {
+				if v, err = expand.Literal(nil, a.Value); err != nil {
+					return nil, fmt.Errorf("read %s: line %d: %w", path, a.Pos().Line(), err)
+				}
+			}
+			out[a.Name.Value] = v
+		}
+	}
+	return out, nil
+}
