@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/synctest"
 )
@@ -114,6 +115,9 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 	}
 	o := synctest.Finish(ctx, run)
 	elapsed := o.Result.Duration
+	if o.Result.Canceled {
+		return errCancelled
+	}
 	if !o.OK() {
 		code := o.Result.ExitCode
 		msg := o.Result.Failure.Message
@@ -131,6 +135,17 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 			}
 		}
 		return &silentError{code: exitError}
+	}
+	if synctest.NoUsers(o.Summary) && !opts.Quick {
+		msg := "no users or accounts were found; the credentials probably lack read permission"
+		hint := ""
+		if e, ok := catalog.Lookup(p.Connector.Name); ok && e.ZeroUsersHint != "" {
+			hint = e.ZeroUsersHint + " (" + e.DocsURL + ")"
+		}
+		emit(Event{Type: "warning", Message: msg, Hint: hint})
+		if !opts.JSON && hint != "" {
+			fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
+		}
 	}
 	emit(Event{Type: "summary", Summary: o.Summary, Warnings: o.Result.Warnings, Elapsed: &elapsed})
 	if !opts.JSON {

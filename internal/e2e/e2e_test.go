@@ -338,3 +338,109 @@ esac
 		t.Errorf("job line missing:\n%s", got)
 	}
 }
+
+func TestQuickAndZeroUsers(t *testing.T) {
+	home := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k")
+	r := run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--quick", "--json")
+	if r.code != 0 {
+		t.Fatalf("quick: exit %d: %s", r.code, r.stderr)
+	}
+	// Only the user type, without entitlements and grants.
+	if !strings.Contains(r.stdout, `"resourcesByType"`) && !strings.Contains(r.stdout, `"resources":20`) {
+		t.Errorf("quick summary: %s", r.stdout)
+	}
+	if strings.Contains(r.stdout, `"resourceType":"group","resources"`) || strings.Contains(r.stdout, `"grants":40`) {
+		t.Errorf("quick check synced more than the user type:\n%s", r.stdout)
+	}
+
+	r = run(t, append(env, "BATON_DEMO_FAILURE=zero-users"), home, bin, "test", "--connector", "demo", "--set", "tenant=acme")
+	if r.code != 0 {
+		t.Fatalf("zero users: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "warning: no users or accounts were found; the credentials probably lack read permission") {
+		t.Errorf("no zero-users warning:\n%s", r.stderr)
+	}
+}
+
+// TestTestSIGTERM stops `baton-setup test` while the connector hangs: it
+// must exit 130 and leave no connector process behind.
+func TestTestSIGTERM(t *testing.T) {
+	home := t.TempDir()
+	mark := "e2e-sigterm-" + t.Name()
+	tmp := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k", "BATON_DEMO_FAILURE=hang", "E2E_MARK="+mark, "TMPDIR="+tmp)
+	cmd := exec.Command(bin, "test", "--connector", "demo", "--set", "tenant=acme")
+	cmd.Env, cmd.Dir = env, home
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "phase: resources") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(marked(mark)) < 2 {
+		t.Fatalf("connector not running: %v\n%s", marked(mark), stderr.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit: %v\n%s", err, stderr.String())
+	}
+	for i := 0; i < 100 && len(marked(mark)) > 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if left := marked(mark); len(left) > 0 {
+		t.Errorf("processes left: %v", left)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temp files left in TMPDIR: %v", left)
+	}
+}
+
+// marked lists processes whose environment holds the marker.
+func marked(mark string) []string {
+	var out []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range procs {
+		if data, err := os.ReadFile(p); err == nil && strings.Contains(string(data), "E2E_MARK="+mark+"\x00") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestConnectorsAndProfiles(t *testing.T) {
+	home := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY="+canary)
+	r := run(t, env, home, bin, "connectors", "--json")
+	if r.code != 0 {
+		t.Fatalf("connectors: %s", r.stderr)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(r.stdout), "[\n  {\n    \"name\": \"demo\"") {
+		t.Errorf("demo is not first:\n%.300s", r.stdout)
+	}
+	for _, want := range []string{`"name": "okta"`, `"env": "BATON_API_TOKEN"`, `"brew": "brew install conductorone/baton/baton-okta"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("connectors --json lacks %s", want)
+		}
+	}
+	r = run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--profile", "demo-a")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	r = run(t, env, home, bin, "profiles")
+	if r.code != 0 || !strings.Contains(r.stdout, "demo-a") {
+		t.Errorf("profiles: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, env, home, bin, "plan", "show", "--profile", "demo-a")
+	if r.code != 0 || !strings.Contains(r.stdout, "BATON_API_KEY = ••••") || !strings.Contains(r.stdout, `tenant = "acme"`) {
+		t.Errorf("plan show: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, canary) {
+		t.Error("plan show printed the secret")
+	}
+}

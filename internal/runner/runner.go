@@ -275,20 +275,26 @@ func connectorEnv(opts Options, tmpDir string) []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	set := map[string]bool{"TMPDIR": true, "BATON_TMPDIR": true, "BATON_CLIENT_ID": true, "BATON_CLIENT_SECRET": true}
-	for _, e := range opts.Env {
+	return Environ(base, append([]EnvVar{{Name: "TMPDIR", Value: tmpDir}, {Name: "BATON_TMPDIR", Value: tmpDir}}, opts.Env...))
+}
+
+// Environ returns base with env applied: variables env sets replace
+// inherited ones, and BATON_CLIENT_ID and BATON_CLIENT_SECRET are dropped,
+// since either turns a one-shot connector run into a daemon.
+func Environ(base []string, env []EnvVar) []string {
+	set := map[string]bool{"BATON_CLIENT_ID": true, "BATON_CLIENT_SECRET": true}
+	for _, e := range env {
 		set[e.Name] = true
 	}
-	env := make([]string, 0, len(base)+len(opts.Env)+2)
+	out := make([]string, 0, len(base)+len(env))
 	for _, kv := range base {
 		name, _, _ := strings.Cut(kv, "=")
 		if !set[name] {
-			env = append(env, kv)
+			out = append(out, kv)
 		}
 	}
-	env = append(env, "TMPDIR="+tmpDir, "BATON_TMPDIR="+tmpDir)
-	for _, e := range opts.Env {
-		env = append(env, e.Name+"="+e.Value)
+	for _, e := range env {
+		out = append(out, e.Name+"="+e.Value)
 	}
-	return env
+	return out
 }

@@ -4,7 +4,13 @@ package synctest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
@@ -22,14 +28,24 @@ type Options struct {
 	BaseEnv []string
 }
 
-// Start launches the plan's connector for a test sync.
-func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error) {
+func connectorEnv(p *plan.Plan) []runner.EnvVar {
 	var env []runner.EnvVar
 	for _, e := range p.ConnectorEnv() {
 		env = append(env, runner.EnvVar{Name: e.Name, Value: e.Value, Secret: e.Secret})
 	}
+	return env
+}
+
+// Start launches the plan's connector for a test sync. A quick check syncs
+// one user-like resource type without entitlements and grants, which is
+// enough to prove the credentials in seconds.
+func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error) {
+	env := connectorEnv(p)
 	var extra []string
 	if opts.Quick {
+		if rt, err := UserType(ctx, p, opts.BaseEnv); err == nil && rt != "" {
+			extra = append(extra, "--sync-resource-types", rt)
+		}
 		extra = append(extra, "--skip-entitlements-and-grants")
 	}
 	return runner.Start(ctx, runner.Options{
@@ -40,6 +56,67 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error)
 		Timeout:   opts.Timeout,
 		BaseEnv:   opts.BaseEnv,
 	})
+}
+
+// UserType asks the connector for its resource types (`capabilities`, which
+// builds the connector without validating it) and returns the first one
+// with the user trait, else the first one.
+func UserType(ctx context.Context, p *plan.Plan, base []string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "baton-setup-caps-*")
+	if err != nil {
+		return "", fmt.Errorf("read capabilities: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if base == nil {
+		base = os.Environ()
+	}
+	cmd := exec.CommandContext(ctx, p.Connector.Path, append(slices.Clone(p.Connector.Args), "capabilities")...)
+	cmd.Dir = dir
+	cmd.Env = runner.Environ(base, append(connectorEnv(p), runner.EnvVar{Name: "TMPDIR", Value: dir}))
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("read capabilities: %w", err)
+	}
+	var caps struct {
+		ResourceTypeCapabilities []struct {
+			ResourceType struct {
+				ID     string   `json:"id"`
+				Traits []string `json:"traits"`
+			} `json:"resourceType"`
+		} `json:"resourceTypeCapabilities"`
+	}
+	if err := json.Unmarshal(out, &caps); err != nil {
+		return "", fmt.Errorf("read capabilities: %w", err)
+	}
+	first := ""
+	for _, c := range caps.ResourceTypeCapabilities {
+		rt := c.ResourceType
+		if first == "" {
+			first = rt.ID
+		}
+		if slices.Contains(rt.Traits, "TRAIT_USER") {
+			return rt.ID, nil
+		}
+	}
+	return first, nil
+}
+
+// NoUsers reports whether a finished sync found no user-like resources: a
+// sync that "succeeds" that way usually means the credentials lack read
+// permission.
+func NoUsers(s *c1z.Summary) bool {
+	if s == nil {
+		return false
+	}
+	for _, t := range s.ByType {
+		id := strings.ToLower(t.ResourceType)
+		if t.Resources > 0 && (strings.Contains(id, "user") || strings.Contains(id, "account") || strings.Contains(id, "member")) {
+			return false
+		}
+	}
+	return true
 }
 
 // Outcome is a judged test sync.
