@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
@@ -53,6 +55,22 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 		return flagErrorf("--accessible: plain line prompts are not available yet\nhint: use the non-interactive commands (baton-setup test, generate)")
 	}
 	p := &plan.Plan{Profile: opts.Profile}
+	if opts.Profile != "" {
+		if err := plan.ValidateProfile(opts.Profile); err != nil {
+			return &FlagError{err: err}
+		}
+		root, err := f.ConfigDir()
+		if err != nil {
+			return fmt.Errorf("find config directory: %w", err)
+		}
+		// A saved profile pre-fills every answer, secrets included (read
+		// back from its secrets.env and shown masked).
+		if _, err := os.Stat(filepath.Join(profile.Dir(root, opts.Profile), "plan.json")); err == nil {
+			if p, err = gatherPlan(ctx, f, connectorFlags{Profile: opts.Profile}); err != nil {
+				return err
+			}
+		}
+	}
 	_, res, err := tui.Run(ctx, wizardDeps(f), p)
 	if errors.Is(err, tui.ErrCancelled) {
 		return errCancelled

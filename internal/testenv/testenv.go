@@ -99,3 +99,20 @@ func CleanEnv(home string) []string {
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"))
 }
+
+// Main builds the binary into a temporary directory, stores its path in
+// *bin, runs the package's tests and removes the directory. Use it as
+// `func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }`.
+func Main(m *testing.M, bin *string) int {
+	dir, err := os.MkdirTemp("", "baton-setup-test-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bin, err = Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
