@@ -57,6 +57,7 @@ every step also has a command for scripts.`,
 		newInspectCmd(f, nil),
 		newProfilesCmd(f, nil),
 		newPlanCmd(f, nil),
+		newDoctorCmd(f, nil),
 	)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true

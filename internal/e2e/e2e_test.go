@@ -281,10 +281,11 @@ func TestUploadRefusesBadFiles(t *testing.T) {
 	}
 }
 
-func TestInstallCronWithFakeCrontab(t *testing.T) {
-	// A stand-in for crontab(1) that keeps the table in a file; the real
-	// Debian crontab is exercised in internal/schedule's tests.
-	home := t.TempDir()
+// fakeCrontab puts a stand-in for crontab(1) first on PATH that keeps the
+// table in a file; the real Debian crontab is exercised in
+// internal/schedule's tests. It returns the environment and the table path.
+func fakeCrontab(t *testing.T, home string, env []string) ([]string, string) {
+	t.Helper()
 	binDir := filepath.Join(home, "bin")
 	os.Mkdir(binDir, 0o755)
 	table := filepath.Join(home, "table")
@@ -296,14 +297,20 @@ case "$1" in
 esac
 `
 	os.WriteFile(filepath.Join(binDir, "crontab"), []byte(script), 0o755)
-	existing := "MAILTO=ops@example.com\n# keep me\n5 4 * * * /usr/bin/backup --at 50%\n"
-	os.WriteFile(table, []byte(existing), 0o600)
-	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k", "TABLE="+table)
-	for i, e := range env {
+	out := append([]string{}, env...)
+	for i, e := range out {
 		if strings.HasPrefix(e, "PATH=") {
-			env[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
+			out[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
 		}
 	}
+	return append(out, "TABLE="+table), table
+}
+
+func TestInstallCronWithFakeCrontab(t *testing.T) {
+	home := t.TempDir()
+	env, table := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY=k"))
+	existing := "MAILTO=ops@example.com\n# keep me\n5 4 * * * /usr/bin/backup --at 50%\n"
+	os.WriteFile(table, []byte(existing), 0o600)
 	for range 2 {
 		r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme",
 			"--dest", "local", "--schedule", "7 * * * *", "--profile", "demo-one", "--install-cron")
@@ -321,6 +328,33 @@ esac
 	sync := filepath.Join(home, ".config", "baton-setup", "demo-one", "sync.sh")
 	if !strings.Contains(string(got), "7 * * * * "+sync) {
 		t.Errorf("job line missing:\n%s", got)
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	home := t.TempDir()
+	env, _ := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY=k"))
+	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--profile", "doc")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	r = run(t, env, home, bin, "doctor", "--profile", "doc")
+	if r.code != 1 || !strings.Contains(r.stdout, "✓ connector binary") || !strings.Contains(r.stdout, "✗ crontab entry\n    not installed") {
+		t.Fatalf("doctor before install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--profile", "doc", "--install-cron")
+	if r.code != 0 {
+		t.Fatalf("install: %s", r.stderr)
+	}
+	r = run(t, env, home, bin, "doctor", "--profile", "doc")
+	if r.code != 0 || strings.Contains(r.stdout, "✗") {
+		t.Fatalf("doctor after install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	secrets := filepath.Join(home, ".config", "baton-setup", "doc", "secrets.env")
+	os.Chmod(secrets, 0o644)
+	r = run(t, env, home, bin, "doctor", "--profile", "doc", "--json")
+	if r.code != 1 || !strings.Contains(r.stdout, `"name":"generated files","ok":false`) || !strings.Contains(r.stdout, "others can read it") {
+		t.Errorf("doctor with a readable secrets file: exit %d\n%s", r.code, r.stdout)
 	}
 }
 

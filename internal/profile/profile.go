@@ -58,21 +58,26 @@ func List(root string) ([]Info, error) {
 	return out, nil
 }
 
+// LoadPlan reads a profile's plan.json.
+func LoadPlan(root, name string) (*plan.Plan, error) {
+	if err := plan.ValidateProfile(name); err != nil {
+		return nil, err
+	}
+	p, err := plan.Load(filepath.Join(Dir(root, name), "plan.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load profile %s: no such profile in %s", name, root)
+	}
+	return p, err
+}
+
 // Load reads a profile's plan and the values in its secrets.env, keyed by
 // environment variable name.
 func Load(root, name string) (*plan.Plan, map[string]string, error) {
-	if err := plan.ValidateProfile(name); err != nil {
-		return nil, nil, err
-	}
-	dir := Dir(root, name)
-	p, err := plan.Load(filepath.Join(dir, "plan.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("load profile %s: no such profile in %s", name, root)
-	}
+	p, err := LoadPlan(root, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	secrets, err := ReadEnvFile(filepath.Join(dir, "secrets.env"))
+	secrets, err := ReadEnvFile(filepath.Join(Dir(root, name), "secrets.env"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}

@@ -42,6 +42,7 @@ func TestReadEnvFileRoundTrip(t *testing.T) {
 		t.Errorf("world-readable file accepted: %v", err)
 	}
 	os.WriteFile(path, []byte("rm -rf /\n"), 0o600)
+	os.Chmod(path, 0o600)
 	if _, err := ReadEnvFile(path); err == nil || !strings.Contains(err.Error(), "not a NAME=value assignment") {
 		t.Errorf("command accepted: %v", err)
 	}
