@@ -185,11 +185,3 @@ func fieldNames(s *schema.Schema) string {
 	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
-
-// describeValue prints a value for review and logs: secrets masked.
-func describeValue(p *plan.Plan, name string) string {
-	if s, ok := p.Secrets[name]; ok {
-		return s.Masked()
-	}
-	return fmt.Sprintf("%q", p.Values[name])
-}
