@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+// argvWatch samples every process's command line until stopped and keeps
+// those that contain the canary: argv is readable by every user on the
+// machine, so a secret must never be there.
+type argvWatch struct {
+	canary string
+	stop   chan struct{}
+	done   sync.WaitGroup
+	mu     sync.Mutex
+	hits   []string
+	polls  int
+}
+
+func watchArgv(canary string) *argvWatch {
+	w := &argvWatch{canary: canary, stop: make(chan struct{})}
+	w.done.Add(1)
+	go func() {
+		defer w.done.Done()
+		for {
+			select {
+			case <-w.stop:
+				return
+			default:
+			}
+			files, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err == nil && bytes.Contains(data, []byte(w.canary)) {
+					w.mu.Lock()
+					w.hits = append(w.hits, strings.ReplaceAll(string(data), "\x00", " "))
+					w.mu.Unlock()
+				}
+			}
+			w.mu.Lock()
+			w.polls++
+			w.mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	return w
+}
+
+func (w *argvWatch) Stop() ([]string, int) {
+	close(w.stop)
+	w.done.Wait()
+	return w.hits, w.polls
+}
+
+// TestSecretCanary runs the non-interactive flow with a unique value for
+// every secret and checks that only secrets.env ever holds it: not argv,
+// not any output, log, plan, crontab or backup.
+func TestSecretCanary(t *testing.T) {
+	const connectorCanary = "CANARY-conn-4f1d9a7e3b"
+	const awsCanary = "CANARY-aws-8c2e6b1f0a"
+	s3 := testenv.NewS3(t, "canary-bucket")
+	home := t.TempDir()
+	env, table := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY="+connectorCanary))
+	awsEnv := []string{
+		"AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=" + awsCanary,
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	}
+	env = append(env, awsEnv...)
+	watch := watchArgv(connectorCanary)
+	awsWatch := watchArgv(awsCanary)
+
+	var outputs []string
+	step := func(name string, args ...string) result {
+		r := run(t, env, home, name, args...)
+		outputs = append(outputs, r.stdout, r.stderr)
+		return r
+	}
+	dest := "s3://canary-bucket/baton/demo/sync.c1z"
+	for _, args := range [][]string{
+		{"test", "--connector", "demo", "--set", "tenant=acme"},
+		{"test", "--connector", "demo", "--set", "tenant=acme", "--json"},
+		{"test", "--connector", "demo", "--set", "tenant=acme", "--quick"},
+		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", dest, "--endpoint", s3.URL, "--profile", "canary", "--install-cron"},
+		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", dest, "--endpoint", s3.URL, "--profile", "canary", "--install-cron", "--json"},
+		{"plan", "show", "--profile", "canary"},
+		{"plan", "show", "--profile", "canary", "--json"},
+		{"profiles"},
+		{"doctor", "--profile", "canary"},
+	} {
+		if r := step(bin, args...); r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "canary")
+	if r := step("/bin/sh", filepath.Join(dir, "sync.sh")); r.code != 0 {
+		t.Fatalf("sync.sh: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A failing connector run: its error path must not echo secrets either.
+	env = append(env, "BATON_DEMO_FAILURE=fail-midsync")
+	if r := step("/bin/sh", filepath.Join(dir, "sync.sh")); r.code == 0 {
+		t.Fatal("sync.sh succeeded with a failing connector")
+	}
+	if r := step(bin, "test", "--connector", "demo", "--set", "tenant=acme", "--json"); r.code == 0 {
+		t.Fatal("test succeeded with a failing connector")
+	}
+
+	for _, w := range []*argvWatch{watch, awsWatch} {
+		hits, polls := w.Stop()
+		if polls < 10 {
+			t.Errorf("argv watcher polled only %d times", polls)
+		}
+		for _, h := range hits {
+			t.Errorf("secret on a command line: %s", h)
+		}
+	}
+	for i, out := range outputs {
+		for _, c := range []string{connectorCanary, awsCanary} {
+			if strings.Contains(out, c) {
+				t.Errorf("output %d contains a secret:\n%s", i, out)
+			}
+		}
+	}
+	found := false
+	err := filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(awsCanary)) {
+			t.Errorf("%s contains the AWS secret", path)
+		}
+		if bytes.Contains(data, []byte(connectorCanary)) {
+			if path == filepath.Join(dir, "secrets.env") {
+				found = true
+				return nil
+			}
+			t.Errorf("%s contains the connector secret", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Error("secrets.env does not hold the secret; the check above proves nothing")
+	}
+	if data, _ := os.ReadFile(table); !bytes.Contains(data, []byte("baton-setup profile=canary")) {
+		t.Errorf("crontab was not installed, so it was not checked:\n%s", data)
+	}
+}
