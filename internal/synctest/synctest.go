@@ -132,6 +132,15 @@ type Outcome struct {
 // "Sync complete." logged, and a finished sync in the file.
 func (o Outcome) OK() bool { return o.Err == nil }
 
+func crashed(tail []string) bool {
+	for _, l := range tail {
+		if strings.Contains(l, "connector service quit unexpectedly") {
+			return true
+		}
+	}
+	return false
+}
+
 // ErrNoComplete means the connector exited 0 without logging the end of a
 // sync, as a v0.25.0 connector does when interrupted.
 var ErrNoComplete = errors.New("the connector exited without finishing a sync")
@@ -141,7 +150,13 @@ func Finish(ctx context.Context, run *runner.Run) Outcome {
 	res := run.Wait()
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
-		out.Diagnosis = synclog.Diagnose(res.Failure, res.ExitCode, res.TimedOut)
+		f := res.Failure
+		// The innermost error of a crash is about a closed pipe; the crash
+		// itself is logged earlier, so judge by the whole tail then.
+		if crashed(res.Tail) {
+			f.Full = strings.Join(res.Tail, "\n")
+		}
+		out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
 		switch {
 		case res.Err != nil:
 			out.Err = res.Err
