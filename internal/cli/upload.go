@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,11 +20,33 @@ import (
 type UploadOptions struct {
 	Factory *Factory
 
-	File     string
-	Dest     string
-	Region   string
-	Endpoint string
-	JSON     bool
+	File       string
+	Dest       string
+	Region     string
+	Endpoint   string
+	RoleARN    string
+	ExternalID string
+	State      string
+	JSON       bool
+
+	// Tuning, on hidden flags for benchmarks.
+	PartSize    int64
+	Threshold   int64
+	Concurrency int
+	// Retry pacing; tests shorten it.
+	MaxAttempts   int
+	MaxBackoff    time.Duration
+	HeaderTimeout time.Duration
+}
+
+// s3Flags are the destination and credential flags upload and s3 check
+// share.
+type s3Flags struct {
+	Dest       string
+	Region     string
+	Endpoint   string
+	RoleARN    string
+	ExternalID string
 }
 
 func newUploadCmd(f *Factory, runF func(context.Context, *UploadOptions) error) *cobra.Command {
@@ -29,9 +54,13 @@ func newUploadCmd(f *Factory, runF func(context.Context, *UploadOptions) error) 
 	cmd := &cobra.Command{
 		Use:   "upload --file PATH --dest s3://BUCKET/KEY",
 		Short: "Upload a finished sync file to S3",
-		Long: `Check that the file holds a finished sync, upload it with the AWS default
-credential chain, and confirm the object's size. A failed or partial sync is
-refused, so the last good object stays in place.
+		Long: `Check that the file holds a finished sync, upload it, and confirm the object's
+size (and SHA-256, where the store reports it). A failed or partial sync is
+refused, and a failed upload leaves the previous object in place.
+
+Credentials come from the AWS default chain (instance or task role,
+AWS_PROFILE, environment); --role-arn assumes a role on top of them. Files
+from 64 MiB on go up in parts. Failed requests are retried with backoff.
 
 AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or --endpoint select an S3-compatible
 store; path-style addressing is then used.`,
@@ -43,6 +72,9 @@ store; path-style addressing is then used.`,
 			if opts.Dest == "" {
 				return flagErrorf("--dest is required: s3://BUCKET/KEY")
 			}
+			if opts.ExternalID != "" && opts.RoleARN == "" {
+				return flagErrorf("--external-id needs --role-arn")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -53,34 +85,81 @@ store; path-style addressing is then used.`,
 	cmd.Flags().StringVar(&opts.Dest, "dest", "", "s3://BUCKET/KEY")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "AWS region of the bucket")
 	cmd.Flags().StringVar(&opts.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
+	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "IAM role to assume for the upload")
+	cmd.Flags().StringVar(&opts.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+	cmd.Flags().StringVar(&opts.State, "state", "", "write the result of a successful upload to this JSON file (mode 0600)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	cmd.Flags().Int64Var(&opts.PartSize, "part-size", 0, "multipart part size in bytes")
+	cmd.Flags().Int64Var(&opts.Threshold, "multipart-threshold", 0, "file size in bytes from which multipart is used")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 0, "parts in flight")
+	for _, name := range []string{"part-size", "multipart-threshold", "concurrency"} {
+		cmd.Flags().MarkHidden(name)
+	}
 	return cmd
+}
+
+// s3Destination parses and checks --dest and its companions before any
+// call is made.
+func s3Destination(fl s3Flags) (plan.Destination, error) {
+	dest, err := plan.ParseDest(fl.Dest)
+	if err != nil {
+		return dest, &FlagError{err: err}
+	}
+	if dest.Kind != plan.DestS3 {
+		return dest, flagErrorf("--dest %s: needs an s3:// destination", fl.Dest)
+	}
+	dest.Region, dest.Endpoint = fl.Region, fl.Endpoint
+	dest.RoleARN, dest.ExternalID = fl.RoleARN, fl.ExternalID
+	if err := dest.Validate(); err != nil {
+		return dest, &FlagError{err: err}
+	}
+	return dest, nil
+}
+
+func clientOptions(f *Factory, dest plan.Destination) upload.ClientOptions {
+	return upload.ClientOptions{
+		Region: dest.Region, Endpoint: dest.Endpoint,
+		RoleARN: dest.RoleARN, ExternalID: dest.ExternalID,
+		Getenv: f.Getenv,
+	}
 }
 
 func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	f := opts.Factory
-	dest, err := plan.ParseDest(opts.Dest)
+	dest, err := s3Destination(s3Flags{opts.Dest, opts.Region, opts.Endpoint, opts.RoleARN, opts.ExternalID})
 	if err != nil {
-		return &FlagError{err: err}
-	}
-	if dest.Kind != plan.DestS3 {
-		return flagErrorf("--dest %s: upload needs an s3:// destination", opts.Dest)
-	}
-	dest.Region, dest.Endpoint = opts.Region, opts.Endpoint
-	if err := dest.Validate(); err != nil {
-		return &FlagError{err: err}
+		return err
 	}
 	sum, err := c1z.Summarize(ctx, opts.File, "")
 	if err != nil {
-		return fmt.Errorf("refuse upload: %w", err)
+		return fmt.Errorf("refuse upload: %w\nhint: only a file holding a finished sync is uploaded, so the last good object stays in place", err)
 	}
-	api, err := f.NewS3(ctx, upload.ClientOptions{Region: dest.Region, Endpoint: dest.Endpoint, Getenv: f.Getenv})
+	co := clientOptions(f, dest)
+	co.MaxAttempts, co.MaxBackoff, co.ResponseHeaderTimeout = opts.MaxAttempts, opts.MaxBackoff, opts.HeaderTimeout
+	api, err := f.NewS3(ctx, co)
 	if err != nil {
 		return err
 	}
-	res, err := upload.Put(ctx, api, opts.File, dest.Bucket, dest.Key)
+	u := &upload.Uploader{API: api, PartSize: opts.PartSize, Threshold: opts.Threshold, Concurrency: opts.Concurrency}
+	var bar *progressLine
+	if f.IO.IsStderrTTY() && !opts.JSON {
+		bar = &progressLine{w: f.IO.ErrOut, label: "uploading " + filepath.Base(opts.File), start: f.Now()}
+		u.Progress = bar.update
+	}
+	res, err := u.Upload(ctx, opts.File, dest.Bucket, dest.Key)
+	bar.clear()
 	if err != nil {
 		return err
+	}
+	if opts.State != "" {
+		st := upload.State{
+			LastSuccess: f.Now().UTC(), Bucket: res.Bucket, Key: res.Key, Size: res.Size,
+			SyncID: sum.SyncID, SHA256: res.SHA256, ETag: res.ETag, DurationMS: res.Duration.Milliseconds(),
+		}
+		if err := upload.WriteState(opts.State, st); err != nil {
+			// The object is in place; only the record of it is missing.
+			return fmt.Errorf("%w\nhint: the upload itself succeeded", err)
+		}
 	}
 	if opts.JSON {
 		return json.NewEncoder(f.IO.Out).Encode(struct {
@@ -88,7 +167,59 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 			SyncID string `json:"syncId"`
 		}{res, sum.SyncID})
 	}
-	fmt.Fprintf(f.IO.Out, "uploaded %s to s3://%s/%s (%d bytes, sync %s) in %s\n",
-		opts.File, res.Bucket, res.Key, res.Size, sum.SyncID, res.Duration.Round(time.Millisecond))
+	extra := ""
+	if res.Parts > 0 {
+		extra += fmt.Sprintf(", %d parts", res.Parts)
+	}
+	if res.Retries > 0 {
+		extra += fmt.Sprintf(", %d retried", res.Retries)
+	}
+	fmt.Fprintf(f.IO.Out, "uploaded %s to s3://%s/%s (%d bytes, %s, sync %s) in %s; SHA-256 %s%s\n",
+		opts.File, res.Bucket, res.Key, res.Size, humanBytes(res.Size), sum.SyncID, res.Duration.Round(time.Millisecond), res.Checksum, extra)
 	return nil
+}
+
+// progressLine redraws one status line on a terminal.
+type progressLine struct {
+	w     io.Writer
+	label string
+	start time.Time
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (p *progressLine) update(done, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.last) < 200*time.Millisecond && done < total {
+		return
+	}
+	p.last = now
+	rate := ""
+	if s := now.Sub(p.start).Seconds(); s > 0 {
+		rate = fmt.Sprintf(", %s/s", humanBytes(int64(float64(done)/s)))
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s: %s of %s (%d%%%s)", p.label, humanBytes(done), humanBytes(total), done*100/max(total, 1), rate)
+}
+
+func (p *progressLine) clear() {
+	if p == nil {
+		return
+	}
+	fmt.Fprint(p.w, "\r\x1b[K")
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

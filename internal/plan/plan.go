@@ -56,6 +56,10 @@ type Destination struct {
 	Key      string `json:"key,omitempty"`
 	Region   string `json:"region,omitempty"`
 	Endpoint string `json:"endpoint,omitempty"`
+	// RoleARN is an IAM role the uploader assumes through STS, with
+	// ExternalID when the role's trust policy requires one.
+	RoleARN    string `json:"roleArn,omitempty"`
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // Schedule says when sync.sh runs.
@@ -84,6 +88,45 @@ func (d Destination) String() string {
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+
+// roleARN is arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME, with IAM's
+// character set for paths and names.
+var roleARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
+
+// Go's regexp caps repeat counts at 1000, so the length is checked apart.
+var externalID = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+// ValidateRoleARN checks an IAM role ARN before any call is made.
+func ValidateRoleARN(arn string) error {
+	m := roleARN.FindStringSubmatch(arn)
+	if m == nil {
+		switch {
+		case !strings.HasPrefix(arn, "arn:"):
+			return fmt.Errorf("role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME", arn)
+		case strings.Contains(arn, ":user/"):
+			return fmt.Errorf("role ARN %q: this is a user, not a role; want arn:aws:iam::ACCOUNT:role/NAME", arn)
+		case strings.Contains(arn, ":sts::"):
+			return fmt.Errorf("role ARN %q: this is an assumed-role session; give the role itself, arn:aws:iam::ACCOUNT:role/NAME", arn)
+		}
+		return fmt.Errorf("role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME (12-digit account, letters, digits and +=,.@_- in the name)", arn)
+	}
+	name := m[3]
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("role ARN %q: the role name must have 1-64 characters", arn)
+	}
+	return nil
+}
+
+// ValidateExternalID checks an STS external ID; "" means none.
+func ValidateExternalID(id string) error {
+	if id != "" && (len(id) < 2 || len(id) > 1224 || !externalID.MatchString(id)) {
+		return fmt.Errorf("external ID: use 2-1224 letters, digits or +=,.@:/-_")
+	}
+	return nil
+}
 
 // ParseDest reads "s3://BUCKET/KEY" or "local".
 func ParseDest(s string) (Destination, error) {
@@ -129,7 +172,15 @@ func (d Destination) Validate() error {
 			return fmt.Errorf("endpoint %q: want an http(s) URL", d.Endpoint)
 		}
 	}
-	return nil
+	if d.RoleARN != "" {
+		if err := ValidateRoleARN(d.RoleARN); err != nil {
+			return err
+		}
+	}
+	if d.ExternalID != "" && d.RoleARN == "" {
+		return errors.New("external ID: given without a role ARN")
+	}
+	return ValidateExternalID(d.ExternalID)
 }
 
 var profileName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
