@@ -463,3 +463,39 @@ func TestConnectorsAndProfiles(t *testing.T) {
 		t.Error("plan show printed the secret")
 	}
 }
+
+// TestEndpointFromEnvAndSecretFile uploads through AWS_ENDPOINT_URL_S3 alone
+// (no --endpoint) and takes the API key from --secret-file.
+func TestEndpointFromEnvAndSecretFile(t *testing.T) {
+	s3 := testenv.NewS3(t, "env-bucket")
+	home := t.TempDir()
+	keyFile := filepath.Join(home, "api-key")
+	os.WriteFile(keyFile, []byte(canary+"\n"), 0o600)
+	env := append(testenv.CleanEnv(home), s3.AWSEnv()...)
+	env = append(env, "AWS_ENDPOINT_URL_S3="+s3.URL)
+	r := run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--secret-file", "api-key="+keyFile)
+	if r.code != 0 {
+		t.Fatalf("test with --secret-file: exit %d: %s", r.code, r.stderr)
+	}
+	r = run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--secret-file", "api-key="+keyFile,
+		"--dest", "s3://env-bucket/a/sync.c1z", "--region", "us-east-1", "--profile", "envtest")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "envtest")
+	if data, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); bytes.Contains(data, []byte(s3.URL)) {
+		t.Fatal("the endpoint was baked into sync.sh; this test needs it from the environment")
+	}
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_ENDPOINT_URL_S3=" + s3.URL}, s3.AWSEnv()...)
+	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
+	if r.code != 0 {
+		t.Fatalf("sync.sh: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if s3.Get(t, "env-bucket", "a/sync.c1z") == nil {
+		t.Error("no object uploaded through AWS_ENDPOINT_URL_S3")
+	}
+	r = run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--secret-file", "api-key="+filepath.Join(home, "nope"))
+	if r.code != 2 || !strings.Contains(r.stderr, "--secret-file api-key:") {
+		t.Errorf("missing secret file: exit %d: %s", r.code, r.stderr)
+	}
+}
