@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,38 +21,64 @@ import (
 type GenerateOptions struct {
 	Factory *Factory
 
-	Connector   connectorFlags
-	Profile     string
-	Dest        string
-	Region      string
-	Endpoint    string
-	Schedule    string
-	Out         string
-	InstallCron bool
-	Timeout     time.Duration
-	JSON        bool
+	Connector     connectorFlags
+	Profile       string
+	Dest          string
+	Region        string
+	Endpoint      string
+	Schedule      string
+	Scheduler     string
+	SystemdSystem bool
+	Out           string
+	InstallCron   bool
+	DryRun        bool
+	Timeout       time.Duration
+	JSON          bool
 }
 
 func newGenerateCmd(f *Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
 	opts := &GenerateOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "generate --connector NAME --dest s3://BUCKET/KEY|local [flags]",
-		Short: "Write sync.sh, secrets.env and the crontab entry without prompts",
-		Long: `Write a profile directory: sync.sh (0700, no secret values), secrets.env (0600)
-and plan.json, and print the crontab entry. With --install-cron the entry is
-installed as a marked block; nothing else in the crontab changes.
+		Short: "Write sync.sh, secrets.env and the schedule without prompts",
+		Long: `Write a profile directory: sync.sh (0700, no secret values), secrets.env (0600),
+plan.json and README.txt, and print the crontab entry. With --install-cron the
+entry is installed as a marked block; nothing else in the crontab changes.
+With --scheduler systemd a .service and .timer pair is written instead, and
+the systemctl commands that enable it are printed.
 
 sync.sh runs the connector into a local file, checks it, and (for an S3
-destination) uploads it with "baton-setup upload".`,
+destination) uploads it with "baton-setup upload".
+
+Regenerating shows a diff of every changed file (secret values masked) and
+keeps the previous version in backup/. --dry-run shows the files and diffs
+and writes nothing.
+
+ConductorOne's client-id and client-secret are refused: they switch a
+connector into service mode, a long-running process that takes tasks from
+ConductorOne, which is not a scheduled sync.`,
 		Example: `  BATON_API_KEY=... baton-setup generate --connector demo --set tenant=acme \
-    --dest s3://my-bucket/baton/demo/sync.c1z --region us-east-1 --schedule "17 * * * *"`,
+    --dest s3://my-bucket/baton/demo/sync.c1z --region us-east-1 --schedule hourly:17
+  baton-setup generate --plan ~/.config/baton-setup/demo/plan.json --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Dest == "" && opts.Connector.PlanFile == "" {
 				return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
 			}
-			if opts.Timeout <= 0 {
-				return flagErrorf("--timeout %s: must be positive", opts.Timeout)
+			if opts.Timeout < time.Second {
+				return flagErrorf("--timeout %s: must be at least 1s", opts.Timeout)
+			}
+			switch opts.Scheduler {
+			case render.SchedulerCron:
+				if opts.SystemdSystem {
+					return flagErrorf("--systemd-system needs --scheduler systemd")
+				}
+			case render.SchedulerSystemd:
+				if opts.InstallCron {
+					return flagErrorf("--install-cron and --scheduler systemd exclude each other")
+				}
+			default:
+				return flagErrorf("--scheduler %q: want cron or systemd", opts.Scheduler)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -64,9 +92,12 @@ destination) uploads it with "baton-setup upload".`,
 	fl.StringVar(&opts.Dest, "dest", "", "s3://BUCKET/KEY, or local to upload by hand")
 	fl.StringVar(&opts.Region, "region", "", "AWS region of the bucket")
 	fl.StringVar(&opts.Endpoint, "endpoint", "", "S3-compatible endpoint URL (path-style addressing)")
-	fl.StringVar(&opts.Schedule, "schedule", "", "five-field cron expression (default: hourly at a random minute)")
+	fl.StringVar(&opts.Schedule, "schedule", "", "when to sync: "+schedule.PresetHelp+" (default: hourly)")
+	fl.StringVar(&opts.Scheduler, "scheduler", render.SchedulerCron, "what runs sync.sh: cron, or systemd (a .service and .timer pair)")
+	fl.BoolVar(&opts.SystemdSystem, "systemd-system", false, "write system units (for root's systemd) instead of user units")
 	fl.StringVar(&opts.Out, "out", "", "output directory (default: <config dir>/baton-setup/<profile>)")
 	fl.BoolVar(&opts.InstallCron, "install-cron", false, "install the crontab entry")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files and the changes, write nothing")
 	fl.DurationVar(&opts.Timeout, "timeout", time.Hour, "longest a scheduled sync may run")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	return cmd
@@ -86,6 +117,10 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	p, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
+	}
+	// Before the generic checks, so that the message names service mode.
+	if err := generate.CheckScheduled(p); err != nil {
+		return &FlagError{err: err}
 	}
 	if err := requireComplete(p); err != nil {
 		return err
@@ -119,9 +154,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		spec = p.Schedule.Cron
 	}
 	if spec == "" {
-		spec = schedule.Hourly(schedule.RandomMinute())
+		spec = "hourly"
 	}
-	if p.Schedule.Cron, err = schedule.Normalize(spec); err != nil {
+	if p.Schedule.Cron, err = schedule.ParsePreset(spec, schedule.RandomMinute); err != nil {
 		return &FlagError{err: err}
 	}
 	p.Schedule.Install = opts.InstallCron
@@ -146,7 +181,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		return err
 	}
 	res, err := generate.Run(ctx, p, generate.Options{
-		Self: self, BinDir: filepath.Join(binDir, "bin"), Timeout: opts.Timeout, Crontab: f.Crontab, Now: f.Now,
+		Self: self, BinDir: filepath.Join(binDir, "bin"), Timeout: opts.Timeout,
+		Scheduler: opts.Scheduler, SystemdSystem: opts.SystemdSystem, DryRun: opts.DryRun,
+		Crontab: f.Crontab, Now: f.Now,
 	})
 	if err != nil {
 		return err
@@ -156,25 +193,67 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	w := f.IO.Out
+	printGenerated(f.IO.Out, p, res)
+	return nil
+}
+
+// printGenerated tells the user what changed, when the sync will run and
+// what to do next. Secret values never reach it: File.Shown and the diffs
+// mask them.
+func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
+	verb := map[render.Action]string{render.Create: "wrote", render.Update: "updated", render.Keep: "unchanged"}
+	if res.DryRun {
+		fmt.Fprintln(w, "dry run: nothing is written")
+		verb = map[render.Action]string{render.Create: "would write", render.Update: "would update", render.Keep: "unchanged"}
+	}
 	if res.CopiedSelf {
-		fmt.Fprintf(w, "copied this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
+		if res.DryRun {
+			fmt.Fprintf(w, "would copy this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
+		} else {
+			fmt.Fprintf(w, "copied this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
+		}
 	}
-	for _, file := range res.Files {
-		fmt.Fprintf(w, "wrote %s (%04o)\n", file.Path, file.Mode)
+	for i, c := range res.Changes {
+		fmt.Fprintf(w, "%s %s (%04o)\n", verb[c.Action], c.Path, c.Mode)
+		switch {
+		case c.Action == render.Create && res.DryRun:
+			printIndented(w, res.Files[i].Shown())
+		case c.Action == render.Update:
+			printIndented(w, c.Diff)
+			if c.Backup != "" {
+				fmt.Fprintf(w, "  previous version saved to %s\n", c.Backup)
+			}
+		}
 	}
-	fmt.Fprintf(w, "schedule: %s\n", schedule.Describe(p.Schedule.Cron))
-	if schedule.MoreThanHourly(p.Schedule.Cron) {
-		fmt.Fprintln(w, "warning: ConductorOne reads the bucket once an hour; running more often adds load without fresher data")
+	s := res.Schedule
+	fmt.Fprintf(w, "schedule: %s [%s]\n", s.Description, s.Spec)
+	if len(s.Next) > 0 {
+		fmt.Fprintf(w, "next runs: %s\n", s.NextRuns())
 	}
-	if res.CronInstalled {
-		fmt.Fprintln(w, "installed the crontab entry:")
+	if s.Warning != "" {
+		fmt.Fprintln(w, "warning: "+s.Warning)
+	}
+	if res.Scheduler == render.SchedulerSystemd {
+		fmt.Fprintln(w, "enable the systemd timer with:")
+		printIndented(w, strings.Join(res.SystemdCommands, "\n"))
+		fmt.Fprintln(w, "after a later regeneration, run systemctl daemon-reload (with --user for user units)")
 	} else {
-		fmt.Fprintln(w, "crontab entry (install it with --install-cron, or add it with `crontab -e`):")
-	}
-	fmt.Fprint(w, res.CronBlock)
-	if res.CronBackup != "" {
-		fmt.Fprintf(w, "previous crontab saved to %s\n", res.CronBackup)
+		switch {
+		case res.CronInstalled:
+			fmt.Fprintln(w, "installed the crontab entry:")
+		case p.Schedule.Install:
+			fmt.Fprintln(w, "would install the crontab entry:")
+		default:
+			fmt.Fprintln(w, "crontab entry (install it with --install-cron or `baton-setup schedule install`):")
+		}
+		fmt.Fprint(w, res.CronBlock)
+		if res.CronDiff != "" && res.DryRun {
+			fmt.Fprintln(w, "crontab changes:")
+			printIndented(w, res.CronDiff)
+		}
+		if res.CronBackup != "" {
+			fmt.Fprintf(w, "previous crontab saved to %s\n", res.CronBackup)
+		}
 	}
 	fmt.Fprintf(w, "run it now: %s\n", render.SyncScript(p))
 	if p.Destination.Kind == plan.DestS3 {
@@ -182,5 +261,14 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	} else {
 		fmt.Fprintf(w, "upload %s by hand: Applications > your app > Connectors > Import app data > From file\n", filepath.Join(p.Output.Dir, "sync.c1z"))
 	}
-	return nil
+}
+
+func printIndented(w io.Writer, text string) {
+	if text == "" {
+		return
+	}
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
+		fmt.Fprint(w, "  "+l)
+	}
+	fmt.Fprintln(w)
 }

@@ -1,10 +1,11 @@
 // Package generate writes a profile's files from a Plan and, on request,
 // installs its crontab block: the one code path behind `baton-setup
-// generate` and the wizard's last step.
+// generate`, `baton-setup schedule` and the wizard's last step.
 package generate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/google/renameio/v2"
 
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -24,23 +26,47 @@ type Options struct {
 	// Self is the running baton-setup binary.
 	Self string
 	// BinDir receives a copy of Self when Self is a temporary `go run`
-	// build that will be gone when cron runs sync.sh.
+	// build that will be gone when the schedule runs sync.sh.
 	BinDir  string
 	Timeout time.Duration
+	// Scheduler is render.SchedulerCron (the default) or
+	// render.SchedulerSystemd.
+	Scheduler string
+	// SystemdSystem makes system units instead of user units.
+	SystemdSystem bool
+	// DryRun computes every change, prints nothing itself and writes
+	// nothing: no files, no copy of Self, no crontab.
+	DryRun bool
 	// Crontab is used when the plan asks for the block to be installed.
 	Crontab schedule.Crontab
 	Now     func() time.Time
 }
 
-// Result says what was written.
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Result says what was written, or would be in a dry run.
 type Result struct {
-	Files     []render.File `json:"files"`
-	CronBlock string        `json:"cronBlock"`
+	Files   []render.File   `json:"files"`
+	Changes []render.Change `json:"changes"`
+	DryRun  bool            `json:"dryRun,omitempty"`
 	// Self is the baton-setup path that sync.sh calls.
-	Self          string `json:"self"`
-	CopiedSelf    bool   `json:"copiedSelf"`
+	Self       string           `json:"self"`
+	CopiedSelf bool             `json:"copiedSelf"`
+	Schedule   schedule.Preview `json:"schedule"`
+	Scheduler  string           `json:"scheduler"`
+	CronBlock  string           `json:"cronBlock"`
+	// CronDiff is the change to the crontab when the block is installed.
+	CronDiff      string `json:"cronDiff,omitempty"`
 	CronInstalled bool   `json:"cronInstalled"`
 	CronBackup    string `json:"cronBackup,omitempty"`
+	// SystemdCommands enable the timer; baton-setup prints them and does
+	// not run them.
+	SystemdCommands []string `json:"systemdCommands,omitempty"`
 }
 
 // IsTemporary reports whether a binary lives in a `go run` build directory.
@@ -49,13 +75,18 @@ func IsTemporary(path string) bool {
 }
 
 // StableSelf returns a path of baton-setup that outlives this process,
-// copying a temporary build into binDir when needed.
-func StableSelf(self, binDir string) (string, bool, error) {
+// copying a temporary build into binDir when needed. With dryRun it only
+// says where the copy would go.
+func StableSelf(self, binDir string, dryRun bool) (string, bool, error) {
 	if !IsTemporary(self) {
 		return self, false, nil
 	}
 	if binDir == "" {
 		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build; run `go install ./cmd/baton-setup` and use that binary", self)
+	}
+	dst := filepath.Join(binDir, "baton-setup")
+	if dryRun {
+		return dst, true, nil
 	}
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
@@ -65,7 +96,6 @@ func StableSelf(self, binDir string) (string, bool, error) {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
 	}
 	defer src.Close()
-	dst := filepath.Join(binDir, "baton-setup")
 	pf, err := renameio.NewPendingFile(dst, renameio.WithStaticPermissions(0o755))
 	if err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
@@ -80,13 +110,39 @@ func StableSelf(self, binDir string) (string, bool, error) {
 	return dst, true, nil
 }
 
-// Run validates the plan, writes its files and installs the crontab block
-// when the plan asks for it.
+// ErrServiceMode is returned for a plan that sets ConductorOne's client
+// credentials, which belong to service mode, not to a scheduled sync.
+var ErrServiceMode = errors.New("refuse scheduled sync: client-id and client-secret (BATON_CLIENT_ID, BATON_CLIENT_SECRET) are ConductorOne service-mode credentials; with them the connector runs as a long-lived service that takes tasks from ConductorOne instead of writing a sync file for the schedule to upload")
+
+// CheckScheduled refuses a plan that would turn the connector into a
+// service. It names service mode, so the user knows what to do instead.
+func CheckScheduled(p *plan.Plan) error {
+	for _, name := range []string{"client-id", "client-secret"} {
+		if p.Value(name) != "" {
+			return fmt.Errorf("%w\nhint: for a scheduled sync, leave them unset (unset BATON_CLIENT_ID BATON_CLIENT_SECRET); for service mode, run the connector itself as a long-running service (for example a systemd service with Restart=always) with those two variables set, without sync.sh", ErrServiceMode)
+		}
+	}
+	return nil
+}
+
+// Run validates the plan, writes its files (or, in a dry run, only works
+// out the changes) and installs the crontab block when the plan asks for it.
 func Run(ctx context.Context, p *plan.Plan, opts Options) (Result, error) {
+	if err := CheckScheduled(p); err != nil {
+		return Result{}, err
+	}
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	self, copied, err := StableSelf(opts.Self, opts.BinDir)
+	scheduler := opts.Scheduler
+	if scheduler == "" {
+		scheduler = render.SchedulerCron
+	}
+	preview, err := schedule.NewPreview(p.Schedule.Cron, opts.now())
+	if err != nil {
+		return Result{}, err
+	}
+	self, copied, err := StableSelf(opts.Self, opts.BinDir, opts.DryRun)
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,7 +150,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (Result, error) {
 	if p.Connector.Path == opts.Self {
 		p.Connector.Path = self
 	}
-	files, err := render.Files(p, render.Options{Self: self, Timeout: opts.Timeout})
+	files, err := render.Files(p, render.Options{Self: self, Timeout: opts.Timeout, Scheduler: scheduler, SystemdSystem: opts.SystemdSystem})
 	if err != nil {
 		return Result{}, err
 	}
@@ -102,35 +158,90 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := render.Write(p.Output.Dir, files); err != nil {
-		return Result{}, err
+	res := Result{
+		Files: files, DryRun: opts.DryRun, Self: self, CopiedSelf: copied,
+		Schedule: preview, Scheduler: scheduler, CronBlock: block,
 	}
-	res := Result{Files: files, CronBlock: block, Self: self, CopiedSelf: copied}
-	if !p.Schedule.Install {
-		return res, nil
-	}
-	if opts.Crontab == nil {
-		return res, fmt.Errorf("install crontab: no crontab available")
-	}
-	// Back up the table before changing it, so a bad install can be undone.
-	before, err := opts.Crontab.Read(ctx)
+	res.Changes, err = render.Write(p.Output.Dir, files, render.WriteOptions{DryRun: opts.DryRun, Now: opts.Now})
 	if err != nil {
 		return res, err
 	}
+	if scheduler == render.SchedulerSystemd {
+		res.SystemdCommands, _ = render.SystemdCommands(
+			filepath.Join(p.Output.Dir, render.ServiceUnit(p.Profile)),
+			filepath.Join(p.Output.Dir, render.TimerUnit(p.Profile)), opts.SystemdSystem)
+		return res, nil
+	}
+	if !p.Schedule.Install {
+		return res, nil
+	}
+	cr, err := InstallCron(ctx, p, block, opts)
+	res.CronDiff, res.CronBackup = cr.Diff, cr.Backup
+	res.CronInstalled = err == nil && !opts.DryRun
+	return res, err
+}
+
+// CronResult says what a crontab change did, or would do in a dry run.
+type CronResult struct {
+	// Diff is a unified diff of the table; empty when nothing changes.
+	Diff string `json:"diff,omitempty"`
+	// Changed is false when the table already was as wanted.
+	Changed bool `json:"changed"`
+	// Backup holds the previous table.
+	Backup string `json:"backup,omitempty"`
+}
+
+// InstallCron puts the profile's block into the crontab: it reads the
+// table, saves a backup of it in the profile directory, replaces only the
+// block, installs the whole table and reads it back to check.
+func InstallCron(ctx context.Context, p *plan.Plan, block string, opts Options) (CronResult, error) {
+	if opts.Crontab == nil {
+		return CronResult{}, errors.New("install crontab: no crontab available")
+	}
+	before, err := opts.Crontab.Read(ctx)
+	if err != nil {
+		return CronResult{}, err
+	}
+	after, err := schedule.ReplaceBlock(before, p.Profile, block)
+	if err != nil {
+		return CronResult{}, err
+	}
+	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	if opts.DryRun || !res.Changed {
+		return res, nil
+	}
 	if before != "" {
-		now := time.Now
-		if opts.Now != nil {
-			now = opts.Now
+		if res.Backup, err = render.Backup(p.Output.Dir, "crontab", []byte(before), opts.now()); err != nil {
+			return res, err
 		}
-		backup := filepath.Join(p.Output.Dir, "crontab.backup."+now().UTC().Format("20060102T150405Z"))
-		if err := renameio.WriteFile(backup, []byte(before), 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
-			return res, fmt.Errorf("back up crontab: %w", err)
+	}
+	return res, schedule.InstallOver(ctx, opts.Crontab, before, p.Profile, block)
+}
+
+// RemoveCron deletes the profile's block from the crontab, after saving a
+// backup of the table in backupDir ("" for none). Changed is false when
+// there was no block.
+func RemoveCron(ctx context.Context, profile, backupDir string, opts Options) (CronResult, error) {
+	if opts.Crontab == nil {
+		return CronResult{}, errors.New("remove crontab entry: no crontab available")
+	}
+	before, err := opts.Crontab.Read(ctx)
+	if err != nil {
+		return CronResult{}, err
+	}
+	after, err := schedule.ReplaceBlock(before, profile, "")
+	if err != nil {
+		return CronResult{}, err
+	}
+	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	if opts.DryRun || !res.Changed {
+		return res, nil
+	}
+	if backupDir != "" {
+		if res.Backup, err = render.Backup(backupDir, "crontab", []byte(before), opts.now()); err != nil {
+			return res, err
 		}
-		res.CronBackup = backup
 	}
-	if _, err := schedule.Install(ctx, opts.Crontab, p.Profile, block); err != nil {
-		return res, err
-	}
-	res.CronInstalled = true
-	return res, nil
+	_, err = schedule.Remove(ctx, opts.Crontab, profile)
+	return res, err
 }

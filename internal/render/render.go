@@ -1,6 +1,8 @@
 // Package render turns a Plan into the files of a profile directory
-// (sync.sh, secrets.env, plan.json) and the crontab block, from the embedded
-// templates, and writes them atomically with their final modes.
+// (sync.sh, secrets.env, plan.json, README.txt and, for systemd, a .service
+// and .timer pair) and the crontab block, from the embedded templates. Write
+// puts them on disk atomically with their final modes, after showing what
+// changes.
 package render
 
 import (
@@ -9,16 +11,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"text/template"
 	"time"
 
 	"al.essio.dev/pkg/shellescape"
-	"github.com/google/renameio/v2"
 
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/templates"
 )
 
@@ -37,39 +40,71 @@ type EnvLine struct {
 	Value string
 }
 
-// SyncData feeds sync.sh.tmpl and secrets.env.tmpl.
-type SyncData struct {
-	Profile        string
-	ConnectorName  string
-	Dir            string
+// Scheduler names what runs sync.sh.
+const (
+	SchedulerCron    = "cron"
+	SchedulerSystemd = "systemd"
+)
+
+// LogMaxBytes is the size past which sync.sh moves sync.log to sync.log.1.
+const LogMaxBytes = 1 << 20
+
+// Data feeds every template. It is a view of the plan made for the
+// templates: paths resolved, values split into secret and plain, the
+// schedule already described.
+type Data struct {
+	Profile       string
+	ConnectorName string
+	// Dir is the profile directory; the other paths are inside it.
+	Dir        string
+	SyncScript string
+	LogFile    string
+	PlanFile   string
+	// Self is the baton-setup binary sync.sh and README.txt call.
 	Self           string
 	ConnectorPath  string
 	ConnectorArgs  []string
 	TimeoutSeconds int
-	Dest           plan.Destination
+	// TimeoutText is the time limit in words, e.g. "1 hour".
+	TimeoutText string
+	LogMaxBytes int
+	Dest        plan.Destination
 	// Env holds non-secret values, which sync.sh sets itself so that they
 	// can be read and diffed; Secrets go to secrets.env only.
 	Env     []EnvLine
 	Secrets []EnvLine
-}
 
-// CronData feeds crontab.tmpl.
-type CronData struct {
-	Profile    string
-	Cron       string
-	SyncScript string
-	LogFile    string
+	Cron        string
+	Description string
+	// CronBlock is the crontab block without its final newline.
+	CronBlock string
+	Scheduler string
+
+	ServiceUnit     string
+	TimerUnit       string
+	OnCalendar      []string
+	SystemdSystem   bool
+	ReadmeURL       string
+	InstallCommands []string
+	RemoveCommands  []string
 }
 
 // Options are the facts a render needs besides the plan.
 type Options struct {
 	// Self is the absolute path of a baton-setup binary that will still
-	// exist when cron runs sync.sh.
+	// exist when the schedule runs sync.sh.
 	Self    string
 	Timeout time.Duration
+	// Scheduler is SchedulerCron (the default) or SchedulerSystemd.
+	Scheduler string
+	// SystemdSystem makes system units (run by root's manager) instead of
+	// user units.
+	SystemdSystem bool
 }
 
-var funcs = template.FuncMap{"q": shellescape.Quote}
+var funcs = template.FuncMap{
+	"q": shellescape.Quote,
+}
 
 func execute(name string, data any) ([]byte, error) {
 	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, name)
@@ -86,46 +121,125 @@ func execute(name string, data any) ([]byte, error) {
 // SyncScript returns the path of sync.sh in the plan's output directory.
 func SyncScript(p *plan.Plan) string { return filepath.Join(p.Output.Dir, "sync.sh") }
 
-// LogFile returns the path cron appends sync.sh's output to.
+// LogFile returns the path scheduled runs append sync.sh's output to.
 func LogFile(p *plan.Plan) string { return filepath.Join(p.Output.Dir, "sync.log") }
 
-// Files renders every file of the profile directory.
-func Files(p *plan.Plan, opts Options) ([]File, error) {
-	if err := checkPath(opts.Self); err != nil {
-		return nil, err
-	}
-	if err := checkPath(p.Connector.Path); err != nil {
-		return nil, err
-	}
-	if err := checkPath(p.Output.Dir); err != nil {
-		return nil, err
+// ServiceUnit returns the name of the profile's systemd service.
+func ServiceUnit(profile string) string { return "baton-" + profile + ".service" }
+
+// TimerUnit returns the name of the profile's systemd timer.
+func TimerUnit(profile string) string { return "baton-" + profile + ".timer" }
+
+// envName is what a shell accepts as a variable name, as connectors use.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// serviceModeVars switch a connector into a long-running service; a
+// scheduled sync must never set them.
+var serviceModeVars = map[string]bool{"BATON_CLIENT_ID": true, "BATON_CLIENT_SECRET": true}
+
+func newData(p *plan.Plan, opts Options) (*Data, error) {
+	for _, path := range []string{opts.Self, p.Connector.Path, p.Output.Dir} {
+		if err := checkPath(path); err != nil {
+			return nil, err
+		}
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = time.Hour
 	}
-	data := SyncData{
+	if timeout < time.Second {
+		return nil, fmt.Errorf("render files: timeout %s is shorter than a second", timeout)
+	}
+	scheduler := opts.Scheduler
+	if scheduler == "" {
+		scheduler = SchedulerCron
+	}
+	if scheduler != SchedulerCron && scheduler != SchedulerSystemd {
+		return nil, fmt.Errorf("render files: scheduler %q: want cron or systemd", scheduler)
+	}
+	cronSpec, err := schedule.Normalize(p.Schedule.Cron)
+	if err != nil {
+		return nil, fmt.Errorf("render files: %w", err)
+	}
+	dir := p.Output.Dir
+	d := &Data{
 		Profile:        p.Profile,
 		ConnectorName:  p.Connector.Name,
-		Dir:            p.Output.Dir,
+		Dir:            dir,
+		SyncScript:     SyncScript(p),
+		LogFile:        LogFile(p),
+		PlanFile:       filepath.Join(dir, "plan.json"),
 		Self:           opts.Self,
 		ConnectorPath:  p.Connector.Path,
 		ConnectorArgs:  p.Connector.Args,
-		TimeoutSeconds: int(timeout.Seconds()),
+		TimeoutSeconds: int(timeout / time.Second),
+		TimeoutText:    durationText(timeout),
+		LogMaxBytes:    LogMaxBytes,
 		Dest:           p.Destination,
+		Cron:           cronSpec,
+		Description:    schedule.Describe(cronSpec),
+		Scheduler:      scheduler,
+		ServiceUnit:    ServiceUnit(p.Profile),
+		TimerUnit:      TimerUnit(p.Profile),
+		SystemdSystem:  opts.SystemdSystem,
+		ReadmeURL:      (&url.URL{Scheme: "file", Path: filepath.Join(dir, "README.txt")}).String(),
 	}
 	for _, e := range p.ConnectorEnv() {
+		if err := checkEnv(e.Name, e.Value); err != nil {
+			return nil, err
+		}
 		if e.Secret {
-			data.Secrets = append(data.Secrets, EnvLine{e.Name, e.Value})
+			d.Secrets = append(d.Secrets, EnvLine{e.Name, e.Value})
 		} else {
-			data.Env = append(data.Env, EnvLine{e.Name, e.Value})
+			d.Env = append(d.Env, EnvLine{e.Name, e.Value})
 		}
 	}
-	script, err := execute("sync.sh.tmpl", data)
+	block, err := execute("crontab.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := execute("secrets.env.tmpl", data)
+	d.CronBlock = strings.TrimSuffix(string(block), "\n")
+	if scheduler == SchedulerSystemd {
+		if err := checkUnitPath(dir); err != nil {
+			return nil, err
+		}
+		if d.OnCalendar, err = schedule.OnCalendar(cronSpec); err != nil {
+			return nil, fmt.Errorf("render files: %w", err)
+		}
+		service, timer := filepath.Join(dir, d.ServiceUnit), filepath.Join(dir, d.TimerUnit)
+		d.InstallCommands, d.RemoveCommands = SystemdCommands(service, timer, opts.SystemdSystem)
+	}
+	return d, nil
+}
+
+func checkEnv(name, value string) error {
+	if !envName.MatchString(name) {
+		return fmt.Errorf("render files: %q is not a usable environment variable name", name)
+	}
+	if serviceModeVars[name] {
+		return fmt.Errorf("render files: %s switches the connector into service mode; a scheduled sync must not set it\nhint: run the connector as a long-running service instead (see `baton-setup generate --help`)", name)
+	}
+	if strings.ContainsRune(value, 0) {
+		return fmt.Errorf("render files: the value of %s contains a NUL byte, which no environment variable can hold", name)
+	}
+	return nil
+}
+
+// Files renders every file of the profile directory.
+func Files(p *plan.Plan, opts Options) ([]File, error) {
+	d, err := newData(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	script, err := execute("sync.sh.tmpl", d)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := execute("secrets.env.tmpl", d)
+	if err != nil {
+		return nil, err
+	}
+	readme, err := execute("README.txt.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
@@ -134,22 +248,74 @@ func Files(p *plan.Plan, opts Options) ([]File, error) {
 		return nil, fmt.Errorf("render plan.json: %w", err)
 	}
 	dir := p.Output.Dir
-	return []File{
-		{Name: "sync.sh", Path: filepath.Join(dir, "sync.sh"), Mode: 0o700, Content: script},
+	files := []File{
+		{Name: "sync.sh", Path: d.SyncScript, Mode: 0o700, Content: script},
 		{Name: "secrets.env", Path: filepath.Join(dir, "secrets.env"), Mode: 0o600, Secret: true, Content: secrets},
-		{Name: "plan.json", Path: filepath.Join(dir, "plan.json"), Mode: 0o600, Content: append(saved, '\n')},
+		{Name: "plan.json", Path: d.PlanFile, Mode: 0o600, Content: append(saved, '\n')},
+		{Name: "README.txt", Path: filepath.Join(dir, "README.txt"), Mode: 0o600, Content: readme},
+	}
+	if d.Scheduler == SchedulerSystemd {
+		units, err := units(d)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, units...)
+	}
+	return files, nil
+}
+
+func units(d *Data) ([]File, error) {
+	service, err := execute("baton-sync.service.tmpl", d)
+	if err != nil {
+		return nil, err
+	}
+	timer, err := execute("baton-sync.timer.tmpl", d)
+	if err != nil {
+		return nil, err
+	}
+	return []File{
+		{Name: d.ServiceUnit, Path: filepath.Join(d.Dir, d.ServiceUnit), Mode: 0o600, Content: service},
+		{Name: d.TimerUnit, Path: filepath.Join(d.Dir, d.TimerUnit), Mode: 0o600, Content: timer},
 	}, nil
 }
 
 // CronBlock renders the marked crontab block for the plan.
 func CronBlock(p *plan.Plan) (string, error) {
-	out, err := execute("crontab.tmpl", CronData{
-		Profile:    p.Profile,
-		Cron:       p.Schedule.Cron,
-		SyncScript: shellescape.Quote(SyncScript(p)),
-		LogFile:    shellescape.Quote(LogFile(p)),
+	if err := checkPath(p.Output.Dir); err != nil {
+		return "", err
+	}
+	spec, err := schedule.Normalize(p.Schedule.Cron)
+	if err != nil {
+		return "", fmt.Errorf("render crontab entry: %w", err)
+	}
+	out, err := execute("crontab.tmpl", &Data{
+		Profile: p.Profile, Cron: spec, SyncScript: SyncScript(p), LogFile: LogFile(p),
 	})
 	return string(out), err
+}
+
+// SystemdCommands returns the commands that enable the units where they
+// are (systemctl link makes the profile directory's files the live ones, so
+// a regeneration needs only a daemon-reload) and the commands that undo
+// that. User units need lingering to run while the user is logged out.
+func SystemdCommands(service, timer string, system bool) (install, remove []string) {
+	ctl := "systemctl --user"
+	if system {
+		ctl = "systemctl"
+	}
+	s, t := filepath.Base(service), filepath.Base(timer)
+	install = []string{
+		ctl + " link " + shellescape.Quote(service),
+		ctl + " enable --now " + shellescape.Quote(timer),
+	}
+	if !system {
+		install = append(install, `loginctl enable-linger "$USER"`)
+	}
+	remove = []string{
+		ctl + " disable --now " + t,
+		ctl + " disable " + s,
+	}
+	return install, remove
 }
 
 // checkPath refuses paths that cannot be used safely in sync.sh and a
@@ -162,33 +328,39 @@ func checkPath(p string) error {
 	if !filepath.IsAbs(p) {
 		return fmt.Errorf("render files: path %q is not absolute", p)
 	}
-	if strings.ContainsAny(p, "%\n\r\t") {
-		return fmt.Errorf("render files: path %q contains %%, a tab or a newline, which cron cannot run", p)
+	for _, r := range p {
+		if r == '%' || r < 0x20 || r == 0x7f {
+			return fmt.Errorf("render files: path %q contains %%, a tab, a newline or another control character, which cron cannot run", p)
+		}
 	}
 	return nil
 }
 
-// Write creates the directory (0700) and writes every file atomically, with
-// its final mode set before the rename, so a crash never leaves a
-// half-written or readable secrets file.
-func Write(dir string, files []File) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("secure %s: %w", dir, err)
-	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("check %s: %w", dir, err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("secure %s: mode is %v; it must be private to you", dir, st.Mode().Perm())
-	}
-	for _, f := range files {
-		if err := renameio.WriteFile(f.Path, f.Content, f.Mode, renameio.WithStaticPermissions(f.Mode)); err != nil {
-			return fmt.Errorf("write %s: %w", f.Path, err)
-		}
+// unitSafe is what a path may hold to appear unescaped in a unit file:
+// systemd gives meaning to '%', '$', '\', quotes and white space.
+var unitSafe = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=~-]+$`)
+
+func checkUnitPath(dir string) error {
+	if !unitSafe.MatchString(dir) {
+		return fmt.Errorf("render systemd units: directory %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)\nhint: use --out with a plainer path", dir)
 	}
 	return nil
+}
+
+// durationText says a time limit the way a person would: "1 hour",
+// "90 minutes", "45 seconds".
+func durationText(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	}
+	return plural(int64(d/time.Second), "second")
 }

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conductorone/baton-setup/internal/generate"
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/schedule"
+)
+
+// Schedule actions.
+const (
+	scheduleInstall = "install"
+	scheduleRemove  = "remove"
+)
+
+// ScheduleOptions are the inputs of `baton-setup schedule install|remove`.
+type ScheduleOptions struct {
+	Factory *Factory
+
+	Action        string
+	Profile       string
+	Dir           string
+	Scheduler     string
+	SystemdSystem bool
+	DryRun        bool
+}
+
+func newScheduleCmd(f *Factory, runF func(context.Context, *ScheduleOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedule",
+		Short: "Install or remove a saved profile's schedule",
+		Long: `Install or remove the schedule of a profile written by generate or the wizard.
+
+For cron, install puts the profile's marked block into your crontab (after
+saving the current table in the profile's backup/ directory) and remove takes
+it out; no other line of the crontab changes. For systemd, they print the
+systemctl commands to run.`,
+		Args: cobra.NoArgs,
+	}
+	for _, action := range []string{scheduleInstall, scheduleRemove} {
+		opts := &ScheduleOptions{Factory: f, Action: action}
+		short := "Install the profile's crontab entry, replacing an earlier one"
+		if action == scheduleRemove {
+			short = "Remove the profile's crontab entry and nothing else"
+		}
+		sub := &cobra.Command{
+			Use:     action + " --profile NAME | --dir DIR",
+			Short:   short,
+			Example: fmt.Sprintf("  baton-setup schedule %s --profile demo\n  baton-setup schedule %s --dir /srv/baton/okta --dry-run", action, action),
+			Args:    cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if (opts.Profile == "") == (opts.Dir == "") {
+					return flagErrorf("give exactly one of --profile NAME and --dir DIR")
+				}
+				if opts.Profile != "" {
+					if err := plan.ValidateProfile(opts.Profile); err != nil {
+						return &FlagError{err: err}
+					}
+				}
+				if opts.Scheduler != render.SchedulerCron && opts.Scheduler != render.SchedulerSystemd {
+					return flagErrorf("--scheduler %q: want cron or systemd", opts.Scheduler)
+				}
+				if runF != nil {
+					return runF(cmd.Context(), opts)
+				}
+				return scheduleRun(cmd.Context(), opts)
+			},
+		}
+		fl := sub.Flags()
+		fl.StringVar(&opts.Profile, "profile", "", "profile name, in <config dir>/baton-setup/NAME")
+		fl.StringVar(&opts.Dir, "dir", "", "profile directory, for one written with generate --out")
+		fl.StringVar(&opts.Scheduler, "scheduler", render.SchedulerCron, "cron, or systemd (prints the systemctl commands)")
+		fl.BoolVar(&opts.SystemdSystem, "systemd-system", false, "system units rather than user units")
+		fl.BoolVar(&opts.DryRun, "dry-run", false, "show the crontab change, change nothing")
+		cmd.AddCommand(sub)
+	}
+	return cmd
+}
+
+func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
+	f := opts.Factory
+	dir := opts.Dir
+	if dir == "" {
+		var err error
+		if dir, err = defaultOutDir(f, opts.Profile); err != nil {
+			return err
+		}
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return &FlagError{err: fmt.Errorf("--dir %s: %w", opts.Dir, err)}
+	}
+	p, err := plan.Load(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		// A profile whose directory is gone can still leave its block.
+		if opts.Action == scheduleRemove && opts.Scheduler == render.SchedulerCron && opts.Profile != "" && errors.Is(err, fs.ErrNotExist) {
+			return removeCron(ctx, opts, opts.Profile, "")
+		}
+		return fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
+	}
+	if opts.Profile != "" && p.Profile != opts.Profile {
+		return fmt.Errorf("load profile %s: %s/plan.json is for profile %q", opts.Profile, dir, p.Profile)
+	}
+	if filepath.Clean(p.Output.Dir) != dir {
+		return fmt.Errorf("load profile %s: plan.json says the profile lives in %s, not in %s, and sync.sh holds that path\nhint: regenerate it where it is: baton-setup generate --plan %s --out %s", p.Profile, p.Output.Dir, dir, filepath.Join(dir, "plan.json"), dir)
+	}
+	if opts.Scheduler == render.SchedulerSystemd {
+		return scheduleSystemd(opts, p)
+	}
+	if opts.Action == scheduleRemove {
+		return removeCron(ctx, opts, p.Profile, dir)
+	}
+	return installCron(ctx, opts, p)
+}
+
+func installCron(ctx context.Context, opts *ScheduleOptions, p *plan.Plan) error {
+	f := opts.Factory
+	w := f.IO.Out
+	preview, err := schedule.NewPreview(p.Schedule.Cron, f.Now())
+	if err != nil {
+		return fmt.Errorf("%w\nhint: choose a schedule with baton-setup generate --plan %s --schedule …", err, filepath.Join(p.Output.Dir, "plan.json"))
+	}
+	if _, err := render.CheckDir(p.Output.Dir); err != nil {
+		return err
+	}
+	script := render.SyncScript(p)
+	if st, err := os.Stat(script); err != nil || st.Mode().Perm()&0o100 == 0 {
+		return fmt.Errorf("install crontab entry: %s is missing or not executable\nhint: regenerate it with baton-setup generate --plan %s", script, filepath.Join(p.Output.Dir, "plan.json"))
+	}
+	block, err := render.CronBlock(p)
+	if err != nil {
+		return err
+	}
+	res, err := generate.InstallCron(ctx, p, block, generate.Options{Crontab: f.Crontab, Now: f.Now, DryRun: opts.DryRun})
+	if err != nil {
+		return err
+	}
+	switch {
+	case !res.Changed:
+		fmt.Fprintf(w, "the crontab entry for profile %s is already installed:\n", p.Profile)
+		fmt.Fprint(w, block)
+	case opts.DryRun:
+		fmt.Fprintln(w, "dry run: the crontab is not changed; installing would change it like this:")
+		printIndented(w, res.Diff)
+	default:
+		fmt.Fprintln(w, "crontab changes:")
+		printIndented(w, res.Diff)
+		fmt.Fprintf(w, "installed the crontab entry for profile %s\n", p.Profile)
+		if res.Backup != "" {
+			fmt.Fprintf(w, "previous crontab saved to %s\n", res.Backup)
+		}
+	}
+	fmt.Fprintf(w, "schedule: %s [%s]\n", preview.Description, preview.Spec)
+	if len(preview.Next) > 0 {
+		fmt.Fprintf(w, "next runs: %s\n", preview.NextRuns())
+	}
+	if preview.Warning != "" {
+		fmt.Fprintln(w, "warning: "+preview.Warning)
+	}
+	return nil
+}
+
+func removeCron(ctx context.Context, opts *ScheduleOptions, profile, backupDir string) error {
+	f := opts.Factory
+	w := f.IO.Out
+	res, err := generate.RemoveCron(ctx, profile, backupDir, generate.Options{Crontab: f.Crontab, Now: f.Now, DryRun: opts.DryRun})
+	if err != nil {
+		return err
+	}
+	switch {
+	case !res.Changed:
+		fmt.Fprintf(w, "no crontab entry for profile %s; nothing to remove\n", profile)
+	case opts.DryRun:
+		fmt.Fprintln(w, "dry run: the crontab is not changed; removing would change it like this:")
+		printIndented(w, res.Diff)
+	default:
+		fmt.Fprintln(w, "crontab changes:")
+		printIndented(w, res.Diff)
+		fmt.Fprintf(w, "removed the crontab entry for profile %s\n", profile)
+		if res.Backup != "" {
+			fmt.Fprintf(w, "previous crontab saved to %s\n", res.Backup)
+		}
+	}
+	return nil
+}
+
+// scheduleSystemd prints the commands rather than running them: enabling
+// units is a change to the service manager the user should see and own.
+func scheduleSystemd(opts *ScheduleOptions, p *plan.Plan) error {
+	w := opts.Factory.IO.Out
+	service := filepath.Join(p.Output.Dir, render.ServiceUnit(p.Profile))
+	timer := filepath.Join(p.Output.Dir, render.TimerUnit(p.Profile))
+	install, remove := render.SystemdCommands(service, timer, opts.SystemdSystem)
+	if opts.Action == scheduleRemove {
+		fmt.Fprintf(w, "to stop and remove the systemd timer of profile %s, run:\n", p.Profile)
+		printIndented(w, strings.Join(remove, "\n"))
+		return nil
+	}
+	for _, unit := range []string{service, timer} {
+		if _, err := os.Stat(unit); err != nil {
+			return fmt.Errorf("install systemd timer: %s is missing\nhint: write the units with baton-setup generate --plan %s --scheduler systemd", unit, filepath.Join(p.Output.Dir, "plan.json"))
+		}
+	}
+	fmt.Fprintf(w, "to enable the systemd timer of profile %s, run:\n", p.Profile)
+	printIndented(w, strings.Join(install, "\n"))
+	return nil
+}

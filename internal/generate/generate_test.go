@@ -1,0 +1,214 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+var bin string
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
+
+var clock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+
+func fixedNow() time.Time { return clock }
+
+type memCrontab struct{ table string }
+
+func (m *memCrontab) Read(context.Context) (string, error) { return m.table, nil }
+func (m *memCrontab) Write(_ context.Context, s string) error {
+	m.table = s
+	return nil
+}
+
+func newPlan(dir, token string) *plan.Plan {
+	sch := &schema.Schema{Fields: []schema.Field{
+		{Name: "domain", Required: true},
+		{Name: "api-token", Secret: true, Required: true},
+		{Name: "client-id"},
+		{Name: "client-secret", Secret: true},
+	}}
+	p := &plan.Plan{
+		Profile:     "okta-prod",
+		Connector:   plan.Connector{Name: "okta", Path: "/opt/baton/bin/baton-okta", Schema: sch},
+		Destination: plan.Destination{Kind: plan.DestLocal},
+		Schedule:    plan.Schedule{Cron: "17 * * * *"},
+		Output:      plan.Output{Dir: dir},
+	}
+	p.SetValue(sch.Fields[0], "example.okta.com")
+	p.SetValue(sch.Fields[1], token)
+	return p
+}
+
+func opts(ct *memCrontab) Options {
+	return Options{Self: "/usr/local/bin/baton-setup", Crontab: ct, Now: fixedNow}
+}
+
+func TestRunRefusesServiceMode(t *testing.T) {
+	for _, field := range []string{"client-id", "client-secret"} {
+		dir := filepath.Join(t.TempDir(), "p")
+		p := newPlan(dir, "tok-1234")
+		f, _ := p.Connector.Schema.Field(field)
+		p.SetValue(f, "abc")
+		_, err := Run(context.Background(), p, opts(&memCrontab{}))
+		if !errors.Is(err, ErrServiceMode) || !strings.Contains(err.Error(), "service mode") || !strings.Contains(err.Error(), "hint:") {
+			t.Errorf("%s: %v", field, err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("%s: files were written", field)
+		}
+	}
+}
+
+func TestRunDryRunWritesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	p := newPlan(dir, "tok-canary-1234")
+	p.Schedule.Install = true
+	ct := &memCrontab{table: "MAILTO=me@example.com\n"}
+	o := opts(ct)
+	o.DryRun = true
+	res, err := Run(context.Background(), p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Error("dry run created the directory")
+	}
+	if ct.table != "MAILTO=me@example.com\n" || res.CronInstalled {
+		t.Errorf("dry run changed the crontab: %q", ct.table)
+	}
+	if !strings.Contains(res.CronDiff, "+# BEGIN baton-setup profile=okta-prod") {
+		t.Errorf("crontab diff: %s", res.CronDiff)
+	}
+	for i, c := range res.Changes {
+		if c.Action != render.Create {
+			t.Errorf("%s: %s", c.Name, c.Action)
+		}
+		if res.Files[i].Secret && strings.Contains(res.Files[i].Shown(), "canary") {
+			t.Error("Shown reveals the secret")
+		}
+	}
+	if res.Schedule.Spec != "17 * * * *" || len(res.Schedule.Next) != 3 || !res.Schedule.Next[0].Equal(time.Date(2026, 5, 4, 3, 17, 0, 0, time.UTC)) {
+		t.Errorf("preview: %+v", res.Schedule)
+	}
+}
+
+func TestRunRegenerates(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	ct := &memCrontab{table: "# mine\n5 4 * * * /bin/true\n"}
+	p := newPlan(dir, "tok-canary-1111")
+	p.Schedule.Install = true
+	res, err := Run(context.Background(), p, opts(ct))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.CronInstalled || !strings.HasPrefix(ct.table, "# mine\n5 4 * * * /bin/true\n# BEGIN baton-setup profile=okta-prod") {
+		t.Fatalf("crontab: %q", ct.table)
+	}
+	backup := filepath.Join(dir, "backup", "crontab.20260504T030201Z")
+	if data, err := os.ReadFile(backup); err != nil || string(data) != "# mine\n5 4 * * * /bin/true\n" || res.CronBackup != backup {
+		t.Errorf("crontab backup %q: %q, %v", res.CronBackup, data, err)
+	}
+
+	clock = clock.Add(time.Hour)
+	defer func() { clock = clock.Add(-time.Hour) }()
+	p = newPlan(dir, "tok-canary-2222")
+	p.Schedule.Cron = "5 */6 * * *"
+	p.Schedule.Install = true
+	res, err = Run(context.Background(), p, opts(ct))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]render.Change{}
+	for _, c := range res.Changes {
+		byName[c.Name] = c
+	}
+	if byName["sync.sh"].Action != render.Keep {
+		t.Errorf("sync.sh: %s\n%s", byName["sync.sh"].Action, byName["sync.sh"].Diff)
+	}
+	sec := byName["secrets.env"]
+	if sec.Action != render.Update || strings.Contains(sec.Diff, "canary") || !strings.Contains(sec.Diff, "+BATON_API_TOKEN=•••• (new value)") {
+		t.Errorf("secrets.env change: %+v", sec)
+	}
+	if data, _ := os.ReadFile(sec.Backup); !strings.Contains(string(data), "tok-canary-1111") {
+		t.Errorf("secrets.env backup %s holds %q", sec.Backup, data)
+	}
+	if c := byName["README.txt"]; c.Action != render.Update || !strings.Contains(c.Diff, "+5 */6 * * *") {
+		t.Errorf("README.txt change: %+v", c)
+	}
+	if strings.Count(ct.table, "# BEGIN baton-setup profile=okta-prod") != 1 || !strings.Contains(ct.table, "5 */6 * * * ") {
+		t.Errorf("crontab after reinstall: %q", ct.table)
+	}
+
+	res2, err := RemoveCron(context.Background(), "okta-prod", dir, opts(ct))
+	if err != nil || !res2.Changed || ct.table != "# mine\n5 4 * * * /bin/true\n" {
+		t.Errorf("remove: %+v %v %q", res2, err, ct.table)
+	}
+	if res2, _ := RemoveCron(context.Background(), "okta-prod", dir, opts(ct)); res2.Changed || res2.Backup != "" {
+		t.Errorf("second remove: %+v", res2)
+	}
+}
+
+func TestRunSystemd(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	o := opts(&memCrontab{})
+	o.Scheduler = render.SchedulerSystemd
+	p := newPlan(dir, "tok")
+	p.Schedule.Install = true // ignored: systemd is not cron
+	res, err := Run(context.Background(), p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unit := range []string{"baton-okta-prod.service", "baton-okta-prod.timer"} {
+		if _, err := os.Stat(filepath.Join(dir, unit)); err != nil {
+			t.Error(err)
+		}
+	}
+	want := []string{
+		"systemctl --user link " + filepath.Join(dir, "baton-okta-prod.service"),
+		"systemctl --user enable --now " + filepath.Join(dir, "baton-okta-prod.timer"),
+		`loginctl enable-linger "$USER"`,
+	}
+	if strings.Join(res.SystemdCommands, "\n") != strings.Join(want, "\n") || res.CronInstalled {
+		t.Errorf("commands: %q", res.SystemdCommands)
+	}
+}
+
+func TestStableSelf(t *testing.T) {
+	root := t.TempDir()
+	tmpBuild := filepath.Join(root, "go-build123", "b001", "exe", "baton-setup")
+	os.MkdirAll(filepath.Dir(tmpBuild), 0o755)
+	os.WriteFile(tmpBuild, []byte("binary"), 0o755)
+	binDir := filepath.Join(root, "share", "bin")
+
+	got, copied, err := StableSelf(tmpBuild, binDir, true)
+	if err != nil || !copied || got != filepath.Join(binDir, "baton-setup") {
+		t.Fatalf("dry run: %q %v %v", got, copied, err)
+	}
+	if _, err := os.Stat(binDir); !os.IsNotExist(err) {
+		t.Error("dry run copied the binary")
+	}
+	got, copied, err = StableSelf(tmpBuild, binDir, false)
+	if err != nil || !copied {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("copy: %v %v", st, err)
+	}
+	if got, copied, _ := StableSelf("/usr/local/bin/baton-setup", binDir, false); copied || got != "/usr/local/bin/baton-setup" {
+		t.Errorf("stable binary: %q %v", got, copied)
+	}
+	if _, _, err := StableSelf(tmpBuild, "", false); err == nil {
+		t.Error("no bin dir accepted")
+	}
+}
