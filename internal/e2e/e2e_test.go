@@ -121,6 +121,10 @@ func TestGenerateRunUpload(t *testing.T) {
 	if obj == nil {
 		t.Fatal("no object in the bucket")
 	}
+	state, err := os.ReadFile(filepath.Join(out, "last-upload.json"))
+	if err != nil || !bytes.Contains(state, []byte(`"key": "baton/demo/sync.c1z"`)) {
+		t.Errorf("upload state: %v\n%s", err, state)
+	}
 	got := filepath.Join(t.TempDir(), "got.c1z")
 	if err := os.WriteFile(got, obj, 0o600); err != nil {
 		t.Fatal(err)

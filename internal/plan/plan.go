@@ -346,7 +346,17 @@ func (p *Plan) Save(file string) error {
 	if err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
-	if err := renameio.WriteFile(file, append(data, '\n'), 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
+	// renameio.WriteFile would copy an existing file's mode over ours, so a
+	// plan someone made readable would stay readable.
+	pf, err := renameio.NewPendingFile(file, renameio.WithStaticPermissions(0o600))
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	defer pf.Cleanup()
+	if _, err := pf.Write(append(data, '\n')); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := pf.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
 	return nil

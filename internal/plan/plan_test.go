@@ -84,6 +84,13 @@ func TestSaveLoadKeepsNoSecret(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %o", st.Mode().Perm())
 	}
+	os.Chmod(file, 0o644)
+	if err := p.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(file); st.Mode().Perm() != 0o600 {
+		t.Errorf("re-save kept mode %o", st.Mode().Perm())
+	}
 	got, err := Load(file)
 	if err != nil {
 		t.Fatal(err)
