@@ -60,6 +60,7 @@ every step also has a command for scripts.`,
 		newProfilesCmd(f, nil),
 		newPlanCmd(f, nil),
 		newDoctorCmd(f, nil),
+		newStatusCmd(f, nil),
 	)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true

@@ -503,3 +503,41 @@ func TestEndpointFromEnvAndSecretFile(t *testing.T) {
 		t.Errorf("missing secret file: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	s3 := testenv.NewS3(t, "status-bucket")
+	home := t.TempDir()
+	env := append(append(testenv.CleanEnv(home), "BATON_API_KEY=k"), s3.AWSEnv()...)
+	for _, args := range [][]string{
+		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "s3://status-bucket/p/sync.c1z", "--endpoint", s3.URL, "--profile", "good"},
+		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "s3://status-bucket/q/sync.c1z", "--endpoint", s3.URL, "--profile", "never"},
+	} {
+		if r := run(t, env, home, bin, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "good")
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	// What cron does: append the script's output to sync.log.
+	r := run(t, runEnv, "/", "/bin/sh", "-c", filepath.Join(dir, "sync.sh")+" >>"+filepath.Join(dir, "sync.log")+" 2>&1")
+	if r.code != 0 {
+		log, _ := os.ReadFile(filepath.Join(dir, "sync.log"))
+		t.Fatalf("sync.sh: %s", log)
+	}
+	r = run(t, env, home, bin, "status", "--json")
+	if r.code != 0 {
+		t.Fatalf("status: %s", r.stderr)
+	}
+	for _, want := range []string{`"profile":"good"`, `"lastResult":"ok"`, `"profile":"never"`, `"lastResult":"never ran"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status --json lacks %s:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, `"profile":"good","lastRun"`) || strings.Count(r.stdout, `"stale":true`) != 1 {
+		t.Errorf("exactly the never-run profile should be stale:\n%s", r.stdout)
+	}
+	r = run(t, env, home, bin, "status", "--remote")
+	if r.code != 0 || !strings.Contains(r.stdout, "just now") || !strings.Contains(r.stderr, "1 profile(s) have not delivered") {
+		t.Errorf("status --remote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
