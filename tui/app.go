@@ -12,6 +12,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
@@ -98,7 +99,7 @@ func New(ctx context.Context, deps Deps, p *plan.Plan) *App {
 		p = &plan.Plan{}
 	}
 	a := &App{ctx: ctx, deps: deps, styles: NewStyles(lipgloss.HasDarkBackground()), plan: p, width: 80, height: 24}
-	a.cur = a.makeStep(stepConnector)
+	a.cur = a.makeStep(stepConnector, p)
 	return a
 }
 
@@ -121,8 +122,9 @@ func Run(ctx context.Context, deps Deps, p *plan.Plan, opts ...tea.ProgramOption
 	return fa.plan, fa.result, nil
 }
 
-func (a *App) makeStep(i int) step {
-	draft := a.plan.Clone()
+// makeStep builds step i editing a copy of from.
+func (a *App) makeStep(i int, from *plan.Plan) step {
+	draft := from.Clone()
 	switch i {
 	case stepConnector:
 		return newConnectorStep(a.ctx, a.deps, a.styles, draft)
@@ -146,14 +148,30 @@ func (a *App) Init() tea.Cmd {
 	return tea.Batch(a.cur.Init(), tea.WindowSize())
 }
 
-func (a *App) enter(i int) tea.Cmd {
+// enter moves to step i, editing the current plan.
+func (a *App) enter(i int) tea.Cmd { return a.enterWith(i, a.plan) }
+
+// enterWith moves to step i, editing a copy of from, and lays it out for
+// the current window before its first frame.
+func (a *App) enterWith(i int, from *plan.Plan) tea.Cmd {
 	if c, ok := a.cur.(closer); ok {
 		c.Close()
 	}
 	a.idx = i
-	a.cur = a.makeStep(i)
-	size := tea.WindowSizeMsg{Width: a.width, Height: a.height}
-	return tea.Batch(a.cur.Init(), func() tea.Msg { return size })
+	a.cur = a.makeStep(i, from)
+	init := a.cur.Init()
+	var size tea.Cmd
+	a.cur, size = a.cur.Update(a.bodySize())
+	return tea.Batch(init, size)
+}
+
+// Lines of the screen that are not the step's own: the header, a blank
+// line, a blank line and the key help.
+const chromeLines = 4
+
+// bodySize is the part of the window a step may draw in.
+func (a *App) bodySize() tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chromeLines, 1)}
 }
 
 // Update routes messages to the current step and moves between steps.
@@ -161,6 +179,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
+		var cmd tea.Cmd
+		a.cur, cmd = a.cur.Update(a.bodySize())
+		return a, cmd
 	case tea.KeyMsg:
 		if msg.String() == "ctrl+c" {
 			if c, ok := a.cur.(closer); ok {
@@ -185,18 +206,22 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.idx == stepConnector {
 			return a, nil
 		}
+		// The previous step edits what it submitted, so its answers are
+		// kept; the plan goes back to what that step started from.
+		submitted := a.plan
 		if n := len(a.history); n > 0 {
 			a.plan = a.history[n-1]
 			a.history = a.history[:n-1]
 		}
-		return a, a.enter(a.idx - 1)
+		return a, a.enterWith(a.idx-1, submitted)
 	}
 	var cmd tea.Cmd
 	a.cur, cmd = a.cur.Update(msg)
 	return a, cmd
 }
 
-// View draws the header, the current step and the key help.
+// View draws the header, the current step and the key help, each line
+// wrapped to the window's width: the terminal would cut longer lines off.
 func (a *App) View() string {
 	var b strings.Builder
 	title := fmt.Sprintf("Step %d/%d · %s", a.idx+1, stepCount, a.cur.Title())
@@ -209,9 +234,23 @@ func (a *App) View() string {
 		b.WriteString(a.styles.Muted.Render("  profile " + profile))
 	}
 	b.WriteString("\n\n")
-	b.WriteString(a.cur.View())
-	b.WriteString("\n")
+	b.WriteString(strings.TrimRight(a.cur.View(), "\n"))
+	b.WriteString("\n\n")
 	b.WriteString(a.styles.Help.Render(a.cur.Help() + " · ctrl+c quit"))
-	b.WriteString("\n")
-	return b.String()
+	return fit(b.String(), a.width)
+}
+
+// fit wraps every line of s that is wider than width, at spaces where it
+// can and inside words where it must.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(l) > width {
+			lines[i] = ansi.Wrap(l, width, "")
+		}
+	}
+	return strings.Join(lines, "\n")
 }

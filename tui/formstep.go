@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 )
@@ -20,18 +22,36 @@ type formStep struct {
 	submit func() (tea.Cmd, error)
 	form   *huh.Form
 	errMsg string
-	width  int
+	// width and height are the space the step may draw in; 0 until the
+	// first WindowSizeMsg.
+	width, height int
 }
+
+// maxFormWidth keeps forms readable on wide terminals.
+const maxFormWidth = 100
 
 func (s *formStep) newForm() tea.Cmd {
 	s.form = s.build().WithTheme(s.styles.Theme).WithShowHelp(false)
-	if s.width > 0 {
-		s.form = s.form.WithWidth(min(s.width, 100))
-	}
 	// Without these, completing the form would quit the whole program.
 	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
 	s.form.CancelCmd = func() tea.Msg { return stepBackMsg{} }
-	return s.form.Init()
+	init := s.form.Init()
+	return tea.Batch(init, s.layout())
+}
+
+// layout fits the form to the width and to the height left under the
+// intro and the error; huh scrolls a group that is taller than that.
+func (s *formStep) layout() tea.Cmd {
+	if s.width <= 0 || s.height <= 0 {
+		return nil
+	}
+	s.form = s.form.WithWidth(min(s.width, maxFormWidth))
+	h := s.height - strings.Count(s.header(), "\n")
+	m, cmd := s.form.Update(tea.WindowSizeMsg{Width: min(s.width, maxFormWidth), Height: max(h, 3)})
+	if f, ok := m.(*huh.Form); ok {
+		s.form = f
+	}
+	return cmd
 }
 
 func (s *formStep) Init() tea.Cmd { return s.newForm() }
@@ -39,8 +59,8 @@ func (s *formStep) Init() tea.Cmd { return s.newForm() }
 func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		s.width = msg.Width
-		s.form = s.form.WithWidth(min(msg.Width, 100))
+		s.width, s.height = msg.Width, msg.Height
+		return s, s.layout()
 	case tea.KeyMsg:
 		if msg.String() == "esc" {
 			return s, func() tea.Msg { return stepBackMsg{} }
@@ -61,17 +81,23 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	return s, cmd
 }
 
-func (s *formStep) View() string {
+// header is the text above the form: the intro and the last error, each
+// followed by a blank line and wrapped to the width.
+func (s *formStep) header() string {
 	out := ""
 	if s.intro != nil {
-		if t := s.intro(); t != "" {
+		if t := strings.TrimRight(s.intro(), "\n"); t != "" {
 			out += t + "\n\n"
 		}
 	}
 	if s.errMsg != "" {
 		out += s.styles.Bad.Render(s.errMsg) + "\n\n"
 	}
-	return out + s.form.View()
+	return fit(out, s.width)
+}
+
+func (s *formStep) View() string {
+	return s.header() + s.form.View()
 }
 
 func (s *formStep) Title() string { return s.title }

@@ -10,6 +10,8 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -39,18 +41,23 @@ func newReviewStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) 
 
 func (s *reviewStep) summary() string {
 	p, st := s.draft, s.styles
-	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%s %s\n", st.Label.Render(fmt.Sprintf("%-12s", k)), v) }
-	row("Connector", p.Connector.Name+"  "+st.Muted.Render(p.Connector.Path))
-	if p.AuthMethod != "" {
-		row("Auth method", p.AuthMethod)
-	}
 	var names []string
 	for k := range p.Values {
 		names = append(names, k)
 	}
 	names = append(names, p.SecretNames()...)
 	sort.Strings(names)
+	// The label column fits the longest field name, so values line up.
+	labelW := len("Auth method")
+	for _, n := range names {
+		labelW = max(labelW, len("  "+n))
+	}
+	var b strings.Builder
+	row := func(k, v string) { fmt.Fprintf(&b, "%s %s\n", st.Label.Render(fmt.Sprintf("%-*s", labelW, k)), v) }
+	row("Connector", p.Connector.Name+"  "+st.Muted.Render(p.Connector.Path))
+	if p.AuthMethod != "" {
+		row("Auth method", p.AuthMethod)
+	}
 	for _, n := range names {
 		if sec, ok := p.Secrets[n]; ok {
 			row("  "+n, sec.Masked()+st.Muted.Render("  (secret, in secrets.env)"))
@@ -60,6 +67,9 @@ func (s *reviewStep) summary() string {
 	}
 	if p.Destination.Kind == plan.DestS3 {
 		row("Destination", p.Destination.String()+regionText(p.Destination.Region))
+		if p.Destination.Endpoint != "" {
+			row("", "through the S3-compatible endpoint "+p.Destination.Endpoint)
+		}
 		row("", "In ConductorOne, set the S3 data source's File name to exactly: "+p.Destination.Key)
 	} else {
 		row("Destination", "a local file you upload by hand")
@@ -135,6 +145,7 @@ type doneStep struct {
 	styles Styles
 	draft  *plan.Plan
 	res    *generate.Result
+	width  int
 }
 
 func newDoneStep(st Styles, draft *plan.Plan, res *generate.Result) *doneStep {
@@ -146,6 +157,9 @@ func (s *doneStep) Title() string { return "Done" }
 func (s *doneStep) Help() string  { return "enter or q quit" }
 
 func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
+	if m, ok := msg.(tea.WindowSizeMsg); ok {
+		s.width = m.Width
+	}
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch k.String() {
 		case "enter", "q", "esc":
@@ -175,7 +189,13 @@ func (s *doneStep) View() string {
 	} else {
 		b.WriteString("Crontab entry (not installed; add it with `crontab -e`):\n")
 	}
-	b.WriteString(st.Box.Render(strings.TrimRight(s.res.CronBlock, "\n")) + "\n\n")
+	box := st.Box
+	block := strings.TrimRight(s.res.CronBlock, "\n")
+	if s.width > 0 && lipgloss.Width(box.Render(block)) > s.width {
+		// Wrap inside the box rather than let the terminal cut it off.
+		box = box.Width(max(s.width-box.GetHorizontalBorderSize(), 10))
+	}
+	b.WriteString(box.Render(block) + "\n\n")
 	fmt.Fprintf(&b, "Run it now:  %s\n", filepath.Join(p.Output.Dir, "sync.sh"))
 	if p.Destination.Kind == plan.DestS3 {
 		fmt.Fprintf(&b, "In ConductorOne: Applications > your app > Connectors > Import app data > From data source,\nwith File name %s.\n", p.Destination.Key)
@@ -183,13 +203,39 @@ func (s *doneStep) View() string {
 		fmt.Fprintf(&b, "Each run leaves %s; upload it in ConductorOne:\nApplications > your app > Connectors > Import app data > From file.\n", filepath.Join(p.Output.Dir, "sync.c1z"))
 	}
 	b.WriteString("\nThe same setup without prompts (secret values come from the environment):\n")
-	b.WriteString("  " + EquivalentCommand(p) + "\n")
+	b.WriteString(shellLines(equivalentArgs(p), "  ", s.width) + "\n")
+	return b.String()
+}
+
+// shellLines joins words into a command line, continued with " \" on
+// further lines where it would be wider than width, so that it can still
+// be copied and pasted whole.
+func shellLines(words []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, w := range words {
+		switch {
+		case i == 0:
+			line += w
+		case width > 0 && ansi.StringWidth(line+" "+w+" \\") > width:
+			b.WriteString(line + " \\\n")
+			line = indent + "  " + w
+		default:
+			line += " " + w
+		}
+	}
+	b.WriteString(line)
 	return b.String()
 }
 
 // EquivalentCommand prints the non-interactive command that recreates the
 // plan. Secret values never appear; their variable names are listed instead.
 func EquivalentCommand(p *plan.Plan) string {
+	return strings.Join(equivalentArgs(p), " ")
+}
+
+// equivalentArgs is EquivalentCommand as shell words, already quoted.
+func equivalentArgs(p *plan.Plan) []string {
 	parts := []string{"baton-setup", "generate", "--connector", p.Connector.Name}
 	if p.Connector.Name != "demo" && p.Connector.Path != "" {
 		parts[3] = p.Connector.Path
@@ -221,5 +267,5 @@ func EquivalentCommand(p *plan.Plan) string {
 			}
 		}
 	}
-	return strings.Join(append(env, parts...), " ")
+	return append(env, parts...)
 }

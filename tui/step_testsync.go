@@ -15,18 +15,29 @@ import (
 	"github.com/conductorone/baton-setup/internal/synctest"
 )
 
+// The sync messages name the step that started the run: a step left with
+// Back while its sync was stopping must not feed the next one.
 type syncStartedMsg struct {
-	run *runner.Run
-	err error
+	from *testStep
+	run  *runner.Run
+	err  error
 }
 
-type syncEventMsg struct{ ev synclog.Event }
+type syncEventMsg struct {
+	from *testStep
+	ev   synclog.Event
+}
 
-type syncDoneMsg struct{ outcome synctest.Outcome }
+type syncDoneMsg struct {
+	from    *testStep
+	outcome synctest.Outcome
+}
 
 // testStep runs a test sync and shows its progress, then its summary or a
 // diagnosis of the failure.
 type testStep struct {
+	// parent is the wizard's context; ctx is this run's, cancelled by Close.
+	parent   context.Context
 	ctx      context.Context
 	cancel   context.CancelFunc
 	deps     Deps
@@ -40,9 +51,9 @@ type testStep struct {
 	spin     spinner.Model
 }
 
-func newTestStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
-	ctx, cancel := context.WithCancel(ctx)
-	return &testStep{ctx: ctx, cancel: cancel, deps: deps, styles: st, draft: draft, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+func newTestStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
+	ctx, cancel := context.WithCancel(parent)
+	return &testStep{parent: parent, ctx: ctx, cancel: cancel, deps: deps, styles: st, draft: draft, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 func (s *testStep) Title() string { return "Test sync" }
@@ -62,20 +73,35 @@ func (s *testStep) startCmd() tea.Cmd {
 	ctx, start, p := s.ctx, s.deps.StartTest, s.draft
 	return func() tea.Msg {
 		run, err := start(ctx, p)
-		return syncStartedMsg{run: run, err: err}
+		if err == nil && ctx.Err() != nil {
+			// The step was left while the connector started.
+			release(run)
+			return nil
+		}
+		return syncStartedMsg{from: s, run: run, err: err}
 	}
 }
 
+// release waits in the background for a stopped run and removes its files.
+func release(run *runner.Run) {
+	go func() {
+		run.Wait()
+		_ = run.Cleanup()
+	}()
+}
+
 // waitForEvent delivers the next log event, or the outcome once the
-// connector has exited.
+// connector has exited and its files are removed.
 func (s *testStep) waitForEvent() tea.Cmd {
 	ctx, run, finish := s.ctx, s.run, s.deps.FinishTest
 	return func() tea.Msg {
 		ev, ok := <-run.Events()
 		if !ok {
-			return syncDoneMsg{outcome: finish(ctx, run)}
+			out := finish(ctx, run)
+			_ = run.Cleanup()
+			return syncDoneMsg{from: s, outcome: out}
 		}
-		return syncEventMsg{ev: ev}
+		return syncEventMsg{from: s, ev: ev}
 	}
 }
 
@@ -88,17 +114,16 @@ func (s *testStep) Init() tea.Cmd {
 func (s *testStep) Close() {
 	s.cancel()
 	if s.run != nil {
-		run := s.run
-		go func() {
-			run.Wait()
-			_ = run.Cleanup()
-		}()
+		release(s.run)
 	}
 }
 
 func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
 	case syncStartedMsg:
+		if msg.from != s {
+			return s, nil
+		}
 		if msg.err != nil {
 			s.startErr = msg.err
 			return s, nil
@@ -106,13 +131,16 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.run = msg.run
 		return s, s.waitForEvent()
 	case syncEventMsg:
+		if msg.from != s {
+			return s, nil
+		}
 		s.progress.Apply(msg.ev)
 		return s, s.waitForEvent()
 	case syncDoneMsg:
-		s.outcome = &msg.outcome
-		if s.run != nil {
-			_ = s.run.Cleanup()
+		if msg.from != s {
+			return s, nil
 		}
+		s.outcome = &msg.outcome
 		return s, nil
 	case spinner.TickMsg:
 		if s.outcome != nil || s.startErr != nil {
@@ -133,7 +161,7 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		case "r":
 			if s.outcome != nil || s.startErr != nil {
 				s.Close()
-				fresh := newTestStep(context.WithoutCancel(s.ctx), s.deps, s.styles, s.draft)
+				fresh := newTestStep(s.parent, s.deps, s.styles, s.draft)
 				return fresh, fresh.Init()
 			}
 		}
