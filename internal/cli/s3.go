@@ -20,11 +20,7 @@ type S3CheckOptions struct {
 	// NewSTS builds the identity client; nil means upload.NewSTSClient.
 	NewSTS func(ctx context.Context, opts upload.ClientOptions) (upload.STSAPI, error)
 
-	Dest         string
-	Region       string
-	Endpoint     string
-	RoleARN      string
-	ExternalID   string
+	s3Flags
 	File         string
 	PreflightKey bool
 	JSON         bool
@@ -66,11 +62,8 @@ uploader. Exit 1 when any check fails.
 the object ConductorOne reads is not touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Dest == "" {
-				return flagErrorf("--dest is required: s3://BUCKET/KEY")
-			}
-			if opts.ExternalID != "" && opts.RoleARN == "" {
-				return flagErrorf("--external-id needs --role-arn")
+			if err := opts.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -78,11 +71,7 @@ the object ConductorOne reads is not touched.`,
 			return s3CheckRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dest, "dest", "", "s3://BUCKET/KEY")
-	cmd.Flags().StringVar(&opts.Region, "region", "", "AWS region of the bucket")
-	cmd.Flags().StringVar(&opts.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
-	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "IAM role to assume")
-	cmd.Flags().StringVar(&opts.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+	opts.s3Flags.register(cmd)
 	cmd.Flags().StringVar(&opts.File, "file", "", "a finished c1z to upload (a test sync)")
 	cmd.Flags().BoolVar(&opts.PreflightKey, "preflight-key", false, "write to KEY.preflight and delete it, leaving the real key untouched")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
@@ -91,7 +80,7 @@ the object ConductorOne reads is not touched.`,
 
 func s3CheckRun(ctx context.Context, opts *S3CheckOptions) error {
 	f := opts.Factory
-	dest, err := s3Destination(s3Flags{opts.Dest, opts.Region, opts.Endpoint, opts.RoleARN, opts.ExternalID})
+	dest, err := s3Destination(opts.s3Flags)
 	if err != nil {
 		return err
 	}

@@ -20,14 +20,10 @@ import (
 type UploadOptions struct {
 	Factory *Factory
 
-	File       string
-	Dest       string
-	Region     string
-	Endpoint   string
-	RoleARN    string
-	ExternalID string
-	State      string
-	JSON       bool
+	s3Flags
+	File  string
+	State string
+	JSON  bool
 
 	// Tuning, on hidden flags for benchmarks.
 	PartSize    int64
@@ -47,6 +43,25 @@ type s3Flags struct {
 	Endpoint   string
 	RoleARN    string
 	ExternalID string
+}
+
+func (s *s3Flags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.Dest, "dest", "", "s3://BUCKET/KEY")
+	cmd.Flags().StringVar(&s.Region, "region", "", "AWS region of the bucket")
+	cmd.Flags().StringVar(&s.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
+	cmd.Flags().StringVar(&s.RoleARN, "role-arn", "", "IAM role to assume")
+	cmd.Flags().StringVar(&s.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+}
+
+// check rejects flag combinations before anything runs.
+func (s *s3Flags) check() error {
+	if s.Dest == "" {
+		return flagErrorf("--dest is required: s3://BUCKET/KEY")
+	}
+	if s.ExternalID != "" && s.RoleARN == "" {
+		return flagErrorf("--external-id needs --role-arn")
+	}
+	return nil
 }
 
 func newUploadCmd(f *Factory, runF func(context.Context, *UploadOptions) error) *cobra.Command {
@@ -69,11 +84,8 @@ store; path-style addressing is then used.`,
 			if opts.File == "" {
 				return flagErrorf("--file is required")
 			}
-			if opts.Dest == "" {
-				return flagErrorf("--dest is required: s3://BUCKET/KEY")
-			}
-			if opts.ExternalID != "" && opts.RoleARN == "" {
-				return flagErrorf("--external-id needs --role-arn")
+			if err := opts.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -82,11 +94,7 @@ store; path-style addressing is then used.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "the c1z file to upload")
-	cmd.Flags().StringVar(&opts.Dest, "dest", "", "s3://BUCKET/KEY")
-	cmd.Flags().StringVar(&opts.Region, "region", "", "AWS region of the bucket")
-	cmd.Flags().StringVar(&opts.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
-	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "IAM role to assume for the upload")
-	cmd.Flags().StringVar(&opts.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+	opts.s3Flags.register(cmd)
 	cmd.Flags().StringVar(&opts.State, "state", "", "write the result of a successful upload to this JSON file (mode 0600)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	cmd.Flags().Int64Var(&opts.PartSize, "part-size", 0, "multipart part size in bytes")
@@ -126,7 +134,7 @@ func clientOptions(f *Factory, dest plan.Destination) upload.ClientOptions {
 
 func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	f := opts.Factory
-	dest, err := s3Destination(s3Flags{opts.Dest, opts.Region, opts.Endpoint, opts.RoleARN, opts.ExternalID})
+	dest, err := s3Destination(opts.s3Flags)
 	if err != nil {
 		return err
 	}

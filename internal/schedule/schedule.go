@@ -178,6 +178,12 @@ func digits(s string) bool {
 
 // compress writes a set as a comma list with "A-B" for runs.
 func compress(set uint64, lo, hi int) string {
+	return joinRuns(set, lo, hi, "%d", "%d-%d")
+}
+
+// joinRuns writes the values of set between lo and hi as a comma list,
+// each single value with one and each run of two or more with span.
+func joinRuns(set uint64, lo, hi int, one, span string) string {
 	var parts []string
 	for v := lo; v <= hi; v++ {
 		if set&(1<<v) == 0 {
@@ -188,9 +194,9 @@ func compress(set uint64, lo, hi int) string {
 			end++
 		}
 		if end > v {
-			parts = append(parts, fmt.Sprintf("%d-%d", v, end))
+			parts = append(parts, fmt.Sprintf(span, v, end))
 		} else {
-			parts = append(parts, strconv.Itoa(v))
+			parts = append(parts, fmt.Sprintf(one, v))
 		}
 		v = end
 	}

@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -51,23 +50,7 @@ func calList(set uint64, lo, hi int) string {
 	if all {
 		return "*"
 	}
-	var parts []string
-	for v := lo; v <= hi; v++ {
-		if set&(1<<v) == 0 {
-			continue
-		}
-		end := v
-		for end+1 <= hi && set&(1<<(end+1)) != 0 {
-			end++
-		}
-		if end > v {
-			parts = append(parts, fmt.Sprintf("%02d..%02d", v, end))
-		} else {
-			parts = append(parts, fmt.Sprintf("%02d", v))
-		}
-		v = end
-	}
-	return strings.Join(parts, ",")
+	return joinRuns(set, lo, hi, "%02d", "%02d..%02d")
 }
 
 // weekdayList writes a day-of-week set with systemd's names, Monday first
