@@ -62,7 +62,7 @@ ConductorOne, which is not a scheduled sync.`,
   baton-setup generate --plan ~/.config/baton-setup/demo/plan.json --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Dest == "" && opts.Connector.PlanFile == "" {
+			if opts.Dest == "" && opts.Connector.PlanFile == "" && opts.Profile == "" {
 				return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
 			}
 			if opts.Timeout < time.Second {
@@ -114,6 +114,10 @@ func defaultOutDir(f *Factory, profile string) (string, error) {
 
 func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	f := opts.Factory
+	if opts.Connector.PlanFile == "" {
+		// A saved profile of that name is the starting point.
+		opts.Connector.Profile = opts.Profile
+	}
 	p, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
@@ -144,6 +148,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	}
 	if opts.Endpoint != "" {
 		dest.Endpoint = opts.Endpoint
+	}
+	if dest.Kind == "" {
+		return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
 	}
 	if err := dest.Validate(); err != nil {
 		return &FlagError{err: err}

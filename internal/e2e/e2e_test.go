@@ -541,3 +541,38 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status --remote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestProfileRoundTrip regenerates a saved profile with no other input:
+// secrets come back from its secrets.env and every file is byte-identical.
+func TestProfileRoundTrip(t *testing.T) {
+	home := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY="+canary)
+	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=7",
+		"--dest", "s3://rt-bucket/rt/sync.c1z", "--region", "eu-west-1", "--schedule", "daily:02:30", "--profile", "rt")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "rt")
+	before := map[string][]byte{}
+	for _, name := range []string{"sync.sh", "secrets.env", "plan.json", "README.txt"} {
+		before[name], _ = os.ReadFile(filepath.Join(dir, name))
+	}
+	plain := testenv.CleanEnv(home) // no BATON_API_KEY this time
+	r = run(t, plain, home, bin, "generate", "--profile", "rt")
+	if r.code != 0 {
+		t.Fatalf("regenerate: exit %d: %s", r.code, r.stderr)
+	}
+	for name, want := range before {
+		got, _ := os.ReadFile(filepath.Join(dir, name))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s changed on regeneration:\n%s", name, got)
+		}
+	}
+	if bytes.Contains(before["plan.json"], []byte(canary)) {
+		t.Error("plan.json holds the secret")
+	}
+	r = run(t, plain, home, bin, "generate", "--profile", "nope")
+	if r.code != 2 || !strings.Contains(r.stderr, "profile nope: not found") {
+		t.Errorf("unknown profile: exit %d: %s", r.code, r.stderr)
+	}
+}
