@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,7 @@ type connectorFlags struct {
 	Connector   string
 	Sets        []string
 	SecretFiles []string
+	SecretStdin string
 	AuthMethod  string
 	PlanFile    string
 	// Profile, when set by a command and saved earlier, is the starting
@@ -32,6 +34,7 @@ func (c *connectorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&c.Connector, "connector", "c", "", "connector: demo, a catalog name such as okta, or a path to a baton-* binary")
 	fs.StringArrayVar(&c.Sets, "set", nil, "a non-secret connector value, `field=value` (repeatable)")
 	fs.StringArrayVar(&c.SecretFiles, "secret-file", nil, "read a connector value from a file, `field=PATH` (repeatable)")
+	fs.StringVar(&c.SecretStdin, "secret-stdin", "", "read one connector value, `field`, from standard input (like gh auth login --with-token)")
 	fs.StringVar(&c.AuthMethod, "auth-method", "", "the connector's auth method (field group), when it has several")
 	fs.StringVar(&c.PlanFile, "plan", "", "start from a plan file saved by the wizard or generate")
 }
@@ -137,6 +140,25 @@ func gatherPlan(ctx context.Context, f *Factory, c connectorFlags) (*plan.Plan, 
 			secrets[k] = v
 		} else {
 			values[k] = v
+		}
+	}
+	if c.SecretStdin != "" {
+		fld, ok := sch.Field(c.SecretStdin)
+		if !ok {
+			return nil, flagErrorf("--secret-stdin %s: the %s connector has no field %q; its fields are %s", c.SecretStdin, found.Name, c.SecretStdin, fieldNames(sch))
+		}
+		data, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+		if err != nil {
+			return nil, flagErrorf("--secret-stdin %s: %w", c.SecretStdin, err)
+		}
+		v := strings.TrimRight(string(data), "\r\n")
+		if v == "" {
+			return nil, flagErrorf("--secret-stdin %s: standard input was empty", c.SecretStdin)
+		}
+		if fld.Secret {
+			secrets[fld.Name] = v
+		} else {
+			values[fld.Name] = v
 		}
 	}
 	p.Values, p.Secrets = nil, nil

@@ -576,3 +576,26 @@ func TestProfileRoundTrip(t *testing.T) {
 		t.Errorf("unknown profile: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+func TestSecretStdin(t *testing.T) {
+	home := t.TempDir()
+	for _, tt := range []struct {
+		stdin    string
+		wantCode int
+		want     string
+	}{
+		{canary + "\n", 0, "sync finished"},
+		{"", 2, "--secret-stdin api-key: standard input was empty"},
+	} {
+		cmd := exec.Command(bin, "test", "--connector", "demo", "--set", "tenant=acme", "--secret-stdin", "api-key")
+		cmd.Env, cmd.Dir = testenv.CleanEnv(home), home
+		cmd.Stdin = strings.NewReader(tt.stdin)
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != tt.wantCode || !strings.Contains(string(out), tt.want) {
+			t.Errorf("stdin %q: exit %d\n%s", tt.stdin, cmd.ProcessState.ExitCode(), out)
+		}
+		if strings.Contains(string(out), canary) {
+			t.Error("output contains the secret")
+		}
+	}
+}

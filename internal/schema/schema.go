@@ -7,6 +7,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -385,6 +386,17 @@ func (f Field) Validate(v string) error {
 	case KindBool:
 		if _, err := strconv.ParseBool(v); err != nil {
 			return fmt.Errorf("%s: %q is not true or false", f.Name, v)
+		}
+	case KindFile:
+		// The connector reads the file itself, later; check now that it can.
+		file, err := os.Open(v)
+		if err != nil {
+			return fmt.Errorf("%s: cannot read %s: %w", f.Name, v, errors.Unwrap(err))
+		}
+		st, err := file.Stat()
+		file.Close()
+		if err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("%s: %s is not a regular file", f.Name, v)
 		}
 	case KindStringMap:
 		for _, pair := range strings.Split(v, ",") {

@@ -214,3 +214,106 @@ func TestParseHelp(t *testing.T) {
 		t.Errorf("kinds: orgs %v skip %v size %v (%q)", orgs.Kind, skip.Kind, size.Kind, size.Default)
 	}
 }
+
+// synthetic covers every field type, rule and constraint kind, and field
+// groups with a default group, in the shape `config` prints.
+const synthetic = `{
+  "fields": [
+    {"name": "log-level", "isOps": true, "stringField": {"defaultValue": "info"}},
+    {"name": "region", "isRequired": true, "stringField": {"rules": {"in": ["us", "eu"]}}},
+    {"name": "mode", "stringField": {"options": [{"value": "fast", "displayName": "Fast"}, {"value": "safe"}]}},
+    {"name": "retries", "intField": {"defaultValue": "3", "rules": {"gte": "1", "lte": "10"}}},
+    {"name": "verbose", "boolField": {}},
+    {"name": "scopes", "stringSliceField": {"defaultValue": ["a", "b"], "rules": {}}},
+    {"name": "labels", "stringMapField": {}},
+    {"name": "key-file", "stringField": {"type": "STRING_FIELD_TYPE_FILE_UPLOAD"}},
+    {"name": "username", "stringField": {}},
+    {"name": "password", "stringField": {}},
+    {"name": "proxy-host", "stringField": {}},
+    {"name": "proxy-port", "intField": {}},
+    {"name": "token", "isSecret": true, "isRequired": true, "stringField": {}},
+    {"name": "client-cert", "isRequired": true, "stringField": {}},
+    {"name": "action-only", "resourceIdField": {}}
+  ],
+  "constraints": [
+    {"kind": "CONSTRAINT_KIND_REQUIRED_TOGETHER", "fieldNames": ["username", "password"]},
+    {"kind": "CONSTRAINT_KIND_DEPENDENT_ON", "fieldNames": ["proxy-port"], "secondaryFieldNames": ["proxy-host"]},
+    {"kind": "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE", "fieldNames": ["mode", "verbose", "not-exported"]}
+  ],
+  "fieldGroups": [
+    {"name": "token-group", "displayName": "Token", "fields": ["token"]},
+    {"name": "cert-group", "displayName": "Certificate", "fields": ["client-cert", "key-file"], "default": true}
+  ],
+  "someFieldFromTheFuture": 1
+}`
+
+func TestParseSynthetic(t *testing.T) {
+	s, err := Parse([]byte(synthetic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]Kind{"region": KindString, "retries": KindInt, "verbose": KindBool, "scopes": KindStringSlice, "labels": KindStringMap, "key-file": KindFile}
+	for name, want := range kinds {
+		if f, ok := s.Field(name); !ok || f.Kind != want {
+			t.Errorf("%s kind = %v, want %v", name, f.Kind, want)
+		}
+	}
+	if _, ok := s.Field("action-only"); ok {
+		t.Error("action-only field kept")
+	}
+	if mode, _ := s.Field("mode"); !slices.Equal(mode.Options, []string{"fast", "safe"}) {
+		t.Errorf("mode options = %v", mode.Options)
+	}
+	if scopes, _ := s.Field("scopes"); scopes.Default != "a,b" {
+		t.Errorf("scopes default = %q", scopes.Default)
+	}
+	if pw, _ := s.Field("password"); !pw.Secret {
+		t.Error("password not treated as secret")
+	}
+	if s.DefaultGroup() != "cert-group" {
+		t.Errorf("DefaultGroup = %q", s.DefaultGroup())
+	}
+	if len(s.Constraints) != 3 || len(s.Constraints[2].Fields) != 2 {
+		t.Errorf("constraints = %+v", s.Constraints)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(keyFile, []byte("-----BEGIN KEY-----"), 0o600)
+	base := func() map[string]string {
+		return map[string]string{"region": "us", "client-cert": "c", "key-file": keyFile}
+	}
+	tests := []struct {
+		name    string
+		change  map[string]string
+		method  string
+		wantErr string
+	}{
+		{name: "valid default group", change: map[string]string{}},
+		{name: "rule in", change: map[string]string{"region": "zz"}, wantErr: "region: must be one of us, eu"},
+		{name: "int range", change: map[string]string{"retries": "0"}, wantErr: "retries: must be at least 1"},
+		{name: "required together", change: map[string]string{"username": "u"}, wantErr: "username, password must be set together"},
+		{name: "dependent on", change: map[string]string{"proxy-port": "8080"}, wantErr: "proxy-port needs proxy-host"},
+		{name: "mutually exclusive", change: map[string]string{"mode": "fast", "verbose": "true"}, wantErr: "set only one of mode, verbose"},
+		{name: "missing file", change: map[string]string{"key-file": "/nonexistent/key.pem"}, wantErr: "key-file: cannot read /nonexistent/key.pem"},
+		{name: "directory as file", change: map[string]string{"key-file": t.TempDir()}, wantErr: "is not a regular file"},
+		{name: "other group needs token", change: map[string]string{}, method: "token-group", wantErr: "token: required (BATON_TOKEN)"},
+		{name: "map pair", change: map[string]string{"labels": "a=1,b"}, wantErr: `labels: "b" is not a key=value pair`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := base()
+			for k, val := range tt.change {
+				v[k] = val
+			}
+			err := s.Check(v, tt.method)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Check = %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Check = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
