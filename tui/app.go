@@ -48,10 +48,12 @@ type stepDoneMsg struct {
 // stepBackMsg returns to the previous step, dropping the draft.
 type stepBackMsg struct{}
 
-// generatedMsg carries the result of writing the files.
+// generatedMsg carries the result of writing the files, and the plan as
+// generate left it (it may point the connector at a stable copy).
 type generatedMsg struct {
-	res generate.Result
-	err error
+	plan *plan.Plan
+	res  generate.Result
+	err  error
 }
 
 // step is one screen of the wizard.

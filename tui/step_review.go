@@ -119,10 +119,11 @@ func (s *reviewStep) submitReview() (tea.Cmd, error) {
 		p.Output.Dir = dir
 	}
 	s.busy = true
-	ctx, gen := s.ctx, s.deps.Generate
+	// generate may change the plan it is given, while View reads the draft.
+	ctx, gen, gp := s.ctx, s.deps.Generate, p.Clone()
 	return func() tea.Msg {
-		res, err := gen(ctx, p)
-		return generatedMsg{res: res, err: err}
+		res, err := gen(ctx, gp)
+		return generatedMsg{plan: gp, res: res, err: err}
 	}, nil
 }
 
@@ -133,7 +134,8 @@ func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			s.errMsg = "Could not write the files: " + m.err.Error()
 			return s, s.newForm()
 		}
-		p, res := s.draft, m.res
+		s.draft = m.plan
+		p, res := m.plan, m.res
 		return s, func() tea.Msg { return stepDoneMsg{plan: p, result: &res} }
 	}
 	_, cmd := s.formStep.Update(msg)

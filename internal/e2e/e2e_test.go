@@ -177,11 +177,13 @@ func TestTestCommand(t *testing.T) {
 			wantStdout: "user                      120 resources",
 		},
 		{
-			name:       "invalid key",
-			env:        []string{"BATON_API_KEY=invalid"},
-			args:       []string{"--set", "tenant=acme"},
-			wantCode:   1,
-			wantStderr: "(connector exit code 16)\ncause: The service rejected the credentials.",
+			name:     "invalid key",
+			env:      []string{"BATON_API_KEY=invalid"},
+			args:     []string{"--set", "tenant=acme"},
+			wantCode: 1,
+			// baton-sdk v0.25.0 usually exits 16 here, but under load it has
+			// been seen to exit 0 or 1; the diagnosis must not depend on it.
+			wantStderr: "cause: The service rejected the credentials.",
 		},
 		{
 			name:       "missing values",

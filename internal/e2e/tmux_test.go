@@ -1,0 +1,272 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+const (
+	tmuxUIWait   = 20 * time.Second
+	tmuxSyncWait = 2 * time.Minute
+)
+
+// tmuxSession is the wizard running in a detached tmux session on a
+// private server socket, so it never meets the user's own tmux.
+type tmuxSession struct {
+	t       *testing.T
+	socket  string
+	name    string
+	env     []string
+	screens []string // every capture, to look for secrets afterwards
+}
+
+func (s *tmuxSession) tmux(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "tmux", append([]string{"-S", s.socket, "-f", "/dev/null"}, args...)...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("tmux %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// send types keys: literal text with literal set, else tmux key names.
+func (s *tmuxSession) send(literal bool, keys ...string) {
+	s.t.Helper()
+	args := []string{"send-keys", "-t", s.name}
+	if literal {
+		args = append(args, "-l")
+	}
+	if _, err := s.tmux(append(args, keys...)...); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *tmuxSession) typeText(text string) { s.t.Helper(); s.send(true, text) }
+func (s *tmuxSession) press(key string)     { s.t.Helper(); s.send(false, key) }
+
+func (s *tmuxSession) capture() string {
+	s.t.Helper()
+	out, err := s.tmux("capture-pane", "-p", "-t", s.name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.screens = append(s.screens, out)
+	return out
+}
+
+// waitFor polls the screen until it shows want, for at most d.
+func (s *tmuxSession) waitFor(want string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		screen := s.capture()
+		if strings.Contains(screen, want) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("after %s the screen still lacks %q:\n%s", d, want, screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startTmux runs bin in a 100×30 detached session with env. The pane stays
+// open after the wizard exits and shows its exit status.
+func startTmux(t *testing.T, env []string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is required in CI: install the tmux package")
+		}
+		t.Skip("tmux is not installed")
+	}
+	// tmux sockets live in a short path: sun_path holds about 100 bytes.
+	dir, err := os.MkdirTemp("", "bs-tmux-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{
+		t:      t,
+		socket: filepath.Join(dir, "sock"),
+		name:   fmt.Sprintf("wizard-%d-%d", os.Getpid(), time.Now().UnixNano()),
+		env:    env,
+	}
+	t.Cleanup(func() {
+		_, _ = s.tmux("kill-session", "-t", s.name)
+		_, _ = s.tmux("kill-server")
+		os.RemoveAll(dir)
+	})
+	script := `"$0"; echo "[baton-setup exited $?]"; exec sleep 600`
+	if _, err := s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script, bin); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestWizardInTmux walks the whole wizard in a real terminal, then runs
+// the sync.sh it wrote and finds a finished sync in the bucket.
+func TestWizardInTmux(t *testing.T) {
+	t.Parallel()
+	s3 := testenv.NewS3(t, "sync-bucket")
+	home := t.TempDir()
+	var env []string
+	for _, kv := range testenv.CleanEnv(home) {
+		// Not the caller's tmux, nor its locale: the pane is UTF-8.
+		if !strings.HasPrefix(kv, "TMUX") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "LANG=C.UTF-8")
+	env = append(env, s3.AWSEnv()...)
+	env, table := fakeCrontab(t, home, env)
+	existing := "MAILTO=ops@example.com\n5 4 * * * /usr/bin/backup\n"
+	if err := os.WriteFile(table, []byte(existing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s := startTmux(t, env)
+	s.waitFor("Step 1/7 · Connector", tmuxUIWait)
+	s.waitFor("demo — built-in demo, no credentials needed", tmuxUIWait)
+	s.press("Enter")
+
+	s.waitFor("Step 2/7 · Settings", tmuxUIWait)
+	s.waitFor("┃ Tenant *", tmuxUIWait)
+	s.typeText("acme")
+	s.press("Enter")
+	s.waitFor("┃ API key *", tmuxUIWait)
+	s.typeText(canary)
+	s.press("Enter")
+	s.waitFor("┃ Number of users", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Include roles", tmuxUIWait)
+	s.press("Enter")
+
+	s.waitFor("Step 3/7 · Test sync", tmuxUIWait)
+	screen := s.waitFor("✓ Test sync finished", tmuxSyncWait)
+	if !strings.Contains(screen, "user                     20 resources") {
+		t.Errorf("test sync summary:\n%s", screen)
+	}
+	s.press("Enter")
+
+	s.waitFor("Step 4/7 · Destination", tmuxUIWait)
+	s.waitFor("┃ > An S3 bucket that ConductorOne reads", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Bucket *", tmuxUIWait)
+	s.typeText("sync-bucket")
+	s.press("Enter")
+	s.waitFor("┃ Object key *", tmuxUIWait)
+	s.press("Enter") // keep baton/demo/sync.c1z
+	s.waitFor("┃ Region", tmuxUIWait)
+	s.waitFor("┃ > us-east-1", tmuxUIWait) // from AWS_REGION
+	s.press("Enter")
+	s.waitFor("┃ Endpoint (optional)", tmuxUIWait)
+	s.typeText(s3.URL)
+	s.press("Enter")
+
+	s.waitFor("Step 5/7 · Schedule", tmuxUIWait)
+	screen = s.waitFor("┃ > Every hour at minute", tmuxUIWait)
+	m := regexp.MustCompile(`Every hour at minute (\d+) `).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no minute on the schedule screen:\n%s", screen)
+	}
+	cron := m[1] + " * * * *"
+	s.press("Enter")
+
+	s.waitFor("Step 6/7 · Review", tmuxUIWait)
+	screen = s.waitFor("┃ Profile name", tmuxUIWait)
+	for _, want := range []string{"s3://sync-bucket/baton/demo/sync.c1z (us-east-1)", s3.URL, "(" + cron + ")"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("review lacks %q:\n%s", want, screen)
+		}
+	}
+	s.press("Enter")
+	s.waitFor("┃ Install the crontab entry now?", tmuxUIWait)
+	s.typeText("y")
+	s.waitFor("┃ Write the files?", tmuxUIWait)
+	s.press("Enter")
+
+	s.waitFor("Step 7/7 · Done", tmuxUIWait)
+	s.waitFor("✓ Setup written", tmuxUIWait)
+	screen = s.waitFor("Installed in your crontab:", tmuxUIWait)
+	// The crontab box fits the terminal: no line loses its right border.
+	for _, l := range strings.Split(screen, "\n") {
+		l = strings.TrimRight(l, " ")
+		if strings.HasPrefix(l, "│") && !strings.HasSuffix(l, "│") {
+			t.Errorf("box line cut off: %q", l)
+		}
+	}
+	s.press("Enter")
+	screen = s.waitFor("[baton-setup exited ", tmuxUIWait)
+	if !strings.Contains(screen, "[baton-setup exited 0]") || !regexp.MustCompile(`wrote \d+ files; run \S+/sync.sh`).MatchString(screen) {
+		t.Errorf("the wizard did not end well:\n%s", screen)
+	}
+
+	dir := filepath.Join(home, ".config", "baton-setup", "demo")
+	for _, f := range []struct {
+		name string
+		mode os.FileMode
+	}{{"", 0o700}, {"sync.sh", 0o700}, {"secrets.env", 0o600}, {"plan.json", 0o600}} {
+		if got := mode(t, filepath.Join(dir, f.name)); got != f.mode {
+			t.Errorf("%s: mode %04o, want %04o", filepath.Join(dir, f.name), got, f.mode)
+		}
+	}
+	syncSh, _ := os.ReadFile(filepath.Join(dir, "sync.sh"))
+	if strings.Contains(string(syncSh), canary) {
+		t.Error("sync.sh contains the secret")
+	}
+	secrets, _ := os.ReadFile(filepath.Join(dir, "secrets.env"))
+	if !strings.Contains(string(secrets), canary) {
+		t.Errorf("secrets.env lacks the secret:\n%s", secrets)
+	}
+	got, _ := os.ReadFile(table)
+	if !strings.HasPrefix(string(got), existing) ||
+		strings.Count(string(got), "# BEGIN baton-setup profile=demo ") != 1 ||
+		strings.Count(string(got), "# END baton-setup profile=demo\n") != 1 ||
+		!strings.Contains(string(got), cron+" "+filepath.Join(dir, "sync.sh")+" >>") {
+		t.Errorf("crontab table:\n%s", got)
+	}
+	for i, sc := range s.screens {
+		if strings.Contains(sc, canary) {
+			t.Fatalf("screen %d shows the secret:\n%s", i, sc)
+		}
+	}
+
+	// Cron runs sync.sh with almost nothing in the environment; the AWS
+	// variables stand in for an instance role.
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	r := run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
+	if r.code != 0 {
+		t.Fatalf("sync.sh exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, canary) {
+		t.Error("sync.sh printed the secret")
+	}
+	obj := s3.Get(t, "sync-bucket", "baton/demo/sync.c1z")
+	if obj == nil {
+		t.Fatalf("no object in the bucket; sync.sh said:\n%s%s", r.stdout, r.stderr)
+	}
+	file := filepath.Join(t.TempDir(), "got.c1z")
+	if err := os.WriteFile(file, obj, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := c1z.Summarize(context.Background(), file, t.TempDir())
+	if err != nil {
+		t.Fatalf("the uploaded object is not a finished sync: %v", err)
+	}
+	if sum.EndedAt.IsZero() || sum.Count("user") != 20 || sum.Grants == 0 {
+		t.Errorf("uploaded sync: ended %v, users %d, grants %d", sum.EndedAt, sum.Count("user"), sum.Grants)
+	}
+}

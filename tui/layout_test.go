@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/conductorone/baton-setup/internal/discover"
+	"github.com/conductorone/baton-setup/internal/generate"
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/render"
+)
+
+// donePlan is a finished setup with paths long enough to overflow.
+func donePlan(t *testing.T) (*plan.Plan, *generate.Result) {
+	t.Helper()
+	dir := "/home/operator-with-a-long-name/.config/baton-setup/demo-production"
+	p := &plan.Plan{
+		Profile:     "demo-production",
+		Connector:   plan.Connector{Name: "demo", Path: "/usr/local/bin/baton-setup", Args: []string{"demo-connector"}},
+		Values:      map[string]string{"tenant": "acme", "user-count": "20"},
+		Secrets:     map[string]plan.Secret{"api-key": plan.NewSecret(canary)},
+		Destination: plan.Destination{Kind: plan.DestS3, Bucket: "sync-bucket", Key: "baton/demo/sync.c1z", Region: "us-east-1"},
+		Schedule:    plan.Schedule{Cron: "17 * * * *", Install: true},
+		Output:      plan.Output{Dir: dir},
+	}
+	block, err := render.CronBlock(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, &generate.Result{
+		Files: []render.File{
+			{Name: "sync.sh", Path: dir + "/sync.sh", Mode: 0o700},
+			{Name: "secrets.env", Path: dir + "/secrets.env", Mode: 0o600},
+			{Name: "plan.json", Path: dir + "/plan.json", Mode: 0o600},
+		},
+		CronBlock: block, CronInstalled: true,
+	}
+}
+
+// newAppAt returns an App showing step i for p, laid out in no window yet.
+func newAppAt(t *testing.T, i int, p *plan.Plan, res *generate.Result) *App {
+	t.Helper()
+	deps := Deps{Connectors: func() []discover.Found { return nil }}
+	a := New(context.Background(), deps, p)
+	a.result = res
+	_ = a.enter(i) // the step's Init Cmds are not run
+	t.Cleanup(func() {
+		if c, ok := a.cur.(closer); ok {
+			c.Close()
+		}
+	})
+	return a
+}
+
+// resize sends a WindowSizeMsg and returns the screen without ANSI codes.
+func resize(a *App, w, h int) string {
+	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return ansi.Strip(a.View())
+}
+
+func requireFits(t *testing.T, view string, width int) {
+	t.Helper()
+	for _, l := range strings.Split(view, "\n") {
+		if n := ansi.StringWidth(l); n > width {
+			t.Errorf("line is %d columns, more than %d: %q", n, width, l)
+		}
+	}
+}
+
+// requireBox checks that every line of the box has both borders.
+func requireBox(t *testing.T, view string) {
+	t.Helper()
+	var box []string
+	for _, l := range strings.Split(view, "\n") {
+		if strings.HasPrefix(l, "┌") || strings.HasPrefix(l, "│") || strings.HasPrefix(l, "└") {
+			box = append(box, l)
+		}
+	}
+	if len(box) < 5 {
+		t.Fatalf("no box of the crontab block:\n%s", view)
+	}
+	w := ansi.StringWidth(box[0])
+	for _, l := range box {
+		last := l[len(l)-len("│"):]
+		if ansi.StringWidth(l) != w || (last != "│" && last != "┐" && last != "┘") {
+			t.Errorf("box line without its right border: %q", l)
+		}
+	}
+}
+
+// TestDoneScreenFitsWindow resizes the last screen: the crontab box and
+// the long command wrap to each width, and widen again.
+func TestDoneScreenFitsWindow(t *testing.T) {
+	p, res := donePlan(t)
+	a := newAppAt(t, stepDone, p, res)
+	var first string
+	for i, size := range []struct{ w, h int }{{100, 30}, {60, 40}, {40, 60}, {100, 30}} {
+		t.Run(fmt.Sprintf("%d_%dx%d", i, size.w, size.h), func(t *testing.T) {
+			view := resize(a, size.w, size.h)
+			requireFits(t, view, size.w)
+			requireBox(t, view)
+			requireContains(t, view, "Step 7/7 · Done", "✓ Setup written", "enter or q quit")
+			requireNotContains(t, view, canary)
+			// The command is continued with " \" so that it pastes whole.
+			var cmd []string
+			for _, l := range strings.Split(view, "\n") {
+				if strings.HasPrefix(l, "  baton-setup generate") || (len(cmd) > 0 && strings.HasPrefix(l, "    ")) {
+					cmd = append(cmd, strings.TrimSuffix(strings.TrimSpace(l), " \\"))
+				}
+			}
+			if got, want := strings.Join(cmd, " "), EquivalentCommand(p); got != want {
+				t.Errorf("command on screen:\n%s\nwant:\n%s", got, want)
+			}
+			if i < 2 {
+				teatest.RequireEqualOutput(t, []byte(view))
+			} else if i == 3 && view != first {
+				t.Errorf("not the same screen after widening again:\n%s", view)
+			}
+			if i == 0 {
+				first = view
+			}
+		})
+	}
+}
+
+// TestSettingsRelayout checks that a form takes the window's size: on a
+// short window the header stays on screen, and the form grows back.
+func TestSettingsRelayout(t *testing.T) {
+	found := discover.Found{Name: "demo", Path: connectorBin, Args: []string{"demo-connector"}, Source: "built-in"}
+	sch, err := discover.Schema(context.Background(), found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{Connector: found.Connector()}
+	p.Connector.Schema = sch
+	a := newAppAt(t, stepCredentials, p, nil)
+
+	view := resize(a, 100, 16)
+	if n := strings.Count(view, "\n") + 1; n > 16 {
+		t.Errorf("%d lines on a 16-line window:\n%s", n, view)
+	}
+	requireContains(t, view, "Step 2/7 · Settings", "┃ Tenant *", "enter next")
+
+	view = resize(a, 50, 40)
+	requireFits(t, view, 50)
+	requireContains(t, view, "Step 2/7 · Settings", "┃ Tenant *", "Include roles")
+
+	view = resize(a, 100, 30)
+	if n := strings.Count(view, "\n") + 1; n > 30 {
+		t.Errorf("%d lines on a 30-line window:\n%s", n, view)
+	}
+	requireContains(t, view, "Settings for Baton Setup Demo. Secrets are masked", "┃ Tenant *", "API key *", "Include roles")
+}

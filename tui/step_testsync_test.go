@@ -1,0 +1,251 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/runner"
+	"github.com/conductorone/baton-setup/internal/synclog"
+	"github.com/conductorone/baton-setup/internal/synctest"
+)
+
+// newSyncStep returns a test step that never starts a connector: its Init
+// Cmds (the start and the spinner tick) are dropped, and the test makes up
+// the messages a running sync would send.
+func newSyncStep(t *testing.T) *testStep {
+	t.Helper()
+	draft := &plan.Plan{
+		Connector: plan.Connector{Name: "demo"},
+		Secrets:   map[string]plan.Secret{"api-key": plan.NewSecret(canary)},
+	}
+	s := newTestStep(context.Background(), Deps{Now: func() time.Time { return fixedNow }}, NewStyles(true), draft)
+	_ = s.Init()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// send runs one Update on the step; the returned Cmd is not run.
+func send(t *testing.T, s *testStep, msg tea.Msg) (*testStep, tea.Cmd) {
+	t.Helper()
+	next, cmd := s.Update(msg)
+	ts, ok := next.(*testStep)
+	if !ok {
+		t.Fatalf("Update returned %T, want *testStep", next)
+	}
+	return ts, cmd
+}
+
+func requireContains(t *testing.T, view string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(view, w) {
+			t.Errorf("view lacks %q:\n%s", w, view)
+		}
+	}
+}
+
+func requireNotContains(t *testing.T, view string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(view, w) {
+			t.Errorf("view has %q:\n%s", w, view)
+		}
+	}
+}
+
+func progressEvents() []synclog.Event {
+	return []synclog.Event{
+		{Kind: synclog.KindPhase, Phase: synclog.PhaseResourceTypes, Msg: "Syncing resource types..."},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseResourceTypes, Msg: "Synced resource types", Count: 3},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseResources, Msg: "Synced resources", ResourceType: "user", Count: 20},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseResources, Msg: "Synced resources", ResourceType: "role", Count: 3},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseEntitlements, Msg: "Synced entitlements", ResourceType: "role", Count: 3, Total: 3},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseGrants, Msg: "Syncing grants", ResourceType: "role", Synced: 1, Total: 3},
+		{Kind: synclog.KindWarning, Level: "warn", Msg: "rate limited, retrying"},
+	}
+}
+
+func TestTestStepProgress(t *testing.T) {
+	s := newSyncStep(t)
+	// ⣾ Running demo connector · phase: starting · 0s
+	view := ansi.Strip(s.View())
+	requireContains(t, view, "Running demo connector · phase: starting · 0s")
+	requireContains(t, s.Help(), "esc stop and go back")
+
+	s, cmd := send(t, s, syncStartedMsg{from: s})
+	if cmd == nil {
+		t.Fatal("a started sync must wait for its first event")
+	}
+	for _, ev := range progressEvents() {
+		if s, cmd = send(t, s, syncEventMsg{from: s, ev: ev}); cmd == nil {
+			t.Fatalf("event %q: no Cmd to wait for the next one", ev.Msg)
+		}
+	}
+	// ⣾ Running demo connector · phase: grants · 0s
+	//
+	//   resource type       resources   entitlements         grants
+	//   user                       20              -              -
+	//   role                        3          3/3 ✓            1/3
+	//
+	// 1 warnings
+	view = ansi.Strip(s.View())
+	requireContains(t, view,
+		"Running demo connector · phase: grants · 0s",
+		"  resource type       resources   entitlements         grants\n",
+		"  user                       20              -              -\n",
+		"  role                        3          3/3 ✓            1/3\n",
+		"1 warnings")
+	requireNotContains(t, view, "Test sync finished", "Test sync failed")
+
+	// Enter does nothing while the sync runs.
+	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
+		t.Errorf("enter during the sync returned a Cmd (%T)", cmd())
+	}
+}
+
+func TestTestStepFinished(t *testing.T) {
+	s := newSyncStep(t)
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	for _, ev := range progressEvents()[:4] {
+		s, _ = send(t, s, syncEventMsg{from: s, ev: ev})
+	}
+	out := synctest.Outcome{
+		Result: runner.Result{Duration: 1234 * time.Millisecond, SawComplete: true},
+		Summary: &c1z.Summary{ResourceTypes: 3, Resources: 24, Entitlements: 4, Grants: 40, ByType: []c1z.TypeCount{
+			{ResourceType: "group", Resources: 1, Entitlements: 1, Grants: 20},
+			{ResourceType: "role", Resources: 3, Entitlements: 3, Grants: 20},
+			{ResourceType: "user", Resources: 20},
+		}},
+	}
+	s, cmd := send(t, s, syncDoneMsg{from: s, outcome: out})
+	if cmd != nil {
+		t.Error("a finished sync returned a Cmd")
+	}
+	// Running demo connector · phase: resources
+	// …
+	// ✓ Test sync finished in 1.23s
+	//   3 resource types · 24 resources · 4 entitlements · 40 grants
+	//   group                     1 resources        1 entitlements       20 grants
+	//   role                      3 resources        3 entitlements       20 grants
+	//   user                     20 resources        0 entitlements        0 grants
+	view := ansi.Strip(s.View())
+	requireContains(t, view,
+		"Running demo connector · phase: resources\n",
+		"✓ Test sync finished in 1.23s\n",
+		"  3 resource types · 24 resources · 4 entitlements · 40 grants\n",
+		"  group                     1 resources        1 entitlements       20 grants\n",
+		"  user                     20 resources        0 entitlements        0 grants\n")
+	requireNotContains(t, view, "No users were found", "⣾")
+	requireContains(t, s.Help(), "enter continue")
+
+	// The spinner stops: a late tick schedules no other.
+	if _, cmd := send(t, s, spinner.TickMsg{}); cmd != nil {
+		t.Error("a tick after the end scheduled another tick")
+	}
+	_, cmd = send(t, s, tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter after a good sync did not continue")
+	}
+	if msg, ok := cmd().(stepDoneMsg); !ok || msg.plan != s.draft {
+		t.Errorf("enter: %#v, want stepDoneMsg with the draft", msg)
+	}
+}
+
+func TestTestStepNoUsers(t *testing.T) {
+	s := newSyncStep(t)
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 1, ByType: []c1z.TypeCount{{ResourceType: "group", Resources: 1}}},
+	}})
+	requireContains(t, ansi.Strip(s.View()), "✓ Test sync finished",
+		"! No users were found. That usually means the credentials lack read permission for users.")
+}
+
+func TestTestStepFailed(t *testing.T) {
+	s := newSyncStep(t)
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	failure := synclog.Failure{Message: "demo: invalid API key " + canary + " (401 from upstream)", Code: "Unauthenticated"}
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+		Result:    runner.Result{ExitCode: 16, Failure: failure},
+		Diagnosis: synclog.Diagnose(failure, 16, false),
+		Err:       errors.New("the connector failed"),
+	}})
+	// Running demo connector · phase: unknown
+	//
+	// ✗ Test sync failed (connector exit code 16)
+	//   demo: invalid API key •••• (401 from upstream)
+	//   Likely cause: The service rejected the credentials.
+	//   What to do: Check the username and password, API key or token, …
+	view := ansi.Strip(s.View())
+	requireContains(t, view,
+		"✗ Test sync failed (connector exit code 16)\n",
+		"  demo: invalid API key •••• (401 from upstream)\n",
+		"  Likely cause: The service rejected the credentials.\n",
+		"  What to do: Check the username and password, API key or token")
+	requireNotContains(t, view, canary, "Test sync finished")
+	requireContains(t, s.Help(), "r run again · esc back to settings")
+
+	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
+		t.Errorf("enter after a failed sync returned a Cmd (%T)", cmd())
+	}
+	_, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEsc})
+	if cmd == nil {
+		t.Fatal("esc did nothing")
+	}
+	if _, ok := cmd().(stepBackMsg); !ok {
+		t.Error("esc did not go back")
+	}
+
+	// r starts over in a fresh step and stops this one.
+	fresh, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
+	if fresh == s || cmd == nil {
+		t.Fatal("r did not start a fresh run")
+	}
+	t.Cleanup(fresh.Close)
+	if s.ctx.Err() == nil {
+		t.Error("r left the old run's context alive")
+	}
+	if fresh.ctx.Err() != nil || fresh.outcome != nil {
+		t.Error("the fresh step is not running")
+	}
+	requireContains(t, ansi.Strip(fresh.View()), "phase: starting")
+}
+
+func TestTestStepStartError(t *testing.T) {
+	s := newSyncStep(t)
+	s, cmd := send(t, s, syncStartedMsg{from: s, err: errors.New("start connector /opt/baton-x: permission denied")})
+	if cmd != nil {
+		t.Error("a failed start returned a Cmd")
+	}
+	requireContains(t, ansi.Strip(s.View()), "Could not start the connector: start connector /opt/baton-x: permission denied")
+	requireContains(t, s.Help(), "r run again")
+}
+
+// TestTestStepIgnoresOtherRuns feeds a step the messages of a run it did
+// not start, as happens after Back while a sync was stopping.
+func TestTestStepIgnoresOtherRuns(t *testing.T) {
+	old := newSyncStep(t)
+	s := newSyncStep(t)
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, cmd := send(t, s, syncEventMsg{from: old, ev: progressEvents()[2]})
+	if cmd != nil || len(s.progress.Types) != 0 {
+		t.Errorf("an event of another run was applied (cmd %v, types %v)", cmd != nil, s.progress.Types)
+	}
+	s, cmd = send(t, s, syncDoneMsg{from: old, outcome: synctest.Outcome{Err: errors.New("the test sync was cancelled")}})
+	if cmd != nil || s.outcome != nil {
+		t.Error("the outcome of another run was applied")
+	}
+	s, cmd = send(t, s, syncStartedMsg{from: old, err: errors.New("boom")})
+	if cmd != nil || s.startErr != nil {
+		t.Error("the start of another run was applied")
+	}
+	requireContains(t, ansi.Strip(s.View()), "phase: starting")
+}
