@@ -71,6 +71,9 @@ func (s *credentialsStep) fieldWidget(f schema.Field) huh.Field {
 	if desc != "" {
 		desc += "\n"
 	}
+	if f.Hint != "" {
+		desc += "Where to find it: " + f.Hint + "\n"
+	}
 	desc += f.EnvName()
 	if f.Deprecated {
 		title += " (deprecated)"
