@@ -24,9 +24,11 @@ import (
 
 // Deps are the wizard's side effects.
 type Deps struct {
-	Connectors    func() []discover.Found
-	LoadSchema    func(ctx context.Context, f discover.Found) (*schema.Schema, error)
-	StartTest     func(ctx context.Context, p *plan.Plan) (*runner.Run, error)
+	Connectors func() []discover.Found
+	LoadSchema func(ctx context.Context, f discover.Found) (*schema.Schema, error)
+	StartTest  func(ctx context.Context, p *plan.Plan) (*runner.Run, error)
+	// StartQuick starts a quick credentials check; nil hides the option.
+	StartQuick    func(ctx context.Context, p *plan.Plan) (*runner.Run, error)
 	FinishTest    func(ctx context.Context, run *runner.Run) synctest.Outcome
 	Generate      func(ctx context.Context, p *plan.Plan) (generate.Result, error)
 	DefaultOutDir func(profile string) (string, error)

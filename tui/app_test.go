@@ -256,7 +256,7 @@ func TestWizardWalkthrough(t *testing.T) {
 	h.waitFor("3 resource types · 24 resources · 4 entitlements · 40 grants", uiWait)
 	h.waitFor("user                     20 resources        0 entitlements        0 grants", uiWait)
 	if s := h.screen(); !strings.Contains(s, "role                      3 resources        3 entitlements       20 grants") ||
-		!strings.Contains(s, "enter continue · r run again · esc back") {
+		!strings.Contains(s, "enter continue · r run again · d details · esc back") {
 		t.Errorf("test sync screen:\n%s", s)
 	}
 	h.key(tea.KeyEnter)
@@ -396,7 +396,7 @@ func TestWizardInvalidKey(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	s := h.screen()
 	if !strings.HasPrefix(s, "Step 3/7 · Test sync") || !strings.Contains(s, "✗ Test sync failed") ||
-		!strings.Contains(s, "r run again · esc back to settings") {
+		!strings.Contains(s, "r full test sync · d details · esc back to settings") {
 		t.Fatalf("enter left the failed test step:\n%s", s)
 	}
 	h.key(tea.KeyEsc)

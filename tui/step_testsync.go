@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/synclog"
@@ -49,28 +50,51 @@ type testStep struct {
 	outcome  *synctest.Outcome
 	startErr error
 	spin     spinner.Model
+	// quick is a credentials check: one user-like type, no grants.
+	quick bool
+	// tail holds the last raw log lines (secrets already masked by the
+	// runner) for the details view.
+	tail     []string
+	details  bool
+	lastSeen time.Time
 }
+
+const tailLines = 10
 
 func newTestStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
 	ctx, cancel := context.WithCancel(parent)
 	return &testStep{parent: parent, ctx: ctx, cancel: cancel, deps: deps, styles: st, draft: draft, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
+// newQuickStep is a test step that runs the quick credentials check.
+func newQuickStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
+	s := newTestStep(parent, deps, st, draft)
+	s.quick = true
+	return s
+}
+
 func (s *testStep) Title() string { return "Test sync" }
 
 func (s *testStep) Help() string {
+	quick := ""
+	if s.deps.StartQuick != nil {
+		quick = " · k quick check"
+	}
 	switch {
-	case s.outcome != nil && s.outcome.OK():
-		return "enter continue · r run again · esc back"
+	case s.outcome != nil && s.outcome.OK() && !s.quick:
+		return "enter continue · r run again" + quick + " · d details · esc back"
 	case s.outcome != nil || s.startErr != nil:
-		return "r run again · esc back to settings"
+		return "r full test sync" + quick + " · d details · esc back to settings"
 	default:
-		return "esc stop and go back"
+		return "d details · esc stop and go back"
 	}
 }
 
 func (s *testStep) startCmd() tea.Cmd {
 	ctx, start, p := s.ctx, s.deps.StartTest, s.draft
+	if s.quick && s.deps.StartQuick != nil {
+		start = s.deps.StartQuick
+	}
 	return func() tea.Msg {
 		run, err := start(ctx, p)
 		if err == nil && ctx.Err() != nil {
@@ -135,6 +159,13 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			return s, nil
 		}
 		s.progress.Apply(msg.ev)
+		s.lastSeen = s.deps.Now()
+		if msg.ev.Raw != "" {
+			s.tail = append(s.tail, msg.ev.Raw)
+			if len(s.tail) > tailLines {
+				s.tail = s.tail[len(s.tail)-tailLines:]
+			}
+		}
 		return s, s.waitForEvent()
 	case syncDoneMsg:
 		if msg.from != s {
@@ -153,8 +184,16 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		switch msg.String() {
 		case "esc":
 			return s, func() tea.Msg { return stepBackMsg{} }
+		case "d":
+			s.details = !s.details
+		case "k":
+			if (s.outcome != nil || s.startErr != nil) && s.deps.StartQuick != nil {
+				s.Close()
+				fresh := newQuickStep(s.parent, s.deps, s.styles, s.draft)
+				return fresh, fresh.Init()
+			}
 		case "enter":
-			if s.outcome != nil && s.outcome.OK() {
+			if s.outcome != nil && s.outcome.OK() && !s.quick {
 				d := s.draft
 				return s, func() tea.Msg { return stepDoneMsg{plan: d} }
 			}
@@ -177,13 +216,22 @@ func (s *testStep) View() string {
 		return b.String()
 	}
 	status := "Running " + s.draft.Connector.Name + " connector"
+	if s.quick {
+		status = "Quick check of " + s.draft.Connector.Name + " (one user type, no grants)"
+	}
 	if s.outcome == nil {
-		elapsed := s.deps.Now().Sub(s.started).Round(time.Second)
+		now := s.deps.Now()
+		elapsed := now.Sub(s.started).Round(time.Second)
 		phase := s.progress.Phase.String()
 		if s.progress.Phase == synclog.PhaseUnknown {
 			phase = "starting"
 		}
 		fmt.Fprintf(&b, "%s %s · phase: %s · %s\n", s.spin.View(), status, phase, elapsed)
+		// The SDK logs per-type progress at most every 10 s; say so rather
+		// than look frozen.
+		if quiet := now.Sub(s.lastSeen); !s.lastSeen.IsZero() && quiet >= 5*time.Second {
+			fmt.Fprintf(&b, "  last log line %s ago (large phases report every 10 s)\n", quiet.Round(time.Second))
+		}
 	} else {
 		fmt.Fprintf(&b, "%s · phase: %s\n", status, s.progress.Phase)
 	}
@@ -199,6 +247,12 @@ func (s *testStep) View() string {
 	if s.progress.Warnings > 0 {
 		b.WriteString("\n" + st.Warn.Render(fmt.Sprintf("%d warnings", s.progress.Warnings)) + "\n")
 	}
+	if s.details {
+		b.WriteString("\n" + st.Label.Render("Log (last lines)") + "\n")
+		for _, l := range s.tail {
+			fmt.Fprintf(&b, "  %s\n", plan.Redact(l, s.draft.Secrets))
+		}
+	}
 	if s.outcome == nil {
 		return b.String()
 	}
@@ -212,8 +266,15 @@ func (s *testStep) View() string {
 		for _, t := range sum.ByType {
 			fmt.Fprintf(&b, "  %-18s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
 		}
-		if sum.Count("user") == 0 {
+		fmt.Fprintf(&b, "  sync file: format %s (%s), %d bytes\n", sum.Format, sum.Engine, sum.Size)
+		if synctest.NoUsers(sum) {
 			b.WriteString(st.Warn.Render("  ! No users were found. That usually means the credentials lack read permission for users.") + "\n")
+			if e, ok := catalog.Lookup(s.draft.Connector.Name); ok && e.ZeroUsersHint != "" {
+				fmt.Fprintf(&b, "    %s (%s)\n", e.ZeroUsersHint, e.DocsURL)
+			}
+		}
+		if s.quick {
+			b.WriteString("  Credentials work. Press r for the full test sync before you continue.\n")
 		}
 		return b.String()
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -191,7 +192,7 @@ func TestTestStepFailed(t *testing.T) {
 		"  Likely cause: The service rejected the credentials.\n",
 		"  What to do: Check the username and password, API key or token")
 	requireNotContains(t, view, canary, "Test sync finished")
-	requireContains(t, s.Help(), "r run again · esc back to settings")
+	requireContains(t, s.Help(), "r full test sync · d details · esc back to settings")
 
 	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
 		t.Errorf("enter after a failed sync returned a Cmd (%T)", cmd())
@@ -226,7 +227,7 @@ func TestTestStepStartError(t *testing.T) {
 		t.Error("a failed start returned a Cmd")
 	}
 	requireContains(t, ansi.Strip(s.View()), "Could not start the connector: start connector /opt/baton-x: permission denied")
-	requireContains(t, s.Help(), "r run again")
+	requireContains(t, s.Help(), "r full test sync")
 }
 
 // TestTestStepIgnoresOtherRuns feeds a step the messages of a run it did
@@ -248,4 +249,49 @@ func TestTestStepIgnoresOtherRuns(t *testing.T) {
 		t.Error("the start of another run was applied")
 	}
 	requireContains(t, ansi.Strip(s.View()), "phase: starting")
+}
+
+func TestTestStepDetailsShowsMaskedTail(t *testing.T) {
+	s := newSyncStep(t)
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, _ = send(t, s, syncEventMsg{from: s, ev: synclog.Event{Kind: synclog.KindInfo, Raw: `{"msg":"connecting with ` + canary + `"}`}})
+	if strings.Contains(ansi.Strip(s.View()), "Log (last lines)") {
+		t.Error("details shown before d")
+	}
+	s, _ = send(t, s, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("d")})
+	v := ansi.Strip(s.View())
+	requireContains(t, v, "Log (last lines)")
+	requireContains(t, v, `{"msg":"connecting with ••••"}`)
+	if strings.Contains(v, canary) {
+		t.Error("details show the secret")
+	}
+	for i := range 30 {
+		s, _ = send(t, s, syncEventMsg{from: s, ev: synclog.Event{Kind: synclog.KindInfo, Raw: fmt.Sprintf("line %d", i)}})
+	}
+	if len(s.tail) != tailLines || s.tail[tailLines-1] != "line 29" {
+		t.Errorf("tail = %v", s.tail)
+	}
+}
+
+func TestTestStepQuickCheck(t *testing.T) {
+	s := newSyncStep(t)
+	// The Cmds are never run here; the function only has to exist.
+	s.deps.StartQuick = func(context.Context, *plan.Plan) (*runner.Run, error) { return nil, errors.New("not run") }
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{Err: errors.New("the connector failed")}})
+	requireContains(t, s.Help(), "k quick check")
+	s, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k")})
+	if !s.quick || cmd == nil {
+		t.Fatalf("k did not start a quick check (quick %v)", s.quick)
+	}
+	requireContains(t, ansi.Strip(s.View()), "Quick check of demo (one user type, no grants)")
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+		Result:  runner.Result{SawComplete: true},
+		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 20, ByType: []c1z.TypeCount{{ResourceType: "user", Resources: 20}}},
+	}})
+	requireContains(t, ansi.Strip(s.View()), "Credentials work. Press r for the full test sync")
+	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
+		t.Error("enter continued after only a quick check")
+	}
 }

@@ -29,6 +29,9 @@ func wizardDeps(f *Factory) tui.Deps {
 		StartTest: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
 			return synctest.Start(ctx, p, synctest.Options{Timeout: 10 * time.Minute, BaseEnv: f.Environ()})
 		},
+		StartQuick: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
+			return synctest.Start(ctx, p, synctest.Options{Quick: true, Timeout: 10 * time.Minute, BaseEnv: f.Environ()})
+		},
 		FinishTest: synctest.Finish,
 		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
 			self, err := f.Discover.Self()
