@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
@@ -29,26 +28,14 @@ type scheduleStep struct {
 func newScheduleStep(deps Deps, st Styles, draft *plan.Plan) *scheduleStep {
 	s := &scheduleStep{draft: draft, deps: deps, minute: deps.RandomMinute(), choice: scheduleHourly}
 	if c := draft.Schedule.Cron; c != "" {
-		if c == schedule.Hourly(s.minute) || (strings.HasSuffix(c, " * * * *") && isDigits(strings.TrimSuffix(c, " * * * *"))) {
-			fmt.Sscanf(c, "%d", &s.minute)
+		if m, ok := schedule.HourlyMinute(c); ok {
+			s.minute = m
 		} else {
 			s.choice, s.custom = scheduleCustom, c
 		}
 	}
 	s.formStep = formStep{title: "Schedule", styles: st, build: s.buildForm, submit: s.submitSchedule}
 	return s
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *scheduleStep) buildForm() *huh.Form {

@@ -164,6 +164,16 @@ func number(s string, b bounds, field string) (int, error) {
 	return n, nil
 }
 
+// HourlyMinute returns M when spec is "M * * * *", the hourly preset.
+func HourlyMinute(spec string) (int, bool) {
+	m, ok := strings.CutSuffix(strings.TrimSpace(spec), " * * * *")
+	if !ok || !digits(m) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m)
+	return n, err == nil && n < 60
+}
+
 func digits(s string) bool {
 	if s == "" {
 		return false

@@ -384,3 +384,16 @@ func TestOnCalendar(t *testing.T) {
 		}
 	}
 }
+
+func TestHourlyMinute(t *testing.T) {
+	for spec, want := range map[string]int{"17 * * * *": 17, "0 * * * *": 0} {
+		if got, ok := HourlyMinute(spec); !ok || got != want {
+			t.Errorf("HourlyMinute(%q) = %d, %v", spec, got, ok)
+		}
+	}
+	for _, spec := range []string{"17 2 * * *", "*/5 * * * *", "61 * * * *", "", "17 * * *"} {
+		if _, ok := HourlyMinute(spec); ok {
+			t.Errorf("HourlyMinute(%q) accepted", spec)
+		}
+	}
+}
