@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -18,6 +19,8 @@ var version = "dev"
 type WizardOptions struct {
 	Profile    string
 	Accessible bool
+	// Timeout bounds each test sync the wizard runs.
+	Timeout time.Duration
 }
 
 func newRootCmd(f *Factory) *cobra.Command {
@@ -34,6 +37,9 @@ every step also has a command for scripts.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Timeout <= 0 {
+				return flagErrorf("--timeout %s: must be positive", opts.Timeout)
+			}
 			if !f.IO.CanPrompt() {
 				return flagErrorf("no terminal: the wizard needs an interactive terminal on stdin and stdout\nhint: use the non-interactive commands instead: baton-setup connectors, test, generate, upload (see baton-setup --help)")
 			}
@@ -47,6 +53,7 @@ every step also has a command for scripts.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "profile name (default: the connector name)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop a test sync after this long (some connectors hang on a silent host)")
 	cmd.Flags().BoolVar(&opts.Accessible, "accessible", false, "plain line prompts instead of the full-screen wizard")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err: err} })
 	cmd.AddCommand(

@@ -20,17 +20,17 @@ import (
 )
 
 // wizardDeps connects the TUI to the same services the commands use.
-func wizardDeps(f *Factory) tui.Deps {
+func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 	return tui.Deps{
 		Connectors: f.Discover.All,
 		LoadSchema: func(ctx context.Context, found discover.Found) (*schema.Schema, error) {
 			return discover.Schema(ctx, found)
 		},
 		StartTest: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
-			return synctest.Start(ctx, p, synctest.Options{Timeout: 10 * time.Minute, BaseEnv: f.Environ()})
+			return synctest.Start(ctx, p, synctest.Options{Timeout: timeout, BaseEnv: f.Environ()})
 		},
 		StartQuick: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
-			return synctest.Start(ctx, p, synctest.Options{Quick: true, Timeout: 10 * time.Minute, BaseEnv: f.Environ()})
+			return synctest.Start(ctx, p, synctest.Options{Quick: true, Timeout: timeout, BaseEnv: f.Environ()})
 		},
 		FinishTest: synctest.Finish,
 		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
@@ -74,7 +74,7 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 			}
 		}
 	}
-	_, res, err := tui.Run(ctx, wizardDeps(f), p)
+	_, res, err := tui.Run(ctx, wizardDeps(f, opts.Timeout), p)
 	if errors.Is(err, tui.ErrCancelled) {
 		return errCancelled
 	}

@@ -85,7 +85,7 @@ func (s *tmuxSession) waitFor(want string, d time.Duration) string {
 
 // startTmux runs bin in a 100×30 detached session with env. The pane stays
 // open after the wizard exits and shows its exit status.
-func startTmux(t *testing.T, env []string) *tmuxSession {
+func startTmux(t *testing.T, env []string, args ...string) *tmuxSession {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -109,8 +109,8 @@ func startTmux(t *testing.T, env []string) *tmuxSession {
 		_, _ = s.tmux("kill-server")
 		os.RemoveAll(dir)
 	})
-	script := `"$0"; echo "[baton-setup exited $?]"; exec sleep 600`
-	if _, err := s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script, bin); err != nil {
+	script := `"$0" "$@"; echo "[baton-setup exited $?]"; exec sleep 600`
+	if _, err := s.tmux(append([]string{"new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script, bin}, args...)...); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -269,4 +269,64 @@ func TestWizardInTmux(t *testing.T) {
 	if sum.EndedAt.IsZero() || sum.Count("user") != 20 || sum.Grants == 0 {
 		t.Errorf("uploaded sync: ended %v, users %d, grants %d", sum.EndedAt, sum.Count("user"), sum.Grants)
 	}
+}
+
+// TestWizardTimeoutInTmux runs the wizard with --timeout against a
+// connector that never answers: the test step must give up, say why, and
+// leave no connector behind.
+func TestWizardTimeoutInTmux(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	mark := "tmux-timeout-" + fmt.Sprint(time.Now().UnixNano())
+	var env []string
+	for _, kv := range testenv.CleanEnv(home) {
+		if !strings.HasPrefix(kv, "TMUX") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "LANG=C.UTF-8", "BATON_DEMO_FAILURE=hang", "E2E_MARK="+mark)
+	connectors := func() []string {
+		var out []string
+		for _, env := range marked(mark) {
+			cmdline, _ := os.ReadFile(strings.TrimSuffix(env, "environ") + "cmdline")
+			if strings.Contains(string(cmdline), "demo-connector") {
+				out = append(out, string(cmdline))
+			}
+		}
+		return out
+	}
+	s := startTmux(t, env, "--timeout", "3s")
+	s.waitFor("Step 1/7 · Connector", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Tenant *", tmuxUIWait)
+	s.typeText("acme")
+	s.press("Enter")
+	s.waitFor("┃ API key *", tmuxUIWait)
+	s.typeText("k3y")
+	s.press("Enter")
+	s.waitFor("┃ Number of users", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Include roles", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("Step 3/7 · Test sync", tmuxUIWait)
+	seen := false
+	for i := 0; i < 40 && !seen; i++ {
+		seen = len(connectors()) > 0
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !seen {
+		t.Error("no running connector seen; the leftover check below would prove nothing")
+	}
+	screen := s.waitFor("✗ Test sync failed", tmuxSyncWait)
+	if !strings.Contains(screen, "timed out") && !strings.Contains(screen, "unreachable") {
+		t.Errorf("timeout not explained:\n%s", screen)
+	}
+	for i := 0; i < 100 && len(connectors()) > 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if left := connectors(); len(left) > 0 {
+		t.Errorf("connector processes left after the timeout: %q", left)
+	}
+	s.press("C-c")
+	s.waitFor("[baton-setup exited 130]", tmuxUIWait)
 }
