@@ -83,16 +83,27 @@ func (s *tmuxSession) waitFor(want string, d time.Duration) string {
 	}
 }
 
+// fillDemoSettings answers the demo connector's settings form, keeping the
+// defaults of the optional fields.
+func (s *tmuxSession) fillDemoSettings(tenant, apiKey string) {
+	s.t.Helper()
+	s.waitFor("┃ Tenant *", tmuxUIWait)
+	s.typeText(tenant)
+	s.press("Enter")
+	s.waitFor("┃ API key *", tmuxUIWait)
+	s.typeText(apiKey)
+	s.press("Enter")
+	s.waitFor("┃ Number of users", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Include roles", tmuxUIWait)
+	s.press("Enter")
+}
+
 // startTmux runs bin in a 100×30 detached session with env. The pane stays
 // open after the wizard exits and shows its exit status.
 func startTmux(t *testing.T, env []string, args ...string) *tmuxSession {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is required in CI: install the tmux package")
-		}
-		t.Skip("tmux is not installed")
-	}
+	testenv.RequireTool(t, "tmux")
 	// tmux sockets live in a short path: sun_path holds about 100 bytes.
 	dir, err := os.MkdirTemp("", "bs-tmux-")
 	if err != nil {
@@ -143,16 +154,7 @@ func TestWizardInTmux(t *testing.T) {
 	s.press("Enter")
 
 	s.waitFor("Step 2/7 · Settings", tmuxUIWait)
-	s.waitFor("┃ Tenant *", tmuxUIWait)
-	s.typeText("acme")
-	s.press("Enter")
-	s.waitFor("┃ API key *", tmuxUIWait)
-	s.typeText(canary)
-	s.press("Enter")
-	s.waitFor("┃ Number of users", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Include roles", tmuxUIWait)
-	s.press("Enter")
+	s.fillDemoSettings("acme", canary)
 
 	s.waitFor("Step 3/7 · Test sync", tmuxUIWait)
 	screen := s.waitFor("✓ Test sync finished", tmuxSyncWait)
@@ -298,16 +300,7 @@ func TestWizardTimeoutInTmux(t *testing.T) {
 	s := startTmux(t, env, "--timeout", "3s")
 	s.waitFor("Step 1/7 · Connector", tmuxUIWait)
 	s.press("Enter")
-	s.waitFor("┃ Tenant *", tmuxUIWait)
-	s.typeText("acme")
-	s.press("Enter")
-	s.waitFor("┃ API key *", tmuxUIWait)
-	s.typeText("k3y")
-	s.press("Enter")
-	s.waitFor("┃ Number of users", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Include roles", tmuxUIWait)
-	s.press("Enter")
+	s.fillDemoSettings("acme", "k3y")
 	s.waitFor("Step 3/7 · Test sync", tmuxUIWait)
 	seen := false
 	for i := 0; i < 40 && !seen; i++ {

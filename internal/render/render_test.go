@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"flag"
+	"github.com/conductorone/baton-setup/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -42,19 +43,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// requireTool returns the path of a tool the test needs. It skips when the
-// tool is missing locally and fails in CI, where .ci/run installs it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return path
-}
+func requireTool(t *testing.T, name string) string { t.Helper(); return testenv.RequireTool(t, name) }
 
 // Values that break naive quoting, in plain and secret fields.
 const (

@@ -3,6 +3,7 @@ package schedule
 import (
 	"bufio"
 	"fmt"
+	"github.com/conductorone/baton-setup/internal/testenv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -12,19 +13,7 @@ import (
 	"time"
 )
 
-// requireTool returns the path of a tool the test needs. It skips when the
-// tool is missing locally and fails in CI, where .ci/run installs it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return path
-}
+func requireTool(t *testing.T, name string) string { t.Helper(); return testenv.RequireTool(t, name) }
 
 func TestParse(t *testing.T) {
 	valid := []struct{ in, want string }{

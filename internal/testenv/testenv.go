@@ -116,3 +116,18 @@ func Main(m *testing.M, bin *string) int {
 	}
 	return m.Run()
 }
+
+// RequireTool returns the path of a command a test needs. It skips when the
+// command is missing locally and fails when CI=true, since .ci/run installs
+// every such command.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return path
+}
