@@ -1,0 +1,79 @@
+package c1z
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+var bin string
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
+
+// sync runs the demo connector into a new file with extra flags.
+func sync(t *testing.T, extra ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sync.c1z")
+	cmd := exec.Command(bin, append([]string{"demo-connector", "--file", file, "--log-format", "json"}, extra...)...)
+	cmd.Dir = dir
+	cmd.Env = append(testenv.CleanEnv(dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "BATON_USER_COUNT=40", "TMPDIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("demo sync: %v\n%s", err, out)
+	}
+	return file
+}
+
+// TestSummarizeBothFormats reads a Pebble (v3) and a SQLite (v1) file of
+// the same data and expects the same counts.
+func TestSummarizeBothFormats(t *testing.T) {
+	for _, tt := range []struct {
+		engine, format string
+	}{
+		{"pebble", "v3"},
+		{"sqlite", "v1"},
+	} {
+		t.Run(tt.engine, func(t *testing.T) {
+			s, err := Summarize(context.Background(), sync(t, "--storage-engine", tt.engine), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Format != tt.format || s.Engine != tt.engine {
+				t.Errorf("format %s engine %s, want %s %s", s.Format, s.Engine, tt.format, tt.engine)
+			}
+			if s.SyncID == "" || s.EndedAt.IsZero() || s.Duration <= 0 {
+				t.Errorf("sync run: %+v", s)
+			}
+			if s.Count("user") != 40 || s.Count("group") != 2 || s.Count("role") != 3 || s.ResourceTypes != 3 {
+				t.Errorf("counts: %+v", s.ByType)
+			}
+			// 40 group memberships and 40 role assignments.
+			if s.Grants != 80 || s.Entitlements != 5 {
+				t.Errorf("grants %d entitlements %d", s.Grants, s.Entitlements)
+			}
+		})
+	}
+}
+
+func TestSummarizeRejects(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.c1z")
+	os.WriteFile(garbage, []byte("C1ZX not really"), 0o600)
+	empty := filepath.Join(dir, "empty.c1z")
+	os.WriteFile(empty, nil, 0o600)
+	for _, tt := range []struct{ name, path, want string }{
+		{"garbage", garbage, "open sync file"},
+		{"empty", empty, "the file is empty"},
+		{"missing", filepath.Join(dir, "nope.c1z"), "no such file"},
+		{"directory", dir, "not a regular file"},
+	} {
+		if _, err := Summarize(context.Background(), tt.path, t.TempDir()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
