@@ -84,8 +84,13 @@ func gatherPlan(ctx context.Context, f *Factory, c connectorFlags) (*plan.Plan, 
 	if err != nil {
 		return nil, err
 	}
+	image := p.Connector.Image
 	p.Connector = found.Connector()
 	p.Connector.Schema = sch
+	if image != "" {
+		// Docker mode, saved earlier: the image runs the connector.
+		p.Connector.Image, p.Connector.Args = image, nil
+	}
 
 	values := map[string]string{}
 	for k, v := range p.Values {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type GenerateOptions struct {
 	SystemdSystem bool
 	Out           string
 	InstallCron   bool
+	DockerImage   string
 	DryRun        bool
 	Timeout       time.Duration
 	JSON          bool
@@ -97,6 +99,7 @@ ConductorOne, which is not a scheduled sync.`,
 	fl.BoolVar(&opts.SystemdSystem, "systemd-system", false, "write system units (for root's systemd) instead of user units")
 	fl.StringVar(&opts.Out, "out", "", "output directory (default: <config dir>/baton-setup/<profile>)")
 	fl.BoolVar(&opts.InstallCron, "install-cron", false, "install the crontab entry")
+	fl.StringVar(&opts.DockerImage, "docker-image", "", "docker mode: sync.sh runs this connector image (e.g. public.ecr.aws/conductorone/baton-okta:latest) instead of the binary")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files and the changes, write nothing")
 	fl.DurationVar(&opts.Timeout, "timeout", time.Hour, "longest a scheduled sync may run")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
@@ -167,6 +170,24 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		return &FlagError{err: err}
 	}
 	p.Schedule.Install = opts.InstallCron
+	if opts.DockerImage != "" {
+		if strings.ContainsAny(opts.DockerImage, " \t\n'\"$`\\") || strings.HasPrefix(opts.DockerImage, "-") {
+			return flagErrorf("--docker-image %q: not an image reference", opts.DockerImage)
+		}
+		p.Connector.Image = opts.DockerImage
+		// The image holds the connector; the local binary only gave the schema.
+		p.Connector.Args = nil
+	}
+	if p.Connector.Image != "" {
+		// Cron's PATH is minimal: record where docker is now.
+		docker, err := exec.LookPath("docker")
+		if err != nil {
+			return fmt.Errorf("docker mode: the docker CLI is not installed: %w", err)
+		}
+		if p.Connector.Docker, err = filepath.Abs(docker); err != nil {
+			return fmt.Errorf("docker mode: %w", err)
+		}
+	}
 	out := opts.Out
 	if out == "" && p.Output.Dir != "" && opts.Profile == "" {
 		out = p.Output.Dir

@@ -601,3 +601,90 @@ func TestSecretStdin(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerMode runs a docker-mode sync.sh against a stand-in for the
+// docker CLI (no container engine runs here): it checks the arguments a
+// real docker would get, then runs the demo connector the way the image
+// would, with /out mapped to the work directory.
+func TestDockerMode(t *testing.T) {
+	s3 := testenv.NewS3(t, "docker-bucket")
+	home := t.TempDir()
+	binDir := filepath.Join(home, "bin")
+	os.Mkdir(binDir, 0o755)
+	argvLog := filepath.Join(home, "docker-argv")
+	fake := `#!/bin/sh
+printf '%s\n' "$*" >> "$ARGV_LOG"
+[ "$1" = run ] || exit 2
+shift
+vol=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rm) shift ;;
+	--user) shift 2 ;;
+	-e) eval "[ -n \"\${$2+x}\" ]" || { echo "docker: $2 is not in the environment" >&2; exit 3; }; shift 2 ;;
+	-v) vol=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+image=$1; shift
+[ "$image" = baton-demo:test ] || { echo "docker: unknown image $image" >&2; exit 4; }
+host=${vol%%:/out}
+for a in "$@"; do
+	case "$a" in
+	/out/*) set -- "$@" "$host/${a#/out/}" ;;
+	*) set -- "$@" "$a" ;;
+	esac
+	shift
+done
+exec "$BATON_SETUP_BIN" demo-connector "$@"
+`
+	os.WriteFile(filepath.Join(binDir, "docker"), []byte(fake), 0o755)
+	withFake := func(env []string) []string {
+		out := append([]string{}, env...)
+		for i, e := range out {
+			if strings.HasPrefix(e, "PATH=") {
+				out[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
+			}
+		}
+		return out
+	}
+	env := withFake(append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv()...))
+	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
+		"--docker-image", "baton-demo:test", "--dest", "s3://docker-bucket/d/sync.c1z", "--endpoint", s3.URL, "--profile", "dock")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "dock")
+	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); !bytes.Contains(script, []byte("CONNECTOR="+filepath.Join(binDir, "docker"))) {
+		t.Fatalf("sync.sh does not call docker by its absolute path:\n%s", script)
+	}
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home, "ARGV_LOG=" + argvLog, "BATON_SETUP_BIN=" + bin}, s3.AWSEnv()...)
+	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
+	if r.code != 0 {
+		log, _ := os.ReadFile(filepath.Join(dir, "work", "connector.log"))
+		t.Fatalf("sync.sh: exit %d\n%s%s\n%s", r.code, r.stdout, r.stderr, tail(string(log), 5))
+	}
+	argv, _ := os.ReadFile(argvLog)
+	for _, want := range []string{"run --rm --user ", " -e BATON_TENANT", " -e BATON_API_KEY", " -v " + filepath.Join(dir, "work") + ":/out baton-demo:test --file /out/next.c1z --log-format json"} {
+		if !strings.Contains(string(argv), want) {
+			t.Errorf("docker argv lacks %q:\n%s", want, argv)
+		}
+	}
+	if strings.Contains(string(argv), canary) {
+		t.Errorf("the secret is on docker's command line:\n%s", argv)
+	}
+	obj := s3.Get(t, "docker-bucket", "d/sync.c1z")
+	if obj == nil {
+		t.Fatal("no object uploaded")
+	}
+	got := filepath.Join(t.TempDir(), "got.c1z")
+	os.WriteFile(got, obj, 0o600)
+	if sum, err := c1z.Summarize(context.Background(), got, t.TempDir()); err != nil || sum.Count("user") != 30 {
+		t.Errorf("uploaded sync: %+v, %v", sum.ByType, err)
+	}
+	// Regenerating the saved profile keeps docker mode.
+	r = run(t, withFake(testenv.CleanEnv(home)), home, bin, "generate", "--profile", "dock")
+	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); r.code != 0 || !bytes.Contains(script, []byte("IMAGE=baton-demo:test")) {
+		t.Errorf("regenerated profile lost docker mode: %s", r.stderr)
+	}
+}

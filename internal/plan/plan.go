@@ -38,7 +38,12 @@ type Connector struct {
 	// Path is the absolute path of the binary; cron has no useful PATH.
 	Path string `json:"path"`
 	// Args come before any flag, e.g. the demo connector's subcommand.
-	Args       []string       `json:"args,omitempty"`
+	Args []string `json:"args,omitempty"`
+	// Image, when set, is the container image sync.sh runs with docker
+	// instead of the binary at Path (docker mode).
+	Image string `json:"image,omitempty"`
+	// Docker is the absolute path of the docker CLI in docker mode.
+	Docker     string         `json:"docker,omitempty"`
 	SDKVersion string         `json:"sdkVersion,omitempty"`
 	Schema     *schema.Schema `json:"-"`
 }

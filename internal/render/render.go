@@ -61,9 +61,14 @@ type Data struct {
 	LogFile    string
 	PlanFile   string
 	// Self is the baton-setup binary sync.sh and README.txt call.
-	Self           string
-	ConnectorPath  string
-	ConnectorArgs  []string
+	Self          string
+	ConnectorPath string
+	ConnectorArgs []string
+	// Image is set in docker mode; EnvNames then lists every variable the
+	// container gets by name (docker run -e NAME), so no value is on argv.
+	Image          string
+	Docker         string
+	EnvNames       []string
 	TimeoutSeconds int
 	// TimeoutText is the time limit in words, e.g. "1 hour".
 	TimeoutText string
@@ -172,6 +177,8 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 		Self:           opts.Self,
 		ConnectorPath:  p.Connector.Path,
 		ConnectorArgs:  p.Connector.Args,
+		Image:          p.Connector.Image,
+		Docker:         p.Connector.Docker,
 		TimeoutSeconds: int(timeout / time.Second),
 		TimeoutText:    durationText(timeout),
 		LogMaxBytes:    LogMaxBytes,
@@ -188,6 +195,7 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 		if err := checkEnv(e.Name, e.Value); err != nil {
 			return nil, err
 		}
+		d.EnvNames = append(d.EnvNames, e.Name)
 		if e.Secret {
 			d.Secrets = append(d.Secrets, EnvLine{e.Name, e.Value})
 		} else {

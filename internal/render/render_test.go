@@ -83,7 +83,11 @@ func goldenCases() []goldenCase {
 	s3 := plan.Destination{Kind: plan.DestS3, Bucket: "acme-baton", Key: "baton/okta/sync.c1z", Region: "us-east-1", Endpoint: "http://127.0.0.1:9000"}
 	local := testPlan("/srv/baton setups/o'kta", plan.Destination{Kind: plan.DestLocal}, "7 2 * * *")
 	local.Connector = plan.Connector{Name: "demo", Path: "/usr/local/bin/baton-setup", Args: []string{"demo-connector"}, Schema: local.Connector.Schema}
+	docker := testPlan("/home/op/.config/baton-setup/okta-docker", s3, "17 * * * *")
+	docker.Connector.Image = "public.ecr.aws/conductorone/baton-okta:latest"
+	docker.Connector.Docker = "/usr/bin/docker"
 	return []goldenCase{
+		{"docker", docker, Options{Self: "/usr/local/bin/baton-setup"}},
 		{"s3", testPlan("/home/op/.config/baton-setup/okta-prod", s3, "17 * * * *"),
 			Options{Self: "/usr/local/bin/baton-setup"}},
 		{"local", local, Options{Self: "/usr/local/bin/baton-setup", Timeout: 90 * time.Minute}},
