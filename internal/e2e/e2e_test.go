@@ -143,7 +143,10 @@ func TestGenerateRunUpload(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("sync.sh succeeded with a failing connector:\n%s", r.stdout)
 	}
-	if !strings.Contains(r.stdout, "sync failed: the connector exited with status 13") {
+	// Usually "the connector exited with status 13"; under load baton-sdk
+	// v0.25.0 has been seen to exit 0 after a failed sync, and then the
+	// upload refuses the unfinished file. Either way: one failure line.
+	if !strings.Contains(r.stdout, "sync failed: ") {
 		t.Errorf("failure not reported loudly:\n%s%s", r.stdout, r.stderr)
 	}
 	if after := s3.Get(t, "sync-bucket", "baton/demo/sync.c1z"); !bytes.Equal(after, obj) {
@@ -216,7 +219,7 @@ func TestTestCommand(t *testing.T) {
 			env:        []string{"BATON_API_KEY=k", "BATON_DEMO_FAILURE=fail-midsync"},
 			args:       []string{"--set", "tenant=a"},
 			wantCode:   1,
-			wantStderr: "(connector exit code 13)",
+			wantStderr: "test sync failed: ",
 		},
 	}
 	for _, tt := range tests {
@@ -686,5 +689,36 @@ exec "$BATON_SETUP_BIN" demo-connector "$@"
 	r = run(t, withFake(testenv.CleanEnv(home)), home, bin, "generate", "--profile", "dock")
 	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); r.code != 0 || !bytes.Contains(script, []byte("IMAGE=baton-demo:test")) {
 		t.Errorf("regenerated profile lost docker mode: %s", r.stderr)
+	}
+}
+
+// TestSyncShKeepsLastGoodFile runs sync.sh with a connector that exits 0
+// but leaves an unfinished file, as an interrupted connector does: the
+// last good sync.c1z must stay.
+func TestSyncShKeepsLastGoodFile(t *testing.T) {
+	home := t.TempDir()
+	fake := filepath.Join(home, "baton-fake")
+	script := `#!/bin/sh
+if [ "$1" = config ]; then echo '{"fields":[{"name":"tenant","stringField":{}}]}'; exit 0; fi
+while [ $# -gt 0 ]; do if [ "$1" = --file ]; then FILE=$2; fi; shift; done
+echo '{"level":"info","msg":"Syncing resources..."}' >&2
+printf 'C1Z3 not finished' > "$FILE"
+exit 0
+`
+	os.WriteFile(fake, []byte(script), 0o755)
+	env := testenv.CleanEnv(home)
+	r := run(t, env, home, bin, "generate", "--connector", fake, "--set", "tenant=acme", "--dest", "local", "--profile", "keep")
+	if r.code != 0 {
+		t.Fatalf("generate: %s", r.stderr)
+	}
+	dir := filepath.Join(home, ".config", "baton-setup", "keep")
+	good := []byte("the last good sync")
+	os.WriteFile(filepath.Join(dir, "sync.c1z"), good, 0o600)
+	r = run(t, []string{"PATH=/usr/bin:/bin", "HOME=" + home}, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
+	if r.code == 0 || !strings.Contains(r.stdout, "sync failed: the connector exited 0 without finishing the sync") {
+		t.Errorf("sync.sh: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "sync.c1z")); !bytes.Equal(got, good) {
+		t.Errorf("the last good file was replaced by %q", got)
 	}
 }

@@ -112,9 +112,10 @@ func TestRunFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mark := t.Name()
 			res := start(t, context.Background(), mark, tt.env, time.Minute).Wait()
-			// baton-sdk v0.25.0 has been seen to exit 0 or 1 instead of 16
-			// on a rejected key under heavy load; the message is what counts.
-			codeOK := res.ExitCode == tt.wantCode || (tt.wantCode == 16 && !res.SawComplete)
+			// Under heavy load baton-sdk v0.25.0 has been seen to exit 0
+			// (or 1) instead of its gRPC code after a failure; the message
+			// and the missing "Sync complete." are what count.
+			codeOK := res.ExitCode == tt.wantCode || (res.ExitCode == 0 && !res.SawComplete)
 			if !codeOK || res.Succeeded() {
 				t.Fatalf("exit %d (want %d), succeeded %v\ntail: %s", res.ExitCode, tt.wantCode, res.Succeeded(), strings.Join(res.Tail, "\n"))
 			}

