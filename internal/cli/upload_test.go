@@ -148,18 +148,6 @@ func mustFile(t *testing.T, path string) []byte {
 	return data
 }
 
-func object(t *testing.T, srv *uploadtest.Server, k string) []byte {
-	t.Helper()
-	obj, err := srv.Backend.GetObject(bucket, k, nil)
-	if err != nil {
-		return nil
-	}
-	defer obj.Contents.Close()
-	var b bytes.Buffer
-	b.ReadFrom(obj.Contents)
-	return b.Bytes()
-}
-
 func TestUpload(t *testing.T) {
 	sum, err := c1z.Summarize(context.Background(), finishedC1Z, t.TempDir())
 	if err != nil {
@@ -176,7 +164,7 @@ func TestUpload(t *testing.T) {
 		if !strings.HasPrefix(r.out, want) || !strings.Contains(r.out, "sync "+sum.SyncID) || strings.Count(r.out, "\n") != 1 {
 			t.Errorf("stdout %q, want one line starting %q", r.out, want)
 		}
-		if !bytes.Equal(object(t, srv, key), mustFile(t, finishedC1Z)) {
+		if !bytes.Equal(srv.Get(t, bucket, key), mustFile(t, finishedC1Z)) {
 			t.Error("object differs from the file")
 		}
 		st, err := upload.ReadState(state)
@@ -201,7 +189,7 @@ func TestUpload(t *testing.T) {
 			t.Errorf("result %s: %+v %v", r.out, res, err)
 		}
 		got := filepath.Join(t.TempDir(), "got.c1z")
-		os.WriteFile(got, object(t, srv, key), 0o600)
+		os.WriteFile(got, srv.Get(t, bucket, key), 0o600)
 		if back, err := c1z.Summarize(context.Background(), got, t.TempDir()); err != nil || back.SyncID != sum.SyncID {
 			t.Errorf("uploaded object does not open as the same sync: %v", err)
 		}
@@ -241,7 +229,7 @@ func TestUploadRefusesBadFiles(t *testing.T) {
 			if n := len(srv.Requests()) - before; n != 0 {
 				t.Errorf("%d requests made for a refused file", n)
 			}
-			if !bytes.Equal(object(t, srv, key), good) {
+			if !bytes.Equal(srv.Get(t, bucket, key), good) {
 				t.Error("the previous object changed")
 			}
 		})
@@ -257,7 +245,7 @@ func TestUploadFaults(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.out, "2 retried") {
 			t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}
-		if !bytes.Equal(object(t, srv, key), good) {
+		if !bytes.Equal(srv.Get(t, bucket, key), good) {
 			t.Error("object differs from the file")
 		}
 	})
@@ -275,7 +263,7 @@ func TestUploadFaults(t *testing.T) {
 			if r.code != 1 || !strings.Contains(r.errOut, "hint: the S3 endpoint cannot be reached") {
 				t.Errorf("%v: exit %d, stderr %q", extra, r.code, r.errOut)
 			}
-			if !bytes.Equal(object(t, srv, key), good) {
+			if !bytes.Equal(srv.Get(t, bucket, key), good) {
 				t.Error("the previous object changed")
 			}
 			if !bytes.Equal(mustFile(t, state), stateBefore) {
@@ -353,7 +341,7 @@ func TestS3Check(t *testing.T) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.out)
 			}
 		}
-		if !bytes.Equal(object(t, srv, key), mustFile(t, finishedC1Z)) {
+		if !bytes.Equal(srv.Get(t, bucket, key), mustFile(t, finishedC1Z)) {
 			t.Error("the test sync is not at the key")
 		}
 	})
@@ -366,7 +354,7 @@ func TestS3Check(t *testing.T) {
 			!strings.Contains(r.out, "✓ cleanup    deleted s3://sync-bucket/baton/demo/sync.c1z.preflight") {
 			t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}
-		if object(t, srv, key) != nil || object(t, srv, key+".preflight") != nil {
+		if srv.Get(t, bucket, key) != nil || srv.Get(t, bucket, key+".preflight") != nil {
 			t.Error("the real key was written or the marker left behind")
 		}
 	})

@@ -42,7 +42,7 @@ func TestPreflight(t *testing.T) {
 		if r.Account != uploadtest.Account || !strings.HasSuffix(r.ARN, ":user/ci") || r.BucketRegion != "us-east-1" {
 			t.Errorf("report %+v", r)
 		}
-		if r.WrittenKey != "baton/demo/sync.c1z.preflight" || get(t, srv, r.WrittenKey) != nil || get(t, srv, r.ObjectKey) != nil {
+		if r.WrittenKey != "baton/demo/sync.c1z.preflight" || srv.Get(t, bucket, r.WrittenKey) != nil || srv.Get(t, bucket, r.ObjectKey) != nil {
 			t.Error("the marker was left behind or the real key was touched")
 		}
 		if !strings.Contains(r.Policy, `"arn:aws:s3:::sync-bucket/baton/demo/sync.c1z"`) {
@@ -59,7 +59,7 @@ func TestPreflight(t *testing.T) {
 		if got := statuses(r); got != "identity=skip bucket=ok write=ok read back=ok" {
 			t.Fatalf("%s\n%+v", got, r.Checks)
 		}
-		if !bytes.Equal(get(t, srv, p.Key), data) || !r.Multipart || !strings.Contains(r.Policy, "s3:AbortMultipartUpload") {
+		if !bytes.Equal(srv.Get(t, bucket, p.Key), data) || !r.Multipart || !strings.Contains(r.Policy, "s3:AbortMultipartUpload") {
 			t.Errorf("multipart %v, policy:\n%s", r.Multipart, r.Policy)
 		}
 	})

@@ -53,18 +53,6 @@ func writeFile(t *testing.T, size int) (string, []byte) {
 	return p, data
 }
 
-func get(t *testing.T, srv *uploadtest.Server, key string) []byte {
-	t.Helper()
-	obj, err := srv.Backend.GetObject(bucket, key, nil)
-	if err != nil {
-		return nil
-	}
-	defer obj.Contents.Close()
-	var b bytes.Buffer
-	b.ReadFrom(obj.Contents)
-	return b.Bytes()
-}
-
 func TestUploadSingle(t *testing.T) {
 	srv := uploadtest.NewServer(t, bucket)
 	file, data := writeFile(t, 200<<10)
@@ -74,7 +62,7 @@ func TestUploadSingle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := get(t, srv, "baton/demo/sync.c1z"); !bytes.Equal(got, data) {
+	if got := srv.Get(t, bucket, "baton/demo/sync.c1z"); !bytes.Equal(got, data) {
 		t.Fatalf("object differs from the file (%d vs %d bytes)", len(got), len(data))
 	}
 	sum := sha256.Sum256(data)
@@ -105,7 +93,7 @@ func TestUploadMultipart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(get(t, srv, "k/sync.c1z"), data) {
+	if !bytes.Equal(srv.Get(t, bucket, "k/sync.c1z"), data) {
 		t.Fatal("object differs from the file")
 	}
 	if res.Parts != 7 || last != int64(len(data)) {
@@ -165,7 +153,7 @@ func TestUploadRetries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(get(t, srv, "k.c1z"), data) {
+			if !bytes.Equal(srv.Get(t, bucket, "k.c1z"), data) {
 				t.Fatal("object differs from the file")
 			}
 			if res.Retries != len(tt.faults) {
@@ -204,7 +192,7 @@ func TestUploadFailureKeepsPreviousObject(t *testing.T) {
 			if !strings.Contains(err.Error(), "\nhint: ") {
 				t.Errorf("no hint: %v", err)
 			}
-			if !bytes.Equal(get(t, srv, "k.c1z"), goodData) {
+			if !bytes.Equal(srv.Get(t, bucket, "k.c1z"), goodData) {
 				t.Error("the previous object changed")
 			}
 			if multipart {

@@ -326,3 +326,19 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unsupported action", http.StatusBadRequest)
 	}
 }
+
+// Get returns an object's bytes straight from the backend, or nil when it
+// does not exist.
+func (s *Server) Get(t testing.TB, bucket, key string) []byte {
+	t.Helper()
+	obj, err := s.Backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil
+	}
+	defer obj.Contents.Close()
+	data, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
