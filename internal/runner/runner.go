@@ -16,15 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/synclog"
 )
 
-// EnvVar is one environment assignment for the connector.
-type EnvVar struct {
-	Name   string
-	Value  string
-	Secret bool
-}
+// EnvVar is one environment assignment for the connector; it is the plan's
+// own type, so a plan's values pass straight through.
+type EnvVar = plan.EnvVar
 
 // Options describe one run.
 type Options struct {

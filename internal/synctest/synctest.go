@@ -28,19 +28,11 @@ type Options struct {
 	BaseEnv []string
 }
 
-func connectorEnv(p *plan.Plan) []runner.EnvVar {
-	var env []runner.EnvVar
-	for _, e := range p.ConnectorEnv() {
-		env = append(env, runner.EnvVar{Name: e.Name, Value: e.Value, Secret: e.Secret})
-	}
-	return env
-}
-
 // Start launches the plan's connector for a test sync. A quick check syncs
 // one user-like resource type without entitlements and grants, which is
 // enough to prove the credentials in seconds.
 func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error) {
-	env := connectorEnv(p)
+	env := p.ConnectorEnv()
 	var extra []string
 	if opts.Quick {
 		if rt, err := UserType(ctx, p, opts.BaseEnv); err == nil && rt != "" {
@@ -74,7 +66,7 @@ func UserType(ctx context.Context, p *plan.Plan, base []string) (string, error) 
 	}
 	cmd := exec.CommandContext(ctx, p.Connector.Path, append(slices.Clone(p.Connector.Args), "capabilities")...)
 	cmd.Dir = dir
-	cmd.Env = runner.Environ(base, append(connectorEnv(p), runner.EnvVar{Name: "TMPDIR", Value: dir}))
+	cmd.Env = runner.Environ(base, append(p.ConnectorEnv(), runner.EnvVar{Name: "TMPDIR", Value: dir}))
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("read capabilities: %w", err)
