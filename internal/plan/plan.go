@@ -30,6 +30,94 @@ type Plan struct {
 	Destination Destination       `json:"destination"`
 	Schedule    Schedule          `json:"schedule"`
 	Output      Output            `json:"output"`
+	// Mode is ModeSync (scheduled one-shot syncs) or ModeService (a
+	// long-running connector that talks to ConductorOne itself).
+	Mode    string  `json:"mode,omitempty"`
+	Service Service `json:"service,omitzero"`
+	// Extra lists the BATON_* variables added by hand for a connector that
+	// describes none of its settings. plan.json keeps them, since it does not
+	// keep the schema; MergeExtra turns them back into fields.
+	Extra []ExtraVar `json:"extraVars,omitempty"`
+}
+
+// ExtraVar is one variable added by hand: its name only; a plain value is
+// in Plan.Values under ExtraFieldName(Name), a secret one in secrets.env.
+type ExtraVar struct {
+	Name   string `json:"name"`
+	Secret bool   `json:"secret,omitempty"`
+}
+
+// ExtraHelp is the help text of the fields made from extra variables.
+const ExtraHelp = "Added by hand."
+
+// extraVarName is a variable a connector can read: BATON_ and upper-case
+// letters, digits and underscores.
+var extraVarName = regexp.MustCompile(`^BATON_[A-Z][A-Z0-9_]*$`)
+
+// reservedVars are set by baton-setup itself, or turn a sync into a
+// long-running service.
+var reservedVars = []string{"BATON_FILE", "BATON_CLIENT_ID", "BATON_CLIENT_SECRET", "BATON_AUTH_METHOD"}
+
+// ValidateExtraName checks the name of a variable added by hand.
+func ValidateExtraName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("type a name such as BATON_API_TOKEN")
+	case !extraVarName.MatchString(name):
+		return fmt.Errorf("%s: use BATON_ then capital letters, digits and _", name)
+	case slices.Contains(reservedVars, name):
+		return fmt.Errorf("%s is set by baton-setup itself", name)
+	}
+	return nil
+}
+
+// ExtraFieldName turns BATON_API_TOKEN into the field name api-token, which
+// schema.EnvName turns back.
+func ExtraFieldName(env string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(env, "BATON_"), "_", "-"))
+}
+
+// ExtraField is the schema field of a variable added by hand.
+func ExtraField(v ExtraVar) schema.Field {
+	return schema.Field{Name: ExtraFieldName(v.Name), Label: v.Name, Help: ExtraHelp, Secret: v.Secret}
+}
+
+// MergeExtra adds a field to the connector schema for each extra variable
+// it lacks; a field the connector declares itself wins. The schema is
+// copied, not changed, since earlier plans may share it.
+func (p *Plan) MergeExtra() {
+	if len(p.Extra) == 0 {
+		return
+	}
+	var sch schema.Schema
+	if p.Connector.Schema != nil {
+		sch = *p.Connector.Schema
+	}
+	sch.Fields = slices.Clone(sch.Fields)
+	for _, v := range p.Extra {
+		if slices.ContainsFunc(sch.Fields, func(f schema.Field) bool { return f.EnvName() == v.Name }) {
+			continue
+		}
+		sch.Fields = append(sch.Fields, ExtraField(v))
+	}
+	p.Connector.Schema = &sch
+}
+
+// Run modes.
+const (
+	ModeSync    = ""
+	ModeService = "service"
+)
+
+// SecretClientSecret is the key of the ConductorOne client secret in
+// Plan.Secrets in service mode; it is also its environment variable.
+const SecretClientSecret = "BATON_CLIENT_SECRET"
+
+// Service holds the ConductorOne credentials of service mode. The client
+// secret lives in Plan.Secrets[SecretClientSecret], so it stays out of
+// plan.json like every other secret.
+type Service struct {
+	ClientID string `json:"clientId,omitempty"`
 }
 
 // Connector names the connector binary and how to call it.
@@ -65,6 +153,65 @@ type Destination struct {
 	// ExternalID when the role's trust policy requires one.
 	RoleARN    string `json:"roleArn,omitempty"`
 	ExternalID string `json:"externalId,omitempty"`
+	// Credentials says where the uploader's AWS credentials come from: the
+	// default chain (""), CredProfile, CredRole or CredStatic.
+	Credentials string `json:"credentials,omitempty"`
+	// AWSProfile is the shared-config profile of CredProfile.
+	AWSProfile string `json:"awsProfile,omitempty"`
+	// AccessKeyID and SecretAccessKey are CredStatic's keys. They go to
+	// secrets.env only, never to plan.json.
+	AccessKeyID     Secret `json:"-"`
+	SecretAccessKey Secret `json:"-"`
+}
+
+// Credential modes of Destination.Credentials, in the order the wizard
+// recommends them; the default chain is "".
+const (
+	CredDefault = ""
+	CredProfile = "profile"
+	CredRole    = "role"
+	CredStatic  = "static"
+)
+
+var awsProfileName = regexp.MustCompile(`^[A-Za-z0-9_.@+=,-]{1,128}$`)
+
+// accessKeyID is the shape of an AWS access key ID (AKIA…, ASIA…).
+var accessKeyID = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+
+// validateCredentials checks the credential mode and what it needs.
+func (d Destination) validateCredentials() error {
+	switch d.Credentials {
+	case CredDefault:
+	case CredProfile:
+		if d.AWSProfile == "" {
+			return errors.New("AWS credentials profile: name the profile (--aws-profile)")
+		}
+	case CredRole:
+		if d.RoleARN == "" {
+			return errors.New("AWS credentials role: give the role ARN (--role-arn)")
+		}
+	case CredStatic:
+		if d.AccessKeyID.IsZero() || d.SecretAccessKey.IsZero() {
+			return errors.New("AWS credentials static: both the access key ID and the secret access key are needed")
+		}
+		if !accessKeyID.MatchString(d.AccessKeyID.Reveal()) {
+			return errors.New("AWS access key ID: want 16-128 upper-case letters and digits, such as AKIA…")
+		}
+		if v := d.SecretAccessKey.Reveal(); strings.ContainsAny(v, " \t\r\n\x00") {
+			return errors.New("AWS secret access key: contains white space or a line break; paste it as one line")
+		}
+	default:
+		return fmt.Errorf("AWS credentials %q: want default, profile, role or static", d.Credentials)
+	}
+	if d.AWSProfile != "" {
+		if d.Credentials != CredProfile {
+			return errors.New("AWS profile: given without the profile credential mode")
+		}
+		if !awsProfileName.MatchString(d.AWSProfile) {
+			return fmt.Errorf("AWS profile %q: use letters, digits or _.@+=,-", d.AWSProfile)
+		}
+	}
+	return nil
 }
 
 // Schedule says when sync.sh runs.
@@ -91,6 +238,9 @@ func (d Destination) String() string {
 // bucketName follows S3's rules for new buckets: 3-63 characters of lower
 // case letters, digits, dots and hyphens, starting and ending alphanumeric.
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// ipAddress is a bucket name S3 refuses although bucketName allows it.
+var ipAddress = regexp.MustCompile(`^\d{1,3}(\.\d{1,3}){3}$`)
 
 var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 
@@ -159,6 +309,9 @@ func (d Destination) Validate() error {
 	if !bucketName.MatchString(d.Bucket) || strings.Contains(d.Bucket, "..") {
 		return fmt.Errorf("bucket %q: use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit", d.Bucket)
 	}
+	if ipAddress.MatchString(d.Bucket) {
+		return fmt.Errorf("bucket %q: S3 bucket names cannot be IP addresses", d.Bucket)
+	}
 	if d.Key == "" || strings.HasPrefix(d.Key, "/") || strings.HasSuffix(d.Key, "/") {
 		return fmt.Errorf("object key %q: give a file name such as baton/okta/sync.c1z (no leading or trailing /)", d.Key)
 	}
@@ -185,7 +338,62 @@ func (d Destination) Validate() error {
 	if d.ExternalID != "" && d.RoleARN == "" {
 		return errors.New("external ID: given without a role ARN")
 	}
+	if err := d.validateCredentials(); err != nil {
+		return err
+	}
 	return ValidateExternalID(d.ExternalID)
+}
+
+// clientID is NAME@TENANT-HOST/SUFFIX, as ConductorOne shows it when it
+// creates a connector's credentials.
+var clientID = regexp.MustCompile(`^([A-Za-z0-9._-]+)@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?)/([A-Za-z0-9._-]+)$`)
+
+// ValidateClientID checks the shape of a ConductorOne client ID.
+func ValidateClientID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("client ID: not set")
+	case strings.Count(id, ":") >= 3:
+		// Do not echo it: this is most likely the secret in the wrong place.
+		return errors.New("client ID: this looks like a client secret; the client ID has the form NAME@TENANT-HOST/SUFFIX")
+	case strings.TrimSpace(id) != id:
+		return fmt.Errorf("client ID %q: remove the leading or trailing white space", id)
+	case !strings.Contains(id, "@"):
+		return fmt.Errorf("client ID %q: no '@'; want NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc", id)
+	case !strings.Contains(id[strings.Index(id, "@"):], "/"):
+		return fmt.Errorf("client ID %q: no '/' after the tenant host; want NAME@TENANT-HOST/SUFFIX", id)
+	case !clientID.MatchString(id):
+		return fmt.Errorf("client ID %q: want NAME@TENANT-HOST/SUFFIX with a host name such as acme.conductor.one (letters, digits, '.', '_' and '-' only)", id)
+	}
+	return nil
+}
+
+// ValidateClientSecret checks the shape of a ConductorOne client secret,
+// four colon-separated parts with v1 third. Its messages never show the
+// value or any part of it.
+func ValidateClientSecret(secret string) error {
+	if secret == "" {
+		return errors.New("client secret: not set")
+	}
+	if strings.ContainsAny(secret, " \t\r\n") {
+		return errors.New("client secret: contains white space or a line break; paste it as one line")
+	}
+	parts := strings.Split(secret, ":")
+	if len(parts) != 4 {
+		if len(parts) == 1 && clientID.MatchString(secret) {
+			return errors.New("client secret: this looks like a client ID; give the secret ConductorOne showed next to it")
+		}
+		return fmt.Errorf("client secret: has %d colon-separated parts, want 4 (secret-token:HOST:v1:KEY); was it cut off when copied?", len(parts))
+	}
+	for i, part := range parts {
+		if part == "" {
+			return fmt.Errorf("client secret: part %d of 4 is empty; want secret-token:HOST:v1:KEY", i+1)
+		}
+	}
+	if parts[2] != "v1" {
+		return errors.New("client secret: the third colon-separated part must be v1 (secret-token:HOST:v1:KEY)")
+	}
+	return nil
 }
 
 var profileName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -281,7 +489,7 @@ func (p *Plan) ConnectorEnv() []EnvVar {
 func (p *Plan) Missing() []string {
 	var out []string
 	sch := p.Connector.Schema
-	if p.Connector.Path == "" {
+	if p.Connector.Path == "" && p.Connector.Image == "" {
 		out = append(out, "--connector")
 	}
 	if sch == nil {
@@ -324,8 +532,20 @@ func (p *Plan) Validate() error {
 	if err := p.ValidateConnector(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := p.Destination.Validate(); err != nil {
-		errs = append(errs, err)
+	switch p.Mode {
+	case ModeSync:
+		if err := p.Destination.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	case ModeService:
+		if err := ValidateClientID(p.Service.ClientID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := ValidateClientSecret(p.Secrets[SecretClientSecret].Reveal()); err != nil {
+			errs = append(errs, err)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("mode %q: want %q or none", p.Mode, ModeService))
 	}
 	if p.Output.Dir == "" {
 		errs = append(errs, errors.New("output directory: not set"))
@@ -373,13 +593,44 @@ func Load(file string) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load plan: %w", err)
 	}
+	if strings.TrimSpace(string(data)) == "" {
+		return nil, fmt.Errorf("load plan %s: the file is empty", file)
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("load plan %s: %w", file, err)
+		return nil, fmt.Errorf("load plan %s: %w", file, planJSONError(err))
+	}
+	if strings.TrimSpace(string(data[dec.InputOffset():])) != "" {
+		return nil, fmt.Errorf("load plan %s: more data follows the plan's closing brace", file)
+	}
+	for _, v := range p.Extra {
+		if err := ValidateExtraName(v.Name); err != nil {
+			return nil, fmt.Errorf("load plan %s: extra variable: %w", file, err)
+		}
 	}
 	return &p, nil
+}
+
+// planJSONError says what is wrong with a plan file in its own terms
+// rather than in Go's.
+func planJSONError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("not valid JSON at byte %d: %w", syntax.Offset, err)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Errorf("want a JSON object, not %s", typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Errorf("key %q: want %s, not %s", typ.Field, typ.Type.Kind(), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown key %s: a plan holds only what generate and the wizard save (was it written by a newer baton-setup?)", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case err.Error() == "unexpected EOF":
+		return errors.New("the JSON ends too early")
+	}
+	return err
 }
 
 // Clone returns a deep copy, so a wizard step can edit a draft and Back can
@@ -387,6 +638,7 @@ func Load(file string) (*Plan, error) {
 func (p *Plan) Clone() *Plan {
 	c := *p
 	c.Connector.Args = slices.Clone(p.Connector.Args)
+	c.Extra = slices.Clone(p.Extra)
 	if p.Values != nil {
 		c.Values = make(map[string]string, len(p.Values))
 		for k, v := range p.Values {

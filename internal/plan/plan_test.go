@@ -99,7 +99,7 @@ func TestSaveLoadKeepsNoSecret(t *testing.T) {
 		t.Errorf("loaded %+v", got)
 	}
 	os.WriteFile(file, []byte(`{"profile":"x","bogus":1}`), 0o600)
-	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), `unknown field "bogus"`) {
+	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), `unknown key "bogus"`) {
 		t.Errorf("Load accepted an unknown key: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/service"
 )
 
 // Info describes a saved profile.
@@ -58,6 +59,10 @@ func List(root string) ([]Info, error) {
 	return out, nil
 }
 
+// ErrNotFound is wrapped by the error LoadPlan and Load return for a
+// profile that was never saved.
+var ErrNotFound = errors.New("no such profile")
+
 // LoadPlan reads a profile's plan.json.
 func LoadPlan(root, name string) (*plan.Plan, error) {
 	if err := plan.ValidateProfile(name); err != nil {
@@ -65,19 +70,24 @@ func LoadPlan(root, name string) (*plan.Plan, error) {
 	}
 	p, err := plan.Load(filepath.Join(Dir(root, name), "plan.json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("load profile %s: no such profile in %s", name, root)
+		return nil, fmt.Errorf("load profile %s: %w in %s", name, ErrNotFound, root)
 	}
 	return p, err
 }
 
-// Load reads a profile's plan and the values in its secrets.env, keyed by
-// environment variable name.
+// Load reads a profile's plan and the values in its secrets file, keyed by
+// environment variable name: secrets.env, or service.env in service mode,
+// which holds the connector's settings and the ConductorOne client secret.
 func Load(root, name string) (*plan.Plan, map[string]string, error) {
 	p, err := LoadPlan(root, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	secrets, err := ReadEnvFile(filepath.Join(Dir(root, name), "secrets.env"))
+	file := "secrets.env"
+	if p.Mode == plan.ModeService {
+		file = service.EnvFile
+	}
+	secrets, err := ReadEnvFile(filepath.Join(Dir(root, name), file))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}

@@ -74,3 +74,39 @@ func TestListAndLoad(t *testing.T) {
 		t.Error("path-like profile name accepted")
 	}
 }
+
+// TestExtraVarsRoundTrip saves a plan with variables added by hand and
+// loads it back as a profile: the names survive, the secret value does not
+// reach plan.json, and merging gives the fields back.
+func TestExtraVarsRoundTrip(t *testing.T) {
+	root := t.TempDir()
+	extra := []plan.ExtraVar{{Name: "BATON_REGION"}, {Name: "BATON_API_SECRET", Secret: true}}
+	p := &plan.Plan{Profile: "legacy", Connector: plan.Connector{Name: "legacy", Path: "/opt/baton-legacy"}, Extra: extra}
+	p.MergeExtra()
+	p.SetValue(plan.ExtraField(extra[0]), "eu-1")
+	p.SetValue(plan.ExtraField(extra[1]), "canary-profile-secret")
+	if err := os.MkdirAll(Dir(root, "legacy"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(Dir(root, "legacy"), "plan.json")
+	if err := p.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(file); strings.Contains(string(data), "canary-profile-secret") {
+		t.Errorf("plan.json holds the secret:\n%s", data)
+	}
+	got, err := LoadPlan(root, "legacy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Extra) != 2 || got.Extra[0] != extra[0] || got.Extra[1] != extra[1] || got.Values["region"] != "eu-1" {
+		t.Fatalf("loaded: %+v", got)
+	}
+	got.MergeExtra()
+	if f, ok := got.Connector.Schema.Field("api-secret"); !ok || !f.Secret || f.EnvName() != "BATON_API_SECRET" {
+		t.Errorf("merged fields: %+v", got.Connector.Schema.Fields)
+	}
+	if env := got.ConnectorEnv(); len(env) != 1 || env[0] != (plan.EnvVar{Name: "BATON_REGION", Value: "eu-1"}) {
+		t.Errorf("connector env without the secret: %+v", env)
+	}
+}
