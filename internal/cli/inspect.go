@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,9 @@ func newInspectCmd(f *Factory, runF func(context.Context, *InspectOptions) error
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
+			if strings.TrimSpace(opts.File) == "" {
+				return flagErrorf("inspect: the file name is empty; give the path of a c1z file")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

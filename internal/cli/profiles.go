@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"text/tabwriter"
@@ -84,6 +85,9 @@ func newPlanCmd(f *Factory, runF func(context.Context, *PlanShowOptions) error) 
 			if opts.Profile == "" {
 				return flagErrorf("--profile is required")
 			}
+			if err := plan.ValidateProfile(opts.Profile); err != nil {
+				return &FlagError{err: err}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -94,6 +98,14 @@ func newPlanCmd(f *Factory, runF func(context.Context, *PlanShowOptions) error) 
 	show.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	cmd.AddCommand(show)
 	return cmd
+}
+
+// profileError makes a bad or unknown profile name a usage error (exit 2).
+func profileError(err error) error {
+	if errors.Is(err, profile.ErrNotFound) {
+		return &FlagError{err: fmt.Errorf("%w\nhint: baton-setup profiles lists the saved ones", err)}
+	}
+	return err
 }
 
 // redactedPlan is a plan with the names, never the values, of its secrets.
@@ -109,7 +121,7 @@ func planShowRun(_ context.Context, opts *PlanShowOptions) error {
 	}
 	p, secrets, err := profile.Load(root, opts.Profile)
 	if err != nil {
-		return err
+		return profileError(err)
 	}
 	red := redactedPlan{Plan: p, Secrets: map[string]string{}}
 	for name := range secrets {

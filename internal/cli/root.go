@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,11 +69,40 @@ every step also has a command for scripts.`,
 		newPlanCmd(f, nil),
 		newDoctorCmd(f, nil),
 		newStatusCmd(f, nil),
+		newInstallCmd(f, nil),
 	)
+	argsAreFlags(cmd)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}
 	return cmd
+}
+
+// argsAreFlags makes wrong arguments usage errors (exit 2) on every
+// command, and makes a command that only groups others (schedule, s3,
+// plan) refuse an unknown subcommand instead of printing help and exiting 0.
+func argsAreFlags(cmd *cobra.Command) {
+	if cmd.Args != nil {
+		check := cmd.Args
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				switch {
+				case strings.HasPrefix(err.Error(), "unknown command") && c.HasSubCommands():
+					return &FlagError{err: err}
+				case strings.HasPrefix(err.Error(), "unknown command"):
+					return flagErrorf("%s: unexpected argument %q: it takes only flags\nusage: %s", c.CommandPath(), args[0], c.UseLine())
+				}
+				return flagErrorf("%s: %w\nusage: %s", c.CommandPath(), err, c.UseLine())
+			}
+			return nil
+		}
+	}
+	if !cmd.Runnable() && cmd.HasSubCommands() {
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	for _, c := range cmd.Commands() {
+		argsAreFlags(c)
+	}
 }
 
 // Main runs baton-setup with the given arguments and returns the exit code.

@@ -106,7 +106,11 @@ func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
 		if opts.Action == scheduleRemove && opts.Scheduler == render.SchedulerCron && opts.Profile != "" && errors.Is(err, fs.ErrNotExist) {
 			return removeCron(ctx, opts, opts.Profile, "")
 		}
-		return fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
+		err = fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return &FlagError{err: err}
+		}
+		return err
 	}
 	if opts.Profile != "" && p.Profile != opts.Profile {
 		return fmt.Errorf("load profile %s: %s/plan.json is for profile %q", opts.Profile, dir, p.Profile)
@@ -151,10 +155,10 @@ func installCron(ctx context.Context, opts *ScheduleOptions, p *plan.Plan) error
 		fmt.Fprint(w, block)
 	case opts.DryRun:
 		fmt.Fprintln(w, "dry run: the crontab is not changed; installing would change it like this:")
-		printIndented(w, res.Diff)
+		render.Indent(w, res.Diff)
 	default:
 		fmt.Fprintln(w, "crontab changes:")
-		printIndented(w, res.Diff)
+		render.Indent(w, res.Diff)
 		fmt.Fprintf(w, "installed the crontab entry for profile %s\n", p.Profile)
 		if res.Backup != "" {
 			fmt.Fprintf(w, "previous crontab saved to %s\n", res.Backup)
@@ -182,10 +186,10 @@ func removeCron(ctx context.Context, opts *ScheduleOptions, profile, backupDir s
 		fmt.Fprintf(w, "no crontab entry for profile %s; nothing to remove\n", profile)
 	case opts.DryRun:
 		fmt.Fprintln(w, "dry run: the crontab is not changed; removing would change it like this:")
-		printIndented(w, res.Diff)
+		render.Indent(w, res.Diff)
 	default:
 		fmt.Fprintln(w, "crontab changes:")
-		printIndented(w, res.Diff)
+		render.Indent(w, res.Diff)
 		fmt.Fprintf(w, "removed the crontab entry for profile %s\n", profile)
 		if res.Backup != "" {
 			fmt.Fprintf(w, "previous crontab saved to %s\n", res.Backup)
@@ -203,7 +207,7 @@ func scheduleSystemd(opts *ScheduleOptions, p *plan.Plan) error {
 	install, remove := render.SystemdCommands(service, timer, opts.SystemdSystem)
 	if opts.Action == scheduleRemove {
 		fmt.Fprintf(w, "to stop and remove the systemd timer of profile %s, run:\n", p.Profile)
-		printIndented(w, strings.Join(remove, "\n"))
+		render.Indent(w, strings.Join(remove, "\n"))
 		return nil
 	}
 	for _, unit := range []string{service, timer} {
@@ -212,6 +216,6 @@ func scheduleSystemd(opts *ScheduleOptions, p *plan.Plan) error {
 		}
 	}
 	fmt.Fprintf(w, "to enable the systemd timer of profile %s, run:\n", p.Profile)
-	printIndented(w, strings.Join(install, "\n"))
+	render.Indent(w, strings.Join(install, "\n"))
 	return nil
 }

@@ -152,7 +152,13 @@ func (e Env) Resolve(name string) (Found, error) {
 			return Found{}, fmt.Errorf("resolve connector %s: %w", name, err)
 		}
 		if !isExecutable(p) {
-			return Found{}, fmt.Errorf("resolve connector %s: not an executable file", p)
+			why := "not an executable file"
+			if st, err := os.Stat(p); err != nil {
+				why = "no such file"
+			} else if st.IsDir() {
+				why = "a directory, not a connector binary"
+			}
+			return Found{}, fmt.Errorf("resolve connector %s: %s", p, why)
 		}
 		return Found{Name: strings.TrimPrefix(filepath.Base(p), "baton-"), Path: p, Source: "path", SDKVersion: SDKVersion(p)}, nil
 	}
@@ -209,6 +215,8 @@ func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
 			return nil, fmt.Errorf("read %s schema: the connector has no `config` command and `--help` failed: %w", f.Name, herr)
 		}
 		s = schema.ParseHelp(help)
+	case err != nil && errText == "":
+		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
 	case err != nil:
 		return nil, fmt.Errorf("read %s schema: %w: %s", f.Name, err, lastLine(errText))
 	default:
@@ -252,7 +260,7 @@ func runQuiet(ctx context.Context, f Found, arg string) (string, string, error) 
 	defer cancel()
 	dir, err := os.MkdirTemp("", "baton-setup-schema-*")
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("create scratch directory: %w\nhint: TMPDIR (%s) must be a directory you can write to", err, os.TempDir())
 	}
 	defer os.RemoveAll(dir)
 	cmd := exec.CommandContext(ctx, f.Path, append(slices.Clone(f.Args), arg)...)

@@ -18,7 +18,7 @@ func secretsEnv(t testing.TB, values []string) []byte {
 	for i, v := range values {
 		d.Secrets = append(d.Secrets, EnvLine{Name: fmt.Sprintf("BATON_V%d", i), Value: v})
 	}
-	out, err := execute("secrets.env.tmpl", d)
+	out, err := Execute("secrets.env.tmpl", d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	pathpkg "path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,12 +108,21 @@ type Options struct {
 	SystemdSystem bool
 }
 
-var funcs = template.FuncMap{
-	"q": shellescape.Quote,
+// shFuncs are the functions of templates that make shell and env files.
+var shFuncs = template.FuncMap{"q": shellescape.Quote}
+
+// Execute renders one of the embedded templates (templates.FS), with sh
+// quoting as its "q" function.
+func Execute(name string, data any) ([]byte, error) {
+	return ExecuteFS(templates.FS, name, shFuncs, data)
 }
 
-func execute(name string, data any) ([]byte, error) {
-	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, name)
+// ExecuteFS renders the template file at path in fsys with funcs, whose "q"
+// quotes for the language of the file it makes. A missing key is an error
+// rather than "<no value>" in a generated file.
+func ExecuteFS(fsys fs.FS, path string, funcs template.FuncMap, data any) ([]byte, error) {
+	name := pathpkg.Base(path)
+	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(fsys, path)
 	if err != nil {
 		return nil, fmt.Errorf("parse template %s: %w", name, err)
 	}
@@ -143,7 +153,12 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 var serviceModeVars = map[string]bool{"BATON_CLIENT_ID": true, "BATON_CLIENT_SECRET": true}
 
 func newData(p *plan.Plan, opts Options) (*Data, error) {
-	for _, path := range []string{opts.Self, p.Connector.Path, p.Output.Dir} {
+	connector := p.Connector.Path
+	if p.Connector.Image != "" {
+		// Docker mode needs no local connector binary; sync.sh runs docker.
+		connector = p.Connector.Docker
+	}
+	for _, path := range []string{opts.Self, connector, p.Output.Dir} {
 		if err := checkPath(path); err != nil {
 			return nil, err
 		}
@@ -202,7 +217,7 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 			d.Env = append(d.Env, EnvLine{e.Name, e.Value})
 		}
 	}
-	block, err := execute("crontab.tmpl", d)
+	block, err := Execute("crontab.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
@@ -239,15 +254,15 @@ func Files(p *plan.Plan, opts Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	script, err := execute("sync.sh.tmpl", d)
+	script, err := Execute("sync.sh.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := execute("secrets.env.tmpl", d)
+	secrets, err := Execute("secrets.env.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	readme, err := execute("README.txt.tmpl", d)
+	readme, err := Execute("README.txt.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +288,11 @@ func Files(p *plan.Plan, opts Options) ([]File, error) {
 }
 
 func units(d *Data) ([]File, error) {
-	service, err := execute("baton-sync.service.tmpl", d)
+	service, err := Execute("baton-sync.service.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	timer, err := execute("baton-sync.timer.tmpl", d)
+	timer, err := Execute("baton-sync.timer.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +311,7 @@ func CronBlock(p *plan.Plan) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("render crontab entry: %w", err)
 	}
-	out, err := execute("crontab.tmpl", &Data{
+	out, err := Execute("crontab.tmpl", &Data{
 		Profile: p.Profile, Cron: spec, SyncScript: SyncScript(p), LogFile: LogFile(p),
 	})
 	return string(out), err

@@ -50,6 +50,8 @@ const (
 	trickyLabel = "it's \"quoted\" `id` $HOME \\n\nsecond line: Zürich ✓ 東京 100%"
 	trickyToken = "tok'en\"$(id)`id`\\$HOME!*?~#;&|<>()[]{}=%"
 	pemKey      = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----"
+	// staticSecret is an uploader's AWS secret access key.
+	staticSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY'$x"
 )
 
 func testPlan(dir string, dest plan.Destination, cron string) *plan.Plan {
@@ -86,8 +88,18 @@ func goldenCases() []goldenCase {
 	docker := testPlan("/home/op/.config/baton-setup/okta-docker", s3, "17 * * * *")
 	docker.Connector.Image = "public.ecr.aws/conductorone/baton-okta:latest"
 	docker.Connector.Docker = "/usr/bin/docker"
+	static := s3
+	static.Region, static.Endpoint, static.Credentials = "eu-west-1", "", plan.CredStatic
+	static.AccessKeyID, static.SecretAccessKey = plan.NewSecret("AKIAIOSFODNN7EXAMPLE"), plan.NewSecret(staticSecret)
+	profile := s3
+	profile.Endpoint, profile.Credentials, profile.AWSProfile = "", plan.CredProfile, "uploader"
+	profile.RoleARN, profile.ExternalID = "arn:aws:iam::123456789012:role/baton-uploader", "c1-external"
 	return []goldenCase{
 		{"docker", docker, Options{Self: "/usr/local/bin/baton-setup"}},
+		{"s3-static", testPlan("/home/op/.config/baton-setup/okta-prod", static, "17 * * * *"),
+			Options{Self: "/usr/local/bin/baton-setup"}},
+		{"s3-profile", testPlan("/home/op/.config/baton-setup/okta-prod", profile, "17 * * * *"),
+			Options{Self: "/usr/local/bin/baton-setup"}},
 		{"s3", testPlan("/home/op/.config/baton-setup/okta-prod", s3, "17 * * * *"),
 			Options{Self: "/usr/local/bin/baton-setup"}},
 		{"local", local, Options{Self: "/usr/local/bin/baton-setup", Timeout: 90 * time.Minute}},
@@ -186,7 +198,10 @@ func TestNoSecretOutsideSecretsEnv(t *testing.T) {
 		}
 		block, _ := CronBlock(tc.plan)
 		for _, f := range append(files, File{Name: "crontab", Content: []byte(block)}) {
-			for _, secret := range []string{trickyToken, "MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA"} {
+			for _, secret := range []string{trickyToken, "MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA", staticSecret} {
+				if secret == staticSecret && tc.plan.Destination.Credentials != plan.CredStatic {
+					continue
+				}
 				has := bytes.Contains(f.Content, []byte(secret)) || bytes.Contains(f.Content, []byte(strings.ReplaceAll(secret, "'", `'"'"'`)))
 				if has != (f.Name == "secrets.env") {
 					t.Errorf("%s/%s: holds secret %q = %v", tc.name, f.Name, secret[:8], has)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -79,13 +80,44 @@ func Write(dir string, files []File, opts WriteOptions) ([]Change, error) {
 	}
 	if !exists {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
+			return nil, fmt.Errorf("create %s: %w", dir, pathCause(err))
 		}
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("secure %s: %w", dir, err)
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("secure %s: %w", dir, pathCause(err))
+		}
 	}
+	// Every backup and new file is written in full before the first rename,
+	// so a failure on the way (a full disk, a read-only directory) leaves
+	// all previous files as they were and removes what this run wrote.
 	stamp := now()
+	type pending struct {
+		pf   *renameio.PendingFile
+		path string
+	}
+	var staged []pending
+	var backups []string
+	_, err = os.Lstat(filepath.Join(dir, BackupDir))
+	newBackupDir := errors.Is(err, fs.ErrNotExist)
+	done := false
+	defer func() {
+		for _, s := range staged {
+			_ = s.pf.Cleanup()
+		}
+		if done {
+			return
+		}
+		for _, b := range backups {
+			_ = os.Remove(b)
+		}
+		if newBackupDir {
+			_ = os.Remove(filepath.Join(dir, BackupDir))
+		}
+		if !exists {
+			_ = os.Remove(dir)
+		}
+	}()
 	for i, f := range files {
 		c := &changes[i]
 		if c.Action == Keep {
@@ -96,31 +128,73 @@ func Write(dir string, files []File, opts WriteOptions) ([]Change, error) {
 			if err != nil {
 				return changes, fmt.Errorf("back up %s: %w", f.Path, err)
 			}
-			if c.Backup, err = Backup(dir, f.Name, old, stamp); err != nil {
+			if c.Backup, err = backup(dir, f.Name, old, stamp); err != nil {
 				return changes, err
 			}
+			backups = append(backups, c.Backup)
 		}
-		if err := writeFile(f.Path, f.Content, f.Mode); err != nil {
+		pf, err := stageFile(f.Path, f.Content, f.Mode)
+		if err != nil {
 			return changes, err
+		}
+		staged = append(staged, pending{pf, f.Path})
+	}
+	// From the first rename on, the backups hold replaced files: keep them.
+	done = true
+	for _, s := range staged {
+		if err := s.pf.CloseAtomicallyReplace(); err != nil {
+			return changes, fmt.Errorf("write %s: %w", s.path, pathCause(err))
+		}
+	}
+	for i := range changes {
+		if changes[i].Backup != "" {
+			if err := prune(filepath.Join(dir, BackupDir), changes[i].Name); err != nil {
+				return changes, err
+			}
 		}
 	}
 	return changes, nil
 }
 
-// writeFile replaces path atomically with a file that has mode from its
-// creation on. renameio.WriteFile is not used: it keeps an existing file's
-// mode, so a secrets.env someone made 0644 would stay 0644.
-func writeFile(path string, content []byte, mode fs.FileMode) error {
-	pf, err := renameio.NewPendingFile(path, renameio.WithPermissions(mode), renameio.WithStaticPermissions(mode))
+// stageFile writes content to a pending file next to path, with its final
+// mode from creation on; CloseAtomicallyReplace puts it in place.
+// renameio.WriteFile is not used: it keeps an existing file's mode, so a
+// secrets.env someone made 0644 would stay 0644.
+// The pending file lives next to path, not in TMPDIR, so that an
+// interrupted run leaves nothing elsewhere; errors name path rather than
+// the pending file's random name.
+func stageFile(path string, content []byte, mode fs.FileMode) (*renameio.PendingFile, error) {
+	pf, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)),
+		renameio.WithPermissions(mode), renameio.WithStaticPermissions(mode))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, pathCause(err))
+	}
+	if _, err := pf.Write(content); err != nil {
+		_ = pf.Cleanup()
+		return nil, fmt.Errorf("write %s: %w", path, pathCause(err))
+	}
+	return pf, nil
+}
+
+// pathCause strips the file name from a *fs.PathError, leaving its cause.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeFile replaces path atomically with a file that has mode from its
+// creation on.
+func writeFile(path string, content []byte, mode fs.FileMode) error {
+	pf, err := stageFile(path, content, mode)
+	if err != nil {
+		return err
 	}
 	defer pf.Cleanup()
-	if _, err := pf.Write(content); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	if err := pf.CloseAtomicallyReplace(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, pathCause(err))
 	}
 	return nil
 }
@@ -137,6 +211,9 @@ func compare(f File) (Change, error) {
 	}
 	if !st.Mode().IsRegular() {
 		return c, fmt.Errorf("refuse to replace %s: it is not a regular file (%s)", f.Path, st.Mode().Type())
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+		return c, fmt.Errorf("refuse to replace %s: it belongs to uid %d, not to you (uid %d); someone else put it there, so check what it holds\nhint: remove it or chown it to yourself, then run again", f.Path, sys.Uid, os.Geteuid())
 	}
 	old, err := os.ReadFile(f.Path)
 	if err != nil {
@@ -202,6 +279,16 @@ func checkParent(dir string) error {
 // Backup saves content as <dir>/backup/<name>.<UTC time> (0600) and keeps
 // only the newest backups of that name. It returns the backup's path.
 func Backup(dir, name string, content []byte, now time.Time) (string, error) {
+	path, err := backup(dir, name, content, now)
+	if err != nil {
+		return "", err
+	}
+	return path, prune(filepath.Join(dir, BackupDir), name)
+}
+
+// backup is Backup without the pruning, which Write leaves until every
+// file is in place.
+func backup(dir, name string, content []byte, now time.Time) (string, error) {
 	bdir := filepath.Join(dir, BackupDir)
 	if err := os.MkdirAll(bdir, 0o700); err != nil {
 		return "", fmt.Errorf("back up %s: %w", name, err)
@@ -217,7 +304,7 @@ func Backup(dir, name string, content []byte, now time.Time) (string, error) {
 	if err := writeFile(path, content, 0o600); err != nil {
 		return "", fmt.Errorf("back up %s: %w", name, err)
 	}
-	return path, prune(bdir, name)
+	return path, nil
 }
 
 // prune deletes all but the newest backupsKept backups of name. Their
@@ -267,4 +354,38 @@ func splitSeq(s string) (string, int) {
 		n = n*10 + int(r-'0')
 	}
 	return s[:i], n
+}
+
+// PrintChanges tells the user what a run wrote, or with dryRun would
+// write: each file with its mode, a new file's masked text on a dry run,
+// and an updated file's diff and backup. shown(i) is the masked text of the
+// i-th file; secret values never reach w.
+func PrintChanges(w io.Writer, changes []Change, shown func(i int) string, dryRun bool) {
+	verb := map[Action]string{Create: "wrote", Update: "updated", Keep: "unchanged"}
+	if dryRun {
+		verb = map[Action]string{Create: "would write", Update: "would update", Keep: "unchanged"}
+	}
+	for i, c := range changes {
+		fmt.Fprintf(w, "%s %s (%04o)\n", verb[c.Action], c.Path, c.Mode)
+		switch {
+		case c.Action == Create && dryRun:
+			Indent(w, shown(i))
+		case c.Action == Update:
+			Indent(w, c.Diff)
+			if c.Backup != "" {
+				fmt.Fprintf(w, "  previous version saved to %s\n", c.Backup)
+			}
+		}
+	}
+}
+
+// Indent writes text with every line indented by two spaces.
+func Indent(w io.Writer, text string) {
+	if text == "" {
+		return
+	}
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
+		fmt.Fprint(w, "  "+l)
+	}
+	fmt.Fprintln(w)
 }

@@ -51,7 +51,7 @@ func TestShownMasksEverySecret(t *testing.T) {
 func TestDiffMasksSecrets(t *testing.T) {
 	old := secretsEnv(t, []string{"same-value-1234", "old-value-5678", "gone-value-0000"})
 	d := &Data{Profile: "quoting", Secrets: []EnvLine{{"BATON_V0", "same-value-1234"}, {"BATON_V1", "new-value-9999\nline2"}, {"BATON_V3", "added-value-4444"}}}
-	updated, err := execute("secrets.env.tmpl", d)
+	updated, err := Execute("secrets.env.tmpl", d)
 	if err != nil {
 		t.Fatal(err)
 	}

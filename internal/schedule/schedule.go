@@ -402,13 +402,13 @@ const PresetHelp = `hourly (at a random minute), hourly:MM, every-Nh or every-Nh
 func ParsePreset(s string, randomMinute func() int) (string, error) {
 	s = strings.TrimSpace(s)
 	bad := func() error { return fmt.Errorf("schedule %q: want %s", s, PresetHelp) }
-	num := func(t string, max int) (int, error) {
+	num := func(t, what string, min, max int) (int, error) {
 		if !digits(t) || len(t) > 2 {
 			return 0, bad()
 		}
 		n, _ := strconv.Atoi(t)
-		if n > max {
-			return 0, bad()
+		if n < min || n > max {
+			return 0, fmt.Errorf("schedule %q: %s %d is outside %d-%d", s, what, n, min, max)
 		}
 		return n, nil
 	}
@@ -419,19 +419,19 @@ func ParsePreset(s string, randomMinute func() int) (string, error) {
 	case name == "hourly" && !hasArg:
 		return Hourly(randomMinute()), nil
 	case name == "hourly":
-		m, err := num(arg, 59)
+		m, err := num(arg, "minute", 0, 59)
 		if err != nil {
 			return "", err
 		}
 		return HourlyAt(m)
 	case strings.HasPrefix(name, "every-") && strings.HasSuffix(name, "h"):
-		n, err := num(strings.TrimSuffix(strings.TrimPrefix(name, "every-"), "h"), 24)
+		n, err := num(strings.TrimSuffix(strings.TrimPrefix(name, "every-"), "h"), "hour interval", 0, 24)
 		if err != nil {
 			return "", err
 		}
 		m := randomMinute()
 		if hasArg {
-			if m, err = num(arg, 59); err != nil {
+			if m, err = num(arg, "minute", 0, 59); err != nil {
 				return "", err
 			}
 		}
@@ -441,11 +441,11 @@ func ParsePreset(s string, randomMinute func() int) (string, error) {
 		if !ok {
 			return "", bad()
 		}
-		h, err := num(hh, 23)
+		h, err := num(hh, "hour", 0, 23)
 		if err != nil {
 			return "", err
 		}
-		m, err := num(mm, 59)
+		m, err := num(mm, "minute", 0, 59)
 		if err != nil {
 			return "", err
 		}

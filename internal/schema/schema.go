@@ -362,6 +362,10 @@ func (s *Schema) Active(method string) []Field {
 	return out
 }
 
+// MaxValueBytes bounds one value: Linux refuses to start a process with an
+// environment string over 128 KiB, and no connector setting comes close.
+const MaxValueBytes = 64 << 10
+
 // Validate checks one value against the field's type and rules. An empty
 // value is accepted here; Check enforces required fields.
 func (f Field) Validate(v string) error {
@@ -370,6 +374,9 @@ func (f Field) Validate(v string) error {
 	}
 	if strings.TrimSpace(v) == "" {
 		return fmt.Errorf("%s: value is only white space", f.Name)
+	}
+	if len(v) > MaxValueBytes {
+		return fmt.Errorf("%s: value is %d bytes; at most %d fit in the environment variable that carries it", f.Name, len(v), MaxValueBytes)
 	}
 	switch f.Kind {
 	case KindInt:

@@ -19,6 +19,7 @@ const (
 	CauseTimeout       Cause = "timeout"
 	CauseConfiguration Cause = "configuration"
 	CauseCrash         Cause = "crash"
+	CauseDisk          Cause = "disk"
 	CauseUnknown       Cause = "unknown"
 )
 
@@ -45,6 +46,15 @@ func Diagnose(f Failure, exitCode int, timedOut bool) Diagnosis {
 	lower := strings.ToLower(text)
 	code := f.Code
 
+	// A full disk shows up in whichever store was writing, often wrapped in
+	// a fatal-error line; name it before any other rule reads that line.
+	if containsAny(lower, diskFullStrings) {
+		return Diagnosis{
+			Cause:   CauseDisk,
+			Summary: "The disk the connector writes its sync file to is full, or a file size limit was reached.",
+			Hint:    "Free space where TMPDIR points (or in the profile's work directory), or point TMPDIR at a larger disk.",
+		}
+	}
 	if d, ok := configDiagnosis(text, lower); ok {
 		return d
 	}
@@ -127,6 +137,7 @@ func Diagnose(f Failure, exitCode int, timedOut bool) Diagnosis {
 }
 
 var (
+	diskFullStrings   = []string{"no space left on device", "disk quota exceeded", "file too large"}
 	credentialStrings = []string{
 		"unauthenticated", "unauthorized", "invalid credentials", "password authentication failed",
 		"bad credentials", "authentication failed", "login failed", "ldap result code 49",

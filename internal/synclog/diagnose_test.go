@@ -30,6 +30,8 @@ func TestDiagnose(t *testing.T) {
 		{name: "403 beats access denied", text: "403: Access denied to /admin", exit: 1, want: CausePermission},
 		{name: "local file permission", text: "open /srv/out/sync.c1z.tmp: permission denied", exit: 2, want: CausePermission, summary: "local file"},
 		{name: "429", text: "GET https://x/api: 429 Too Many Requests", exit: 1, want: CauseRateLimit},
+		{name: "disk full in pebble", text: "pebble FATAL: MANIFEST flush failed: write /tmp/w/db/MANIFEST-000001: no space left on device", exit: 1, want: CauseDisk, hint: "TMPDIR"},
+		{name: "file size limit", text: "write /srv/out/sync.c1z: file too large", exit: 1, want: CauseDisk},
 		{name: "rate limit words", text: "API rate limit exceeded for installation", exit: 1, want: CauseRateLimit},
 		{name: "DNS", text: `Get "https://nope.okta.com/api/v1/users": dial tcp: lookup nope.okta.com: no such host`, exit: 3, want: CauseNetwork, summary: "DNS"},
 		{name: "closed port", text: "dial tcp 127.0.0.1:5432: connect: connection refused", exit: 1, want: CauseNetwork, summary: "host and port"},

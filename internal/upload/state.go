@@ -2,8 +2,11 @@ package upload
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -28,8 +31,14 @@ func WriteState(path string, s State) error {
 	if err != nil {
 		return fmt.Errorf("write upload state: %w", err)
 	}
-	if err := renameio.WriteFile(path, append(data, '\n'), 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
-		return fmt.Errorf("write upload state: %w", err)
+	// The pending file goes next to path (not to TMPDIR), and the error
+	// names path rather than the pending file's random name.
+	if err := renameio.WriteFile(path, append(data, '\n'), 0o600, renameio.WithStaticPermissions(0o600), renameio.WithTempDir(filepath.Dir(path))); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write upload state %s: %w", path, err)
 	}
 	return nil
 }
