@@ -11,6 +11,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/catalog"
+	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/synctest"
 )
@@ -23,6 +24,8 @@ type TestOptions struct {
 	JSON      bool
 	Quick     bool
 	Timeout   time.Duration
+	// DockerImage runs the connector from this image (docker mode).
+	DockerImage string
 }
 
 func newTestCmd(f *Factory, runF func(context.Context, *TestOptions) error) *cobra.Command {
@@ -37,11 +40,18 @@ the file holds a finished sync.
 Secret values come from the connector's own BATON_* variables or --secret-file,
 never from --set.`,
 		Example: `  BATON_API_KEY=... baton-setup test --connector demo --set tenant=acme
-  baton-setup test --connector okta --set domain=example.okta.com --json`,
+  baton-setup test --connector okta --set domain=example.okta.com --json
+  BATON_API_TOKEN=... baton-setup test --connector okta --set domain=example.okta.com \
+    --docker-image public.ecr.aws/conductorone/baton-okta:latest`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Timeout < 0 {
 				return flagErrorf("--timeout %s: must not be negative", opts.Timeout)
+			}
+			if opts.DockerImage != "" {
+				if err := container.CheckImage(opts.DockerImage); err != nil {
+					return flagErrorf("--docker-image: %w", err)
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -53,6 +63,7 @@ never from --set.`,
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON event per line on stdout")
 	cmd.Flags().BoolVar(&opts.Quick, "quick", false, "sync resources only, to check credentials quickly")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the connector after this long")
+	cmd.Flags().StringVar(&opts.DockerImage, "docker-image", "", "docker mode: run this connector image instead of the binary; values go in a temporary env file, never on docker's command line")
 	return cmd
 }
 
@@ -76,12 +87,28 @@ type Event struct {
 
 func testRun(ctx context.Context, opts *TestOptions) error {
 	f := opts.Factory
+	opts.Connector.DockerImage = opts.DockerImage
 	p, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
 	}
 	if err := requireComplete(p); err != nil {
 		return err
+	}
+	if opts.DockerImage != "" {
+		// The image holds the connector; the local binary only gave the schema.
+		p.Connector.Image, p.Connector.Args = opts.DockerImage, nil
+	}
+	if p.Connector.Image != "" {
+		if err := container.CheckEnv(p.ConnectorEnv()); err != nil {
+			return &FlagError{err: err}
+		}
+		if p.Connector.Docker == "" {
+			p.Connector.Docker, _ = f.Discover.LookPath("docker")
+		}
+		if err := container.Preflight(ctx, p.Connector.Docker, p.Connector.Image); err != nil {
+			return err
+		}
 	}
 	out := f.IO.Out
 	emit := func(e Event) {
@@ -94,7 +121,11 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 		printEvent(f.IO.ErrOut, e)
 	}
 	if !opts.JSON {
-		fmt.Fprintf(f.IO.ErrOut, "testing %s connector (%s)\n", p.Connector.Name, p.Connector.Path)
+		where := p.Connector.Path
+		if p.Connector.Image != "" {
+			where = "image " + p.Connector.Image
+		}
+		fmt.Fprintf(f.IO.ErrOut, "testing %s connector (%s)\n", p.Connector.Name, where)
 	}
 	run, err := synctest.Start(ctx, p, synctest.Options{Timeout: opts.Timeout, Quick: opts.Quick, BaseEnv: f.Environ()})
 	if err != nil {

@@ -44,6 +44,10 @@ type Options struct {
 	BaseEnv []string
 	// TailLines bounds the raw log kept for details and errors.
 	TailLines int
+	// Image, when set, runs the connector from this container image and
+	// Binary is the docker CLI. Env then goes only into a private env file,
+	// removed as soon as docker exits; see internal/container.
+	Image string
 }
 
 // Result is how a run ended.
@@ -106,9 +110,17 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 	args := append([]string{}, opts.Args...)
 	args = append(args, "--file", file, "--log-format", "json")
 	args = append(args, opts.ExtraArgs...)
+	env := connectorEnv(opts, tmpDir)
+	envDir, containerName := "", ""
+	if opts.Image != "" {
+		if args, env, file, envDir, containerName, err = containerRun(opts, workDir, tmpDir); err != nil {
+			_ = os.RemoveAll(workDir)
+			return nil, fmt.Errorf("start connector: %w", err)
+		}
+	}
 	cmd := exec.Command(opts.Binary, args...)
 	cmd.Dir = workDir
-	cmd.Env = connectorEnv(opts, tmpDir)
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stdin = nil
 	pr, pw, err := os.Pipe()
@@ -152,6 +164,15 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 	go func() {
 		err := cmd.Wait()
 		close(exited)
+		if envDir != "" {
+			// docker read the env file when it created the container.
+			_ = os.RemoveAll(envDir)
+		}
+		if containerName != "" && runCtx.Err() != nil {
+			// Before the output is drained: a container left running would
+			// keep the pipe open.
+			stopContainer(ctx, opts.Binary, containerName)
+		}
 		<-readDone
 		_ = pr.Close()
 		res := &r.result

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/synclog"
@@ -40,8 +41,16 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error)
 		}
 		extra = append(extra, "--skip-entitlements-and-grants")
 	}
+	binary := p.Connector.Path
+	if p.Connector.Image != "" {
+		var err error
+		if binary, err = dockerPath(p); err != nil {
+			return nil, err
+		}
+	}
 	return runner.Start(ctx, runner.Options{
-		Binary:    p.Connector.Path,
+		Binary:    binary,
+		Image:     p.Connector.Image,
 		Args:      p.Connector.Args,
 		Env:       env,
 		ExtraArgs: extra,
@@ -64,13 +73,41 @@ func UserType(ctx context.Context, p *plan.Plan, base []string) (string, error) 
 	if base == nil {
 		base = os.Environ()
 	}
+	var out []byte
+	if p.Connector.Image != "" {
+		docker, err := dockerPath(p)
+		if err != nil {
+			return "", err
+		}
+		if out, err = container.Output(ctx, docker, p.Connector.Image, p.ConnectorEnv(), append(slices.Clone(p.Connector.Args), "capabilities")...); err != nil {
+			return "", fmt.Errorf("read capabilities: %w", err)
+		}
+		return userType(out)
+	}
 	cmd := exec.CommandContext(ctx, p.Connector.Path, append(slices.Clone(p.Connector.Args), "capabilities")...)
 	cmd.Dir = dir
 	cmd.Env = runner.Environ(base, append(p.ConnectorEnv(), runner.EnvVar{Name: "TMPDIR", Value: dir}))
-	out, err := cmd.Output()
+	out, err = cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("read capabilities: %w", err)
 	}
+	return userType(out)
+}
+
+// dockerPath is the docker CLI of a docker-mode plan: the one generate
+// recorded, else the one on PATH.
+func dockerPath(p *plan.Plan) (string, error) {
+	if p.Connector.Docker != "" {
+		return p.Connector.Docker, nil
+	}
+	path, err := exec.LookPath("docker")
+	if err != nil {
+		return "", fmt.Errorf("run %s: %w", p.Connector.Image, &container.Error{Cause: container.ErrNoCLI, Fix: "install Docker Engine (https://docs.docker.com/engine/install/), or test the connector binary instead of its image"})
+	}
+	return path, nil
+}
+
+func userType(out []byte) (string, error) {
 	var caps struct {
 		ResourceTypeCapabilities []struct {
 			ResourceType struct {

@@ -57,6 +57,22 @@ func NewS3(t testing.TB, buckets ...string) *S3 {
 	return &S3{URL: srv.URL, Backend: backend}
 }
 
+// NewS3Clock is NewS3 with a clock that stamps the LastModified of each
+// object uploaded through the server, so tests can make objects of any age.
+// The request-time skew check is off, since the clock is meant to be wrong.
+func NewS3Clock(t testing.TB, clock gofakes3.TimeSource, buckets ...string) *S3 {
+	t.Helper()
+	backend := s3mem.New(s3mem.WithTimeSource(clock))
+	for _, b := range buckets {
+		if err := backend.CreateBucket(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0)).Server())
+	t.Cleanup(srv.Close)
+	return &S3{URL: srv.URL, Backend: backend}
+}
+
 // Get returns an object's bytes, or nil when it does not exist.
 func (s *S3) Get(t testing.TB, bucket, key string) []byte {
 	t.Helper()
