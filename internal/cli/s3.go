@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/c1z"
+	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -80,29 +83,17 @@ the object ConductorOne reads is not touched.`,
 
 func s3CheckRun(ctx context.Context, opts *S3CheckOptions) error {
 	f := opts.Factory
-	dest, err := s3Destination(opts.s3Flags)
+	dest, err := s3Destination(f, opts.s3Flags)
 	if err != nil {
 		return err
 	}
 	co := clientOptions(f, dest)
 	co.MaxAttempts, co.MaxBackoff = opts.MaxAttempts, opts.MaxBackoff
-	api, err := f.NewS3(ctx, co)
-	if err != nil {
-		return err
-	}
-	bucketAPI, ok := api.(upload.BucketAPI)
-	if !ok {
-		return errors.New("check s3: this S3 client cannot check buckets")
-	}
-	// The region the uploader will sign for: --region, else the AWS config.
-	region := dest.Region
-	if cfg, err := upload.LoadConfig(ctx, co); err == nil && region == "" {
-		region = cfg.Region
-	}
-	p := &upload.Preflight{
-		S3: bucketAPI, Bucket: dest.Bucket, Key: dest.Key, Region: region,
+	co2 := upload.CheckOptions{
+		Client: co, Bucket: dest.Bucket, Key: dest.Key,
 		File: opts.File, MarkerKey: opts.PreflightKey,
 		Uploader: upload.Uploader{PartSize: opts.PartSize, Threshold: opts.Threshold},
+		NewS3:    f.NewS3, NewSTS: opts.NewSTS,
 	}
 	var pre []upload.Check
 	if opts.File != "" {
@@ -110,29 +101,16 @@ func s3CheckRun(ctx context.Context, opts *S3CheckOptions) error {
 		if err != nil {
 			pre = append(pre, upload.Check{Name: "sync file", Status: upload.StatusFail, Detail: err.Error(),
 				Hint: "give a file from a finished test sync (baton-setup test writes one)"})
-			p.SkipWrite = "no finished sync file to upload"
+			co2.SkipWrite = "no finished sync file to upload"
 		} else {
 			pre = append(pre, upload.Check{Name: "sync file", Status: upload.StatusOK,
 				Detail: fmt.Sprintf("%s holds finished sync %s (%s)", opts.File, sum.SyncID, humanBytes(sum.Size))})
 		}
 	}
-	switch {
-	case co.CustomEndpoint() && f.Getenv("AWS_ENDPOINT_URL_STS") == "" && f.Getenv("AWS_ENDPOINT_URL") == "":
-		// Asking AWS's STS about credentials meant for another store would
-		// only confuse.
-		p.SkipReason = "custom S3 endpoint and no STS endpoint (AWS_ENDPOINT_URL_STS); the write check decides"
-	default:
-		newSTS := opts.NewSTS
-		if newSTS == nil {
-			newSTS = upload.NewSTSClient
-		}
-		st, err := newSTS(ctx, co)
-		if err != nil {
-			return err
-		}
-		p.STS, p.IdentityOptional = st, co.CustomEndpoint()
+	rep, err := upload.CheckDestination(ctx, co2)
+	if err != nil {
+		return err
 	}
-	rep := p.Run(ctx)
 	rep.Checks = append(pre, rep.Checks...)
 
 	if opts.JSON {
@@ -140,7 +118,7 @@ func s3CheckRun(ctx context.Context, opts *S3CheckOptions) error {
 			return err
 		}
 	} else {
-		printReport(f, rep, dest.Bucket, region)
+		printReport(f, rep, dest.Bucket, rep.Region)
 	}
 	failedN := 0
 	for _, c := range rep.Checks {
@@ -183,4 +161,151 @@ func printReport(f *Factory, rep upload.Report, bucket, region string) {
 	if strings.Contains(rep.WrittenKey, upload.MarkerSuffix) {
 		fmt.Fprintf(w, "This check wrote and deleted %s; the uploader never needs s3:DeleteObject.\n", rep.WrittenKey)
 	}
+}
+
+// awsCredFlags choose the uploader's AWS credentials. Keys never come from
+// flags: the command line is visible to every user through ps.
+type awsCredFlags struct {
+	Credentials string
+	Profile     string
+	RoleARN     string
+	ExternalID  string
+	SecretFiles []string
+}
+
+// The --secret-file names of static keys.
+const (
+	secretFileKeyID  = "aws-access-key-id"
+	secretFileSecret = "aws-secret-access-key"
+)
+
+// register adds the flags; withSecretFile adds --secret-file, which
+// generate already has for connector values (and passes the AWS keys on).
+func (a *awsCredFlags) register(fs *pflag.FlagSet, withSecretFile bool) {
+	fs.StringVar(&a.Credentials, "aws-credentials", "", "the uploader's AWS credentials: default (the default chain), profile, role or static (default: role with --role-arn, profile with --aws-profile)")
+	fs.StringVar(&a.Profile, "aws-profile", "", "AWS shared-config profile for the uploader (--aws-credentials profile)")
+	fs.StringVar(&a.RoleARN, "role-arn", "", "IAM role for the uploader to assume")
+	fs.StringVar(&a.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+	if withSecretFile {
+		fs.StringArrayVar(&a.SecretFiles, "secret-file", nil, "read a static key from a file: `"+secretFileKeyID+"=PATH` or "+secretFileSecret+"=PATH")
+	}
+}
+
+// mode is the credential mode the flags ask for: --aws-credentials, else
+// what --aws-profile or a role ARN imply, else current.
+func (a *awsCredFlags) mode(current, roleARN string) string {
+	switch {
+	case a.Credentials == "default":
+		return plan.CredDefault
+	case a.Credentials != "":
+		return a.Credentials
+	case a.Profile != "":
+		return plan.CredProfile
+	case current == plan.CredDefault && roleARN != "":
+		return plan.CredRole
+	}
+	return current
+}
+
+// check rejects flag combinations before anything runs.
+func (a *awsCredFlags) check() error {
+	roleARN := a.RoleARN
+	if a.ExternalID != "" && roleARN == "" {
+		return flagErrorf("--external-id needs --role-arn")
+	}
+	switch a.Credentials {
+	case "", "default", plan.CredProfile, plan.CredRole, plan.CredStatic:
+	default:
+		return flagErrorf("--aws-credentials %q: want default, profile, role or static", a.Credentials)
+	}
+	mode := a.mode(plan.CredDefault, roleARN)
+	switch {
+	case a.Profile != "" && mode != plan.CredProfile:
+		return flagErrorf("--aws-profile needs --aws-credentials profile")
+	case mode == plan.CredProfile && a.Profile == "":
+		return flagErrorf("--aws-credentials profile needs --aws-profile NAME")
+	case mode == plan.CredRole && roleARN == "":
+		return flagErrorf("--aws-credentials role needs --role-arn")
+	}
+	for _, kv := range a.SecretFiles {
+		if k, path, ok := strings.Cut(kv, "="); !ok || path == "" || (k != secretFileKeyID && k != secretFileSecret) {
+			return flagErrorf("--secret-file %q: want %s=PATH or %s=PATH", kv, secretFileKeyID, secretFileSecret)
+		}
+	}
+	return nil
+}
+
+// apply sets the destination's credentials from the flags, keeping what
+// the destination had (from a saved plan) for anything not given. Static
+// keys come from --secret-file, then AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY.
+func (a *awsCredFlags) apply(f *Factory, d *plan.Destination) error {
+	if a.RoleARN != "" {
+		d.RoleARN, d.ExternalID = a.RoleARN, a.ExternalID
+	}
+	d.Credentials = a.mode(d.Credentials, d.RoleARN)
+	if a.Profile != "" {
+		d.AWSProfile = a.Profile
+	}
+	if d.Credentials != plan.CredProfile {
+		d.AWSProfile = ""
+	}
+	if d.Credentials != plan.CredStatic {
+		d.AccessKeyID, d.SecretAccessKey = plan.Secret{}, plan.Secret{}
+		return nil
+	}
+	id, secret := f.Getenv("AWS_ACCESS_KEY_ID"), f.Getenv("AWS_SECRET_ACCESS_KEY")
+	for _, kv := range a.SecretFiles {
+		k, path, _ := strings.Cut(kv, "=")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return flagErrorf("--secret-file %s: %w", k, err)
+		}
+		if v := strings.TrimRight(string(data), "\r\n"); k == secretFileKeyID {
+			id = v
+		} else {
+			secret = v
+		}
+	}
+	if id != "" {
+		d.AccessKeyID = plan.NewSecret(id)
+	}
+	if secret != "" {
+		d.SecretAccessKey = plan.NewSecret(secret)
+	}
+	if d.AccessKeyID.IsZero() || d.SecretAccessKey.IsZero() {
+		return flagErrorf("--aws-credentials static: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or use --secret-file %s=PATH and --secret-file %s=PATH", secretFileKeyID, secretFileSecret)
+	}
+	return nil
+}
+
+// splitAWSSecretFiles takes the static-key entries out of generate's
+// --secret-file list, which otherwise names connector fields.
+func splitAWSSecretFiles(all []string) (connector, aws []string) {
+	for _, kv := range all {
+		if k, _, _ := strings.Cut(kv, "="); k == secretFileKeyID || k == secretFileSecret {
+			aws = append(aws, kv)
+		} else {
+			connector = append(connector, kv)
+		}
+	}
+	return connector, aws
+}
+
+// credentialWarnings are the cautions for a destination's credential
+// mode: static keys, and profiles that expire.
+func credentialWarnings(ctx context.Context, f *Factory, d plan.Destination) []string {
+	switch d.Credentials {
+	case plan.CredStatic:
+		return []string{upload.StaticWarning}
+	case plan.CredProfile:
+		p, err := awsconf.Find(ctx, f.Getenv, d.AWSProfile)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		if w := p.Warning(); w != "" {
+			return []string{"AWS profile " + d.AWSProfile + ": " + w}
+		}
+	}
+	return nil
 }

@@ -38,19 +38,17 @@ type UploadOptions struct {
 // s3Flags are the destination and credential flags upload and s3 check
 // share.
 type s3Flags struct {
-	Dest       string
-	Region     string
-	Endpoint   string
-	RoleARN    string
-	ExternalID string
+	Dest     string
+	Region   string
+	Endpoint string
+	awsCredFlags
 }
 
 func (s *s3Flags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&s.Dest, "dest", "", "s3://BUCKET/KEY")
-	cmd.Flags().StringVar(&s.Region, "region", "", "AWS region of the bucket")
+	cmd.Flags().StringVar(&s.Region, "region", "", "AWS region of the bucket (default: the bucket's own)")
 	cmd.Flags().StringVar(&s.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
-	cmd.Flags().StringVar(&s.RoleARN, "role-arn", "", "IAM role to assume")
-	cmd.Flags().StringVar(&s.ExternalID, "external-id", "", "external ID the role's trust policy requires")
+	s.awsCredFlags.register(cmd.Flags(), true)
 }
 
 // check rejects flag combinations before anything runs.
@@ -58,10 +56,7 @@ func (s *s3Flags) check() error {
 	if s.Dest == "" {
 		return flagErrorf("--dest is required: s3://BUCKET/KEY")
 	}
-	if s.ExternalID != "" && s.RoleARN == "" {
-		return flagErrorf("--external-id needs --role-arn")
-	}
-	return nil
+	return s.awsCredFlags.check()
 }
 
 func newUploadCmd(f *Factory, runF func(context.Context, *UploadOptions) error) *cobra.Command {
@@ -74,8 +69,12 @@ size (and SHA-256, where the store reports it). A failed or partial sync is
 refused, and a failed upload leaves the previous object in place.
 
 Credentials come from the AWS default chain (instance or task role,
-AWS_PROFILE, environment); --role-arn assumes a role on top of them. Files
-from 64 MiB on go up in parts. Failed requests are retried with backoff.
+AWS_PROFILE, environment) unless --aws-credentials says otherwise: profile
+(--aws-profile NAME), role (--role-arn, assumed on top of the default chain)
+or static (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment,
+or --secret-file aws-access-key-id=PATH and aws-secret-access-key=PATH).
+Without --region the bucket's own region is used. Files from 64 MiB on go
+up in parts. Failed requests are retried with backoff.
 
 AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or --endpoint select an S3-compatible
 store; path-style addressing is then used.`,
@@ -108,7 +107,7 @@ store; path-style addressing is then used.`,
 
 // s3Destination parses and checks --dest and its companions before any
 // call is made.
-func s3Destination(fl s3Flags) (plan.Destination, error) {
+func s3Destination(f *Factory, fl s3Flags) (plan.Destination, error) {
 	dest, err := plan.ParseDest(fl.Dest)
 	if err != nil {
 		return dest, &FlagError{err: err}
@@ -117,24 +116,29 @@ func s3Destination(fl s3Flags) (plan.Destination, error) {
 		return dest, flagErrorf("--dest %s: needs an s3:// destination", fl.Dest)
 	}
 	dest.Region, dest.Endpoint = fl.Region, fl.Endpoint
-	dest.RoleARN, dest.ExternalID = fl.RoleARN, fl.ExternalID
+	if err := fl.awsCredFlags.apply(f, &dest); err != nil {
+		return dest, err
+	}
 	if err := dest.Validate(); err != nil {
 		return dest, &FlagError{err: err}
 	}
 	return dest, nil
 }
 
+// clientOptions turns a destination into client options. Static keys a
+// saved plan lacks come from their secrets.env names, which doctor and
+// status put in f.Getenv.
 func clientOptions(f *Factory, dest plan.Destination) upload.ClientOptions {
-	return upload.ClientOptions{
-		Region: dest.Region, Endpoint: dest.Endpoint,
-		RoleARN: dest.RoleARN, ExternalID: dest.ExternalID,
-		Getenv: f.Getenv,
+	if dest.Credentials == plan.CredStatic && dest.AccessKeyID.IsZero() {
+		dest.AccessKeyID = plan.NewSecret(f.Getenv(upload.StaticKeyIDVar))
+		dest.SecretAccessKey = plan.NewSecret(f.Getenv(upload.StaticSecretVar))
 	}
+	return upload.OptionsFor(dest, f.Getenv)
 }
 
 func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	f := opts.Factory
-	dest, err := s3Destination(opts.s3Flags)
+	dest, err := s3Destination(f, opts.s3Flags)
 	if err != nil {
 		return err
 	}
@@ -144,6 +148,11 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	}
 	co := clientOptions(f, dest)
 	co.MaxAttempts, co.MaxBackoff, co.ResponseHeaderTimeout = opts.MaxAttempts, opts.MaxBackoff, opts.HeaderTimeout
+	// Without --region, sign for the bucket's own region: a request signed
+	// for another one is refused.
+	if _, err := upload.ResolveRegion(ctx, &co, dest.Bucket, f.NewS3); err != nil && co.Region == "" {
+		return err
+	}
 	api, err := f.NewS3(ctx, co)
 	if err != nil {
 		return err

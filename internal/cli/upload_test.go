@@ -21,8 +21,9 @@ import (
 	"github.com/conductorone/baton-setup/internal/upload/uploadtest"
 )
 
-// Sync files made by the real demo connector in TestMain.
-var finishedC1Z, unfinishedC1Z string
+// The baton-setup binary built in TestMain, and sync files made by its real
+// demo connector.
+var cliBin, finishedC1Z, unfinishedC1Z string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "baton-setup-cli-*")
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		cliBin = bin
 		finishedC1Z = filepath.Join(dir, "finished.c1z")
 		unfinishedC1Z = filepath.Join(dir, "unfinished.c1z")
 		if err := demoSync(bin, dir, finishedC1Z, "", 0); err != nil {
@@ -310,7 +312,7 @@ func TestUploadRoleARN(t *testing.T) {
 	fake := uploadtest.NewSTS(t)
 	t.Setenv("AWS_ENDPOINT_URL_STS", fake.URL)
 	r := runCheck(t, "--dest", dest, "--endpoint", srv.URL, "--role-arn", "arn:aws:iam::123456789012:role/uploader", "--external-id", "ext-42", "--file", finishedC1Z)
-	if r.code != 0 || !strings.Contains(r.out, "✓ identity   account 123456789012, arn:aws:sts::123456789012:assumed-role/uploader/baton-setup") {
+	if r.code != 0 || !strings.Contains(r.out, "✓ identity     account 123456789012, arn:aws:sts::123456789012:assumed-role/uploader/baton-setup") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 	}
 	for _, req := range srv.Requests() {
@@ -328,11 +330,11 @@ func TestS3Check(t *testing.T) {
 			t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}
 		for _, want := range []string{
-			"✓ sync file  " + finishedC1Z + " holds finished sync",
-			"- identity   skipped: custom S3 endpoint",
-			"✓ bucket     sync-bucket exists, region us-east-1",
-			"✓ write      uploaded " + finishedC1Z + " (multipart, ",
-			"✓ read back  HeadObject: ",
+			"✓ sync file    " + finishedC1Z + " holds finished sync",
+			"- identity     skipped: custom S3 endpoint",
+			"✓ bucket       sync-bucket exists, region us-east-1",
+			"✓ write        uploaded " + finishedC1Z + " (multipart, ",
+			"✓ read back    HeadObject: ",
 			"  File name: baton/demo/sync.c1z\n",
 			`"Resource": "arn:aws:s3:::sync-bucket/baton/demo/sync.c1z"`,
 			`"s3:AbortMultipartUpload"`,
@@ -350,8 +352,8 @@ func TestS3Check(t *testing.T) {
 		fake := uploadtest.NewSTS(t)
 		t.Setenv("AWS_ENDPOINT_URL_STS", fake.URL)
 		r := runCheck(t, "--dest", dest, "--endpoint", srv.URL, "--file", finishedC1Z, "--preflight-key")
-		if r.code != 0 || !strings.Contains(r.out, "✓ identity   account 123456789012, arn:aws:iam::123456789012:user/ci") ||
-			!strings.Contains(r.out, "✓ cleanup    deleted s3://sync-bucket/baton/demo/sync.c1z.preflight") {
+		if r.code != 0 || !strings.Contains(r.out, "✓ identity     account 123456789012, arn:aws:iam::123456789012:user/ci") ||
+			!strings.Contains(r.out, "✓ cleanup      deleted s3://sync-bucket/baton/demo/sync.c1z.preflight") {
 			t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}
 		if srv.Get(t, bucket, key) != nil || srv.Get(t, bucket, key+".preflight") != nil {
@@ -362,9 +364,9 @@ func TestS3Check(t *testing.T) {
 		srv := uploadtest.NewServer(t, bucket)
 		srv.SetLocation("eu-west-1")
 		r := runCheck(t, "--dest", dest, "--endpoint", srv.URL, "--region", "us-east-1")
-		if r.code != 1 || !strings.Contains(r.out, "✗ bucket     bucket sync-bucket is in eu-west-1, but the uploader signs for us-east-1") ||
+		if r.code != 1 || !strings.Contains(r.out, "✗ bucket       bucket sync-bucket is in eu-west-1, but the uploader signs for us-east-1") ||
 			!strings.Contains(r.out, "hint: pass --region eu-west-1") || !strings.Contains(r.out, "✓ write") ||
-			!strings.Contains(r.errOut, "1 of 5 checks failed") {
+			!strings.Contains(r.errOut, "1 of 7 checks failed") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}
 	})
@@ -372,7 +374,7 @@ func TestS3Check(t *testing.T) {
 		srv := uploadtest.NewServer(t, bucket)
 		srv.Always(uploadtest.IsPut, uploadtest.AccessDenied)
 		r := runCheck(t, "--dest", dest, "--endpoint", srv.URL, "--file", unfinishedC1Z)
-		for _, want := range []string{"✗ sync file", "- write      skipped: no finished sync file", "✓ bucket"} {
+		for _, want := range []string{"✗ sync file", "- write        skipped: no finished sync file", "✓ bucket"} {
 			if !strings.Contains(r.out, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.out)
 			}
@@ -389,7 +391,7 @@ func TestS3Check(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
 			t.Fatalf("%v: %s", err, r.out)
 		}
-		if r.code != 1 || len(rep.Checks) != 3 || rep.Checks[1].Cause != upload.CauseNoSuchBucket || rep.Checks[2].Cause != upload.CauseNoSuchBucket {
+		if r.code != 1 || len(rep.Checks) != 5 || rep.Checks[3].Cause != upload.CauseNoSuchBucket || rep.Checks[4].Cause != upload.CauseNoSuchBucket {
 			t.Errorf("exit %d, %+v", r.code, rep.Checks)
 		}
 	})

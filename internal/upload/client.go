@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,10 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/plan"
 )
 
@@ -35,6 +38,13 @@ type ClientOptions struct {
 	// policy demands one.
 	RoleARN    string
 	ExternalID string
+	// Credentials is the plan's credential mode: "" (the default chain),
+	// plan.CredProfile (Profile), plan.CredRole (RoleARN on the default
+	// chain) or plan.CredStatic (AccessKeyID and SecretAccessKey).
+	Credentials     string
+	Profile         string
+	AccessKeyID     plan.Secret
+	SecretAccessKey plan.Secret
 	// MaxAttempts counts the first try; 0 means DefaultMaxAttempts.
 	MaxAttempts int
 	// MaxBackoff caps the jittered exponential wait between attempts; 0
@@ -108,6 +118,30 @@ func LoadConfig(ctx context.Context, opts ClientOptions) (aws.Config, error) {
 	}
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
+	}
+	// The same files awsconf lists, so that the profile chosen from that
+	// list is the one loaded.
+	cfgFile, credFile := awsconf.Files(opts.getenv)
+	loadOpts = append(loadOpts, config.WithSharedConfigFiles([]string{cfgFile}), config.WithSharedCredentialsFiles([]string{credFile}))
+	switch opts.Credentials {
+	case plan.CredDefault, plan.CredRole:
+	case plan.CredProfile:
+		if opts.Profile == "" {
+			return aws.Config{}, errors.New("load AWS configuration: the profile credential mode needs a profile name")
+		}
+		// The SDK's own message names neither the files nor the choices.
+		if _, err := awsconf.Find(ctx, opts.getenv, opts.Profile); err != nil {
+			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(opts.Profile))
+	case plan.CredStatic:
+		if opts.AccessKeyID.IsZero() || opts.SecretAccessKey.IsZero() {
+			return aws.Config{}, errors.New("load AWS configuration: static credentials need both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		}
+		loadOpts = append(loadOpts, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(opts.AccessKeyID.Reveal(), opts.SecretAccessKey.Reveal(), "")))
+	default:
+		return aws.Config{}, fmt.Errorf("load AWS configuration: credential mode %q: want default, profile, role or static", opts.Credentials)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {

@@ -66,6 +66,11 @@ type Report struct {
 	Account      string  `json:"account,omitempty"`
 	ARN          string  `json:"arn,omitempty"`
 	BucketRegion string  `json:"bucketRegion,omitempty"`
+	// Region is the region the uploader signs for, and RegionSource where
+	// it came from (RegionGiven, RegionDetected, RegionConfig); both are
+	// set by CheckDestination.
+	Region       string `json:"region,omitempty"`
+	RegionSource string `json:"regionSource,omitempty"`
 	// ObjectKey is what ConductorOne's File name must be.
 	ObjectKey string `json:"objectKey"`
 	// WrittenKey is the object the write check used.

@@ -45,14 +45,18 @@ type Server struct {
 	mu       sync.Mutex
 	rules    []*rule
 	location string
-	log      []Request
+	// strict refuses requests signed for a region other than location.
+	strict bool
+	log    []Request
 }
 
 // Request is what the server saw of one request.
 type Request struct {
 	Method, Path, Query string
-	// AccessKey is the Credential= key of the SigV4 Authorization header.
+	// AccessKey is the Credential= key of the SigV4 Authorization header,
+	// and Region the region it is signed for.
 	AccessKey string
+	Region    string
 	Fault     Fault
 }
 
@@ -108,6 +112,16 @@ func (s *Server) SetLocation(region string) {
 	s.location = region
 }
 
+// SetRegion puts every bucket in region as real S3 does: GetBucketLocation
+// names it, HeadBucket sends it in x-amz-bucket-region, and any other
+// request signed for another region is refused with a 301
+// PermanentRedirect that names it.
+func (s *Server) SetRegion(region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.location, s.strict = region, true
+}
+
 // Requests returns the requests seen so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -126,7 +140,11 @@ func (s *Server) Count(match func(Request) bool) int {
 	return n
 }
 
-var credential = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+var (
+	credential = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+	// scope finds the region of a SigV4 credential scope.
+	scope = regexp.MustCompile(`Credential=[A-Z0-9]+/\d{8}/([a-z0-9-]+)/`)
+)
 
 func (s *Server) serve(inner http.Handler, w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -148,9 +166,22 @@ func (s *Server) serve(inner http.Handler, w http.ResponseWriter, r *http.Reques
 	if m := credential.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		req.AccessKey = m[1]
 	}
+	if m := scope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		req.Region = m[1]
+	}
 	s.log = append(s.log, req)
-	location := s.location
+	location, strict := s.location, s.strict
 	s.mu.Unlock()
+
+	isLocation := r.Method == http.MethodGet && r.URL.Query().Has("location")
+	if location != "" && IsHeadBucket(r) {
+		w.Header().Set("X-Amz-Bucket-Region", location)
+	}
+	if fault == "" && strict && !isLocation && req.Region != location {
+		w.Header().Set("X-Amz-Bucket-Region", location)
+		writeError(w, r, http.StatusMovedPermanently, "PermanentRedirect")
+		return
+	}
 
 	switch fault {
 	case "":
@@ -202,7 +233,7 @@ func (s *Server) serve(inner http.Handler, w http.ResponseWriter, r *http.Reques
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if location != "" && r.Method == http.MethodGet && r.URL.Query().Has("location") {
+	if location != "" && isLocation {
 		w.Header().Set("Content-Type", "application/xml")
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">%s</LocationConstraint>`, location)
 		return
