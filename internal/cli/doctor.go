@@ -3,15 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/conductorone/baton-setup/internal/doctor"
+	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/upload"
 )
 
 // DoctorOptions are the inputs of `baton-setup doctor`.
@@ -20,6 +24,8 @@ type DoctorOptions struct {
 
 	Profile string
 	JSON    bool
+	// Systemctl replaces the systemctl command in tests; nil runs it.
+	Systemctl func(ctx context.Context, args ...string) (string, error)
 }
 
 func newDoctorCmd(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
@@ -27,13 +33,21 @@ func newDoctorCmd(f *Factory, runF func(context.Context, *DoctorOptions) error) 
 	cmd := &cobra.Command{
 		Use:   "doctor --profile NAME",
 		Short: "Check that a saved setup can run unattended",
-		Long: `Check a profile: the connector binary, the flock and timeout commands, the
-modes and owner of the generated files, the work directory, and the crontab
-entry. Each failed check says how to fix it; the exit code is 1 when any fails.`,
+		Long: `Check a profile: the connector binary (its version and baton-sdk version),
+the flock, timeout and crontab or systemctl commands, the modes and owner of
+the generated files, that only you can read the secrets file, that the
+crontab block is installed exactly once (or the systemd timer enabled), AWS
+identity and bucket access (read-only: nothing is written), and the work
+directory. For a service-mode profile: the unit file, and that the service is
+enabled and running. Each failed check says how to fix it; the exit code is 1
+when any fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Profile == "" {
 				return flagErrorf("--profile is required (see baton-setup profiles)")
+			}
+			if err := plan.ValidateProfile(opts.Profile); err != nil {
+				return &FlagError{err: err}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -54,17 +68,27 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	}
 	p, err := profile.LoadPlan(root, opts.Profile)
 	if err != nil {
-		return err
+		return profileError(err)
 	}
-	results := doctor.Run(ctx, doctor.Checks(doctor.Env{
-		Plan: p, Dir: profile.Dir(root, opts.Profile), LookPath: exec.LookPath, Crontab: f.Crontab, UID: os.Getuid(),
-	}))
-	failed := 0
-	for _, r := range results {
-		if !r.OK {
-			failed++
+	// An unreadable or unsafe secrets.env is reported by its own check.
+	secrets, _ := profile.ReadEnvFile(filepath.Join(profile.Dir(root, opts.Profile), "secrets.env"))
+	self := "baton-setup"
+	if f.Discover.Self != nil {
+		if s, err := f.Discover.Self(); err == nil {
+			self = s
 		}
 	}
+	env := doctor.Env{
+		Plan: p, Dir: profile.Dir(root, opts.Profile), Self: self, LookPath: exec.LookPath,
+		Crontab: f.Crontab, UID: os.Getuid(), Systemctl: opts.Systemctl,
+	}
+	if p.Destination.Kind == plan.DestS3 {
+		env.Preflight = func(ctx context.Context) (*upload.Preflight, error) {
+			return doctorPreflight(ctx, f, p.Destination, secrets)
+		}
+	}
+	results := doctor.Run(ctx, doctor.Checks(env))
+	failed := doctor.Failed(results)
 	if opts.JSON {
 		if err := json.NewEncoder(f.IO.Out).Encode(results); err != nil {
 			return err
@@ -79,6 +103,11 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 			for _, line := range strings.Split(r.Err, "\n") {
 				fmt.Fprintf(f.IO.Out, "    %s\n", line)
 			}
+			for _, line := range strings.Split(r.Fix, "\n") {
+				if line != "" {
+					fmt.Fprintf(f.IO.Out, "    fix: %s\n", line)
+				}
+			}
 		}
 	}
 	if failed > 0 {
@@ -86,4 +115,43 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		return &silentError{code: exitError}
 	}
 	return nil
+}
+
+// doctorPreflight builds the S3 preflight the way sync.sh's upload sees
+// AWS: with the AWS_* values of secrets.env over the environment. It never
+// writes.
+func doctorPreflight(ctx context.Context, f *Factory, dest plan.Destination, secrets map[string]string) (*upload.Preflight, error) {
+	getenv := func(name string) string {
+		if v, ok := secrets[name]; ok && (strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "BATON_SETUP_AWS_")) {
+			return v
+		}
+		return f.Getenv(name)
+	}
+	sf := *f
+	sf.Getenv = getenv
+	co := clientOptions(&sf, dest)
+	co.MaxAttempts = 2
+	api, err := f.NewS3(ctx, co)
+	if err != nil {
+		return nil, err
+	}
+	bucketAPI, ok := api.(upload.BucketAPI)
+	if !ok {
+		return nil, errors.New("check s3: this S3 client cannot check buckets")
+	}
+	region := dest.Region
+	if cfg, err := upload.LoadConfig(ctx, co); err == nil && region == "" {
+		region = cfg.Region
+	}
+	p := &upload.Preflight{S3: bucketAPI, Bucket: dest.Bucket, Key: dest.Key, Region: region, SkipWrite: "doctor writes nothing"}
+	if co.CustomEndpoint() && getenv("AWS_ENDPOINT_URL_STS") == "" && getenv("AWS_ENDPOINT_URL") == "" {
+		p.SkipReason = "custom S3 endpoint and no STS endpoint"
+		return p, nil
+	}
+	st, err := upload.NewSTSClient(ctx, co)
+	if err != nil {
+		return nil, err
+	}
+	p.STS, p.IdentityOptional = st, co.CustomEndpoint()
+	return p, nil
 }

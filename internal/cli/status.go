@@ -31,8 +31,9 @@ const staleAfter = 2 * time.Hour
 type StatusOptions struct {
 	Factory *Factory
 
-	Remote bool
-	JSON   bool
+	// Offline skips the S3 HeadObject calls.
+	Offline bool
+	JSON    bool
 }
 
 func newStatusCmd(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
@@ -41,9 +42,11 @@ func newStatusCmd(f *Factory, runF func(context.Context, *StatusOptions) error) 
 		Use:   "status",
 		Short: "Show each profile's last run, last upload and next run",
 		Long: `One line per profile: the last run and its result (from sync.log), the last
-upload and its age (from last-upload.json, or from S3 itself with --remote),
-and the next scheduled run. Profiles whose object is more than two hours old
-are flagged: ConductorOne reads hourly and alerts only after three failures.`,
+upload (from last-upload.json), the age of the object in S3 (HeadObject; not
+with --offline) and the next scheduled run. Profiles whose object is more than
+two hours old are flagged: ConductorOne reads hourly and alerts only after
+three failures. Service-mode profiles have no schedule or object: the
+connector reports to ConductorOne itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -52,7 +55,10 @@ are flagged: ConductorOne reads hourly and alerts only after three failures.`,
 			return statusRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Remote, "remote", false, "ask S3 for each object's age (HeadObject)")
+	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "do not ask S3 for each object's age")
+	// --remote was needed before HeadObject became the default.
+	cmd.Flags().Bool("remote", true, "ask S3 for each object's age (the default)")
+	_ = cmd.Flags().MarkHidden("remote")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
 	return cmd
 }
@@ -60,13 +66,32 @@ are flagged: ConductorOne reads hourly and alerts only after three failures.`,
 // ProfileStatus is one line of `status`.
 type ProfileStatus struct {
 	Profile    string    `json:"profile"`
-	LastRun    time.Time `json:"lastRun,omitempty"`
+	LastRun    time.Time `json:"lastRun,omitzero"`
 	LastResult string    `json:"lastResult,omitempty"`
-	LastUpload time.Time `json:"lastUpload,omitempty"`
+	// LastLine is sync.log's last line, as the run left it.
+	LastLine   string    `json:"lastLine,omitempty"`
+	LastUpload time.Time `json:"lastUpload,omitzero"`
 	Object     string    `json:"object,omitempty"`
-	NextRun    time.Time `json:"nextRun,omitempty"`
+	// ObjectModified is the object's LastModified from S3 (HeadObject).
+	ObjectModified time.Time `json:"objectModified,omitzero"`
+	// AgeSeconds is how old the delivered sync is: the object's age, or
+	// the last upload's when S3 was not asked.
+	AgeSeconds int64     `json:"ageSeconds,omitempty"`
+	NextRun    time.Time `json:"nextRun,omitzero"`
 	Stale      bool      `json:"stale"`
 	Problem    string    `json:"problem,omitempty"`
+	// Mode is "sync" or "service"; a service has no schedule or object.
+	Mode string `json:"mode"`
+}
+
+// lastLine returns the file's last non-empty line.
+func lastLine(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return lines[len(lines)-1]
 }
 
 // lastRun reads the newest run's start time and outcome from sync.log.
@@ -117,34 +142,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	now := f.Now()
 	out := []ProfileStatus{}
 	for _, info := range list {
-		st := ProfileStatus{Profile: info.Name, Object: info.Destination}
-		p, err := profile.LoadPlan(root, info.Name)
-		if err != nil {
-			st.Problem = err.Error()
-			out = append(out, st)
-			continue
-		}
-		st.LastRun, st.LastResult, err = lastRun(filepath.Join(info.Dir, "sync.log"))
-		if errors.Is(err, fs.ErrNotExist) {
-			st.LastResult = "never ran"
-		}
-		if next, err := schedule.Next(p.Schedule.Cron, now, 1); err == nil && len(next) == 1 {
-			st.NextRun = next[0]
-		}
-		if p.Destination.Kind == plan.DestS3 {
-			if s, err := upload.ReadState(filepath.Join(info.Dir, "last-upload.json")); err == nil {
-				st.LastUpload = s.LastSuccess
-			}
-			if opts.Remote {
-				if t, err := remoteAge(ctx, f, p.Destination); err != nil {
-					st.Problem = err.Error()
-				} else {
-					st.LastUpload = t
-				}
-			}
-			st.Stale = st.LastUpload.IsZero() || now.Sub(st.LastUpload) > staleAfter
-		}
-		out = append(out, st)
+		out = append(out, profileStatus(ctx, f, opts, info, now))
 	}
 	if opts.JSON {
 		return json.NewEncoder(f.IO.Out).Encode(out)
@@ -154,22 +152,29 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(f.IO.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tLAST RUN\tRESULT\tLAST UPLOAD\tNEXT RUN\t")
+	fmt.Fprintln(tw, "PROFILE\tLAST RUN\tRESULT\tLAST UPLOAD\tOBJECT AGE\tNEXT RUN\t")
 	stale := 0
 	for _, s := range out {
-		up := "-"
+		up, age := "-", "-"
 		if !s.LastUpload.IsZero() {
 			up = ago(now, s.LastUpload)
 		}
-		flag := ""
+		if !s.ObjectModified.IsZero() {
+			age = ago(now, s.ObjectModified)
+		}
+		next := when(s.NextRun)
+		if s.Mode == plan.ModeService {
+			next, age = "service (always on)", "-"
+		}
+		var flags []string
 		if s.Stale {
 			stale++
-			flag = "! older than 2h"
+			flags = append(flags, "! older than 2h")
 		}
 		if s.Problem != "" {
-			flag = "! " + s.Problem
+			flags = append(flags, "! "+s.Problem)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Profile, when(s.LastRun), s.LastResult, up, when(s.NextRun), flag)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Profile, when(s.LastRun), s.LastResult, up, age, next, strings.Join(flags, "; "))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -180,13 +185,74 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	return nil
 }
 
-func remoteAge(ctx context.Context, f *Factory, d plan.Destination) (time.Time, error) {
-	client, err := upload.NewClient(ctx, upload.ClientOptions{Region: d.Region, Endpoint: d.Endpoint, Getenv: f.Getenv})
+func profileStatus(ctx context.Context, f *Factory, opts *StatusOptions, info profile.Info, now time.Time) ProfileStatus {
+	st := ProfileStatus{Profile: info.Name, Object: info.Destination, Mode: "sync"}
+	p, err := plan.Load(filepath.Join(info.Dir, "plan.json"))
+	if err != nil {
+		st.Problem = err.Error()
+		return st
+	}
+	if p.Mode == plan.ModeService {
+		st.Mode, st.Object = plan.ModeService, ""
+		return st
+	}
+	logFile := filepath.Join(info.Dir, "sync.log")
+	st.LastRun, st.LastResult, err = lastRun(logFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		st.LastResult = "never ran"
+	}
+	st.LastLine = lastLine(logFile)
+	if next, err := schedule.Next(p.Schedule.Cron, now, 1); err == nil && len(next) == 1 {
+		st.NextRun = next[0]
+	}
+	if p.Destination.Kind != plan.DestS3 {
+		return st
+	}
+	if s, err := upload.ReadState(filepath.Join(info.Dir, "last-upload.json")); err == nil {
+		st.LastUpload = s.LastSuccess
+	}
+	delivered := st.LastUpload
+	if !opts.Offline {
+		// secrets.env may hold the AWS keys sync.sh uploads with.
+		secrets, _ := profile.ReadEnvFile(filepath.Join(info.Dir, "secrets.env"))
+		if t, err := objectModified(ctx, f, p.Destination, secrets); err != nil {
+			st.Problem = err.Error()
+		} else {
+			st.ObjectModified, delivered = t, t
+		}
+	}
+	if !delivered.IsZero() {
+		st.AgeSeconds = int64(now.Sub(delivered) / time.Second)
+	}
+	st.Stale = delivered.IsZero() || now.Sub(delivered) > staleAfter
+	return st
+}
+
+// objectModified asks S3 when the object ConductorOne reads was written.
+func objectModified(ctx context.Context, f *Factory, d plan.Destination, secrets map[string]string) (time.Time, error) {
+	sf := *f
+	sf.Getenv = func(name string) string {
+		if v, ok := secrets[name]; ok && (strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "BATON_SETUP_AWS_")) {
+			return v
+		}
+		return f.Getenv(name)
+	}
+	co := clientOptions(&sf, d)
+	co.MaxAttempts = 2
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	client, err := f.NewS3(ctx, co)
 	if err != nil {
 		return time.Time{}, err
 	}
 	head, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(d.Key)})
 	if err != nil {
+		if cause, _ := upload.Classify(err); cause == upload.CauseUnknown {
+			var api interface{ ErrorCode() string }
+			if errors.As(err, &api) && api.ErrorCode() == "NotFound" {
+				return time.Time{}, fmt.Errorf("s3://%s/%s does not exist yet", d.Bucket, d.Key)
+			}
+		}
 		return time.Time{}, fmt.Errorf("check s3://%s/%s: %w", d.Bucket, d.Key, upload.Explain(err))
 	}
 	return aws.ToTime(head.LastModified), nil

@@ -1,14 +1,18 @@
 // Package doctor checks that a profile can run unattended: each check is a
-// small type with a name and a Run, kept in an ordered list.
+// small type with a name and a Run, kept in an ordered list that other
+// checks (docker, for example) can join.
 package doctor
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -16,36 +20,128 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/upload"
 )
 
 // Check is one thing doctor verifies.
 type Check interface {
-	// String names the check as a short phrase ("connector binary").
+	// String names the check as a short phrase ("connector binary"). It is
+	// called after Run, so it may report what Run found (a version).
 	String() string
-	// Run returns nil when all is well; the error says what is wrong and
-	// how to fix it.
+	// Run returns nil when all is well. A *Failure says what is wrong and
+	// how to fix it; any other error is shown as it is.
 	Run(ctx context.Context) error
+}
+
+// Failure is a failed check: what is wrong and the fix.
+type Failure struct {
+	Problem string
+	Fix     string
+}
+
+func (f *Failure) Error() string { return f.Problem }
+
+func fail(fix, format string, args ...any) error {
+	return &Failure{Problem: fmt.Sprintf(format, args...), Fix: fix}
+}
+
+// join merges several failures of one check into one.
+func join(fails []*Failure) error {
+	if len(fails) == 0 {
+		return nil
+	}
+	var problems, fixes []string
+	for _, f := range fails {
+		problems = append(problems, f.Problem)
+		if f.Fix != "" {
+			fixes = append(fixes, f.Fix)
+		}
+	}
+	return &Failure{Problem: strings.Join(problems, "\n"), Fix: strings.Join(fixes, "\n")}
 }
 
 // Env is what the checks may touch.
 type Env struct {
-	Plan     *plan.Plan
-	Dir      string
+	Plan *plan.Plan
+	Dir  string
+	// Self is the baton-setup command the fixes name.
+	Self     string
 	LookPath func(string) (string, error)
 	Crontab  schedule.Crontab
-	UID      int
+	// Systemctl runs systemctl with the given arguments and returns its
+	// standard output; nil runs the systemctl on PATH.
+	Systemctl func(ctx context.Context, args ...string) (string, error)
+	UID       int
+	// Preflight returns a read-only S3 preflight (SkipWrite set) for the
+	// plan's destination; nil skips the AWS check.
+	Preflight func(ctx context.Context) (*upload.Preflight, error)
+}
+
+func (e Env) planFile() string { return filepath.Join(e.Dir, "plan.json") }
+
+func (e Env) self() string {
+	if e.Self != "" {
+		return e.Self
+	}
+	return "baton-setup"
+}
+
+// systemdScheduled reports whether the profile runs from a systemd timer
+// rather than cron: generate writes the timer only for --scheduler systemd.
+func (e Env) systemdScheduled() bool {
+	_, err := os.Stat(filepath.Join(e.Dir, "baton-"+e.Plan.Profile+".timer"))
+	return err == nil
+}
+
+func (e Env) systemctl(ctx context.Context, args ...string) (string, error) {
+	if e.Systemctl != nil {
+		return e.Systemctl(ctx, args...)
+	}
+	bin, err := e.LookPath("systemctl")
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.CommandContext(ctx, bin, args...).Output()
+	return string(out), err
 }
 
 // Checks returns the ordered list for a profile.
 func Checks(e Env) []Check {
-	return []Check{
-		connectorCheck{e}, // the binary sync.sh runs exists and answers
-		toolCheck{e, "flock", "util-linux; without it two runs can overlap"},
-		toolCheck{e, "timeout", "coreutils; without it a hung connector is never stopped"},
-		filesCheck{e},   // sync.sh, secrets.env and the directory have safe modes and owner
-		workDirCheck{e}, // connectors write into the work directory
-		cronCheck{e},    // the crontab block is installed exactly once
+	if e.Plan.Mode == plan.ModeService {
+		return []Check{
+			&connectorCheck{e: e},
+			toolCheck{e, "systemctl", "systemd runs the connector as a service", "service mode needs a Linux machine with systemd"},
+			filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, service.UnitName(e.Plan.Profile)), 0o600}, {e.planFile(), 0o600}}},
+			secretsCheck{e, filepath.Join(e.Dir, service.EnvFile)},
+			unitCheck{e},
+			workDirCheck{e},
+		}
 	}
+	checks := []Check{}
+	if e.Plan.Connector.Image == "" {
+		checks = append(checks, &connectorCheck{e: e}) // the binary sync.sh runs exists and answers
+	} else {
+		checks = append(checks, dockerCheck{e}) // docker answers and the image is present or can be pulled
+	}
+	checks = append(checks,
+		toolCheck{e, "flock", "util-linux; without it two runs can overlap", "apt-get install util-linux (Debian/Ubuntu) or dnf install util-linux"},
+		toolCheck{e, "timeout", "coreutils; without it a hung connector is never stopped", "apt-get install coreutils (Debian/Ubuntu) or dnf install coreutils"},
+	)
+	if e.systemdScheduled() {
+		checks = append(checks, toolCheck{e, "systemctl", "systemd runs the timer", "use cron instead: " + e.self() + " generate --plan " + e.planFile() + " --scheduler cron --install-cron"})
+	} else {
+		checks = append(checks, toolCheck{e, "crontab", "cron runs sync.sh", "apt-get install cron (Debian/Ubuntu) or dnf install cronie, or regenerate with --scheduler systemd"})
+	}
+	checks = append(checks,
+		filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, "sync.sh"), 0o700}, {e.planFile(), 0o600}}},
+		secretsCheck{e, filepath.Join(e.Dir, "secrets.env")},
+		scheduleCheck{e}, // the crontab block is installed exactly once, or the timer is enabled
+	)
+	if e.Plan.Destination.Kind == plan.DestS3 && e.Preflight != nil {
+		checks = append(checks, awsCheck{e: e})
+	}
+	return append(checks, workDirCheck{e}) // connectors write into the work directory
 }
 
 // Result is the outcome of one check.
@@ -53,93 +149,187 @@ type Result struct {
 	Name string `json:"name"`
 	OK   bool   `json:"ok"`
 	Err  string `json:"error,omitempty"`
+	Fix  string `json:"fix,omitempty"`
 }
 
 // Run runs every check in order and reports each.
 func Run(ctx context.Context, checks []Check) []Result {
 	out := make([]Result, 0, len(checks))
 	for _, c := range checks {
-		r := Result{Name: c.String(), OK: true}
-		if err := c.Run(ctx); err != nil {
-			r.OK, r.Err = false, err.Error()
+		err := c.Run(ctx)
+		r := Result{Name: c.String(), OK: err == nil}
+		if err != nil {
+			r.Err = err.Error()
+			var f *Failure
+			if errors.As(err, &f) {
+				r.Fix = f.Fix
+			}
 		}
 		out = append(out, r)
 	}
 	return out
 }
 
-type connectorCheck struct{ e Env }
+// Failed counts the failed results.
+func Failed(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if !r.OK {
+			n++
+		}
+	}
+	return n
+}
 
-func (c connectorCheck) String() string {
+type connectorCheck struct {
+	e       Env
+	version string
+}
+
+func (c *connectorCheck) String() string {
 	name := "connector binary " + c.e.Plan.Connector.Path
+	var about []string
+	if c.version != "" {
+		about = append(about, c.version)
+	}
 	if v := discover.SDKVersion(c.e.Plan.Connector.Path); v != "" {
-		name += " (baton-sdk " + v + ")"
+		about = append(about, "baton-sdk "+v)
+	}
+	if len(about) > 0 {
+		name += " (" + strings.Join(about, ", ") + ")"
 	}
 	return name
 }
 
-func (c connectorCheck) Run(ctx context.Context) error {
+func (c *connectorCheck) Run(ctx context.Context) error {
 	path := c.e.Plan.Connector.Path
+	fix := "reinstall the connector, or point the profile at it: " + c.e.self() + " generate --plan " + c.e.planFile() + " --connector PATH"
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w\nfix: reinstall the connector or regenerate with --connector PATH", path, err)
+		return fail(fix, "%s: %v", path, errors.Unwrap(err))
 	}
 	if st.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s is not executable\nfix: chmod +x %s", path, path)
+		return fail("chmod +x "+path, "%s is not executable", path)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, append(append([]string{}, c.e.Plan.Connector.Args...), "--version")...)
-	cmd.Dir = os.TempDir()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s --version failed: %w: %s", path, err, strings.TrimSpace(string(out)))
+	// No BATON_* settings: --version needs none, and a stray client ID
+	// would start a service.
+	cmd.Dir, cmd.Env = os.TempDir(), cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fail(fix, "%s --version failed: %v: %s", path, err, strings.TrimSpace(string(out)))
+	}
+	// "baton-okta version v0.5.26" → "v0.5.26".
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if _, v, ok := strings.Cut(line, " version "); ok {
+		line = v
+	}
+	if line = strings.TrimSpace(line); line != "" {
+		c.version = "version " + line
 	}
 	return nil
+}
+
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BATON_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 type toolCheck struct {
 	e    Env
 	name string
 	why  string
+	fix  string
 }
 
 func (c toolCheck) String() string { return c.name + " command" }
 
 func (c toolCheck) Run(context.Context) error {
 	if _, err := c.e.LookPath(c.name); err != nil {
-		return fmt.Errorf("%s is not installed (%s)", c.name, c.why)
+		return fail(c.fix, "%s is not installed (%s)", c.name, c.why)
 	}
 	return nil
 }
 
-type filesCheck struct{ e Env }
+type wantFile struct {
+	path string
+	mode os.FileMode
+}
 
-func (c filesCheck) String() string { return "generated files" }
+// owner checks that path is the current user's and returns the fix if not.
+func owner(e Env, path string, st os.FileInfo) *Failure {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || int(sys.Uid) == e.UID {
+		return nil
+	}
+	me := strconv.Itoa(e.UID)
+	if u, err := user.LookupId(me); err == nil {
+		me = u.Username
+	}
+	return &Failure{
+		Problem: fmt.Sprintf("%s is owned by uid %d, not by you (uid %d); cron and systemd run the sync as you", path, sys.Uid, e.UID),
+		Fix:     fmt.Sprintf("chown %s %s (as root), or run baton-setup as the user who owns the profile", me, path),
+	}
+}
+
+type filesCheck struct {
+	e     Env
+	files []wantFile
+}
+
+func (c filesCheck) String() string { return "generated files (modes and owner)" }
 
 func (c filesCheck) Run(context.Context) error {
-	var errs []error
-	want := []struct {
-		path string
-		mode os.FileMode
-	}{
-		{c.e.Dir, 0o700},
-		{filepath.Join(c.e.Dir, "sync.sh"), 0o700},
-		{filepath.Join(c.e.Dir, "secrets.env"), 0o600},
-	}
-	for _, w := range want {
+	var fails []*Failure
+	for _, w := range c.files {
 		st, err := os.Stat(w.path)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w\nfix: baton-setup generate --plan %s", w.path, err, filepath.Join(c.e.Dir, "plan.json")))
+			fails = append(fails, &Failure{Problem: fmt.Sprintf("%s: %v", w.path, errors.Unwrap(err)), Fix: c.e.self() + " generate --plan " + c.e.planFile()})
 			continue
 		}
 		if st.Mode().Perm()&0o077 != 0 {
-			errs = append(errs, fmt.Errorf("%s has mode %04o; others can read it\nfix: chmod %o %s", w.path, st.Mode().Perm(), w.mode, w.path))
+			fails = append(fails, &Failure{Problem: fmt.Sprintf("%s has mode %04o; other users can reach it", w.path, st.Mode().Perm()), Fix: fmt.Sprintf("chmod %o %s", w.mode, w.path)})
 		}
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != c.e.UID {
-			errs = append(errs, fmt.Errorf("%s is owned by uid %d, not by you (uid %d)", w.path, sys.Uid, c.e.UID))
+		if f := owner(c.e, w.path, st); f != nil {
+			fails = append(fails, f)
 		}
 	}
-	return errors.Join(errs...)
+	return join(fails)
+}
+
+// secretsCheck makes sure only the owner can read the secrets file.
+type secretsCheck struct {
+	e    Env
+	path string
+}
+
+func (c secretsCheck) String() string {
+	return "secrets file " + filepath.Base(c.path) + " readable only by you"
+}
+
+func (c secretsCheck) Run(context.Context) error {
+	st, err := os.Stat(c.path)
+	if err != nil {
+		return fail(c.e.self()+" generate --plan "+c.e.planFile()+" (with the secret values in their BATON_* variables)", "%s: %v", c.path, errors.Unwrap(err))
+	}
+	var fails []*Failure
+	if st.Mode().Perm()&0o077 != 0 {
+		fails = append(fails, &Failure{
+			Problem: fmt.Sprintf("%s has mode %04o; other users can read the secrets", c.path, st.Mode().Perm()),
+			Fix:     "chmod 600 " + c.path + ", then rotate the secrets if others could log in here",
+		})
+	}
+	if f := owner(c.e, c.path, st); f != nil {
+		fails = append(fails, f)
+	}
+	return join(fails)
 }
 
 type workDirCheck struct{ e Env }
@@ -148,35 +338,130 @@ func (c workDirCheck) String() string { return "writable work directory" }
 
 func (c workDirCheck) Run(context.Context) error {
 	work := filepath.Join(c.e.Dir, "work")
+	fix := "make " + work + " a directory you own and can write (mode 0700), and check the disk is not full or read-only"
 	if err := os.MkdirAll(work, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", work, err)
+		return fail(fix, "create %s: %v", work, err)
 	}
 	f, err := os.CreateTemp(work, ".doctor-*")
 	if err != nil {
-		return fmt.Errorf("write in %s: %w", work, err)
+		return fail(fix, "write in %s: %v", work, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
 }
 
-type cronCheck struct{ e Env }
+type scheduleCheck struct{ e Env }
 
-func (c cronCheck) String() string { return "crontab entry" }
+func (c scheduleCheck) String() string {
+	if c.e.systemdScheduled() {
+		return "systemd timer baton-" + c.e.Plan.Profile + ".timer enabled"
+	}
+	return "crontab entry installed once"
+}
 
-func (c cronCheck) Run(ctx context.Context) error {
+func (c scheduleCheck) Run(ctx context.Context) error {
+	if c.e.systemdScheduled() {
+		return unitEnabled(ctx, c.e, "baton-"+c.e.Plan.Profile+".timer", c.e.UID != 0, "see README.txt in "+c.e.Dir+" for the systemctl commands that enable the timer")
+	}
+	install := c.e.self() + " schedule install --profile " + c.e.Plan.Profile
 	if c.e.Crontab == nil {
-		return errors.New("no crontab available")
+		return fail(install, "no crontab available")
 	}
 	table, err := c.e.Crontab.Read(ctx)
 	if err != nil {
-		return err
+		return fail("check that cron is installed and that you may use it (/etc/cron.allow)", "read crontab: %v", err)
 	}
 	switch n := schedule.Count(table, c.e.Plan.Profile); n {
 	case 1:
 		return nil
 	case 0:
-		return fmt.Errorf("not installed\nfix: baton-setup generate --plan %s --install-cron", filepath.Join(c.e.Dir, "plan.json"))
+		return fail(install, "the block for profile %s is not installed, so nothing runs sync.sh", c.e.Plan.Profile)
 	default:
-		return fmt.Errorf("the block for profile %s appears %d times\nfix: baton-setup generate --plan %s --install-cron", c.e.Plan.Profile, n, filepath.Join(c.e.Dir, "plan.json"))
+		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", c.e.Plan.Profile, n, n)
 	}
+}
+
+// unitEnabled asks systemd whether a unit (a user unit when user is set)
+// is enabled.
+func unitEnabled(ctx context.Context, e Env, unit string, user bool, fix string) error {
+	args := []string{"is-enabled", unit}
+	if user {
+		args = append([]string{"--user"}, args...)
+	}
+	out, err := e.systemctl(ctx, args...)
+	state := strings.TrimSpace(out)
+	if err == nil && (state == "enabled" || state == "linked" || state == "enabled-runtime") {
+		return nil
+	}
+	if state == "" && err != nil {
+		state = err.Error()
+	}
+	return fail(fix, "%s is not enabled (systemctl %s: %s)", unit, strings.Join(args, " "), state)
+}
+
+// unitCheck is service mode's schedule: the unit file exists, is enabled
+// and running.
+type unitCheck struct{ e Env }
+
+func (c unitCheck) String() string {
+	return "service " + service.UnitName(c.e.Plan.Profile) + " installed, enabled and running"
+}
+
+func (c unitCheck) Run(ctx context.Context) error {
+	unit := service.UnitName(c.e.Plan.Profile)
+	path := filepath.Join(c.e.Dir, unit)
+	if _, err := os.Stat(path); err != nil {
+		return fail(c.e.self()+" generate --plan "+c.e.planFile(), "%s: %v", path, errors.Unwrap(err))
+	}
+	enable := "systemctl link " + path + " && systemctl enable --now " + unit
+	// Service mode writes a system unit.
+	if err := unitEnabled(ctx, c.e, unit, false, enable); err != nil {
+		return err
+	}
+	out, err := c.e.systemctl(ctx, "is-active", unit)
+	if state := strings.TrimSpace(out); err != nil || state != "active" {
+		return fail("journalctl -u "+unit+" -n 50 shows why; then systemctl restart "+unit, "%s is %s, not active", unit, firstWord(state, "not running"))
+	}
+	return nil
+}
+
+func firstWord(s, def string) string {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Split(bufio.ScanWords)
+	if sc.Scan() {
+		return sc.Text()
+	}
+	return def
+}
+
+// awsCheck runs the upload preflight without its write step: identity and
+// bucket access, nothing written.
+type awsCheck struct{ e Env }
+
+func (c awsCheck) String() string {
+	return "AWS identity and bucket access (s3://" + c.e.Plan.Destination.Bucket + ")"
+}
+
+func (c awsCheck) Run(ctx context.Context) error {
+	p, err := c.e.Preflight(ctx)
+	if err != nil {
+		return fail("check the AWS configuration sync.sh uses (secrets.env, AWS_PROFILE, the instance role)", "set up the S3 client: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if p.SkipWrite == "" {
+		p.SkipWrite = "doctor writes nothing"
+	}
+	var fails []*Failure
+	for _, ch := range p.Run(ctx).Checks {
+		if ch.Status != upload.StatusFail {
+			continue
+		}
+		fix := ch.Hint
+		if fix == "" {
+			fix = c.e.self() + " s3 check shows the details"
+		}
+		fails = append(fails, &Failure{Problem: ch.Name + ": " + ch.Detail, Fix: fix})
+	}
+	return join(fails)
 }
