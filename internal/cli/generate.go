@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/generate"
+	"github.com/conductorone/baton-setup/internal/kube"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -36,6 +39,18 @@ type GenerateOptions struct {
 	DryRun        bool
 	Timeout       time.Duration
 	JSON          bool
+	// AWS chooses the uploader's credentials for an S3 destination.
+	AWS awsCredFlags
+
+	// Target is kube.TargetHost or kube.TargetKubernetes (manifests in
+	// <out>/kubernetes instead of sync.sh and a schedule).
+	Target        string
+	Namespace     string
+	UploaderImage string
+
+	// Mode is "" or "sync" for scheduled syncs, "service" for service mode.
+	Mode     string
+	ClientID string
 }
 
 func newGenerateCmd(f *Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
@@ -64,11 +79,35 @@ ConductorOne, which is not a scheduled sync.`,
   baton-setup generate --plan ~/.config/baton-setup/demo/plan.json --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Dest == "" && opts.Connector.PlanFile == "" && opts.Profile == "" {
+			if err := checkModeFlags(cmd, opts); err != nil {
+				return err
+			}
+			if opts.Dest == "" && opts.Connector.PlanFile == "" && opts.Profile == "" && opts.Mode != plan.ModeService {
 				return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
+			}
+			if opts.Out != "" && strings.TrimSpace(opts.Out) == "" {
+				return flagErrorf("--out %q: give a directory path", opts.Out)
 			}
 			if opts.Timeout < time.Second {
 				return flagErrorf("--timeout %s: must be at least 1s", opts.Timeout)
+			}
+			if err := checkTarget(opts); err != nil {
+				return err
+			}
+			if opts.Target == kube.TargetHost {
+				for _, name := range []string{"namespace", "uploader-image"} {
+					if cmd.Flags().Changed(name) {
+						return flagErrorf("--%s is for --target kubernetes", name)
+					}
+				}
+			}
+			if opts.DockerImage != "" {
+				if err := container.CheckImage(opts.DockerImage); err != nil {
+					return flagErrorf("--docker-image: %w", err)
+				}
+			}
+			if err := opts.AWS.check(); err != nil {
+				return err
 			}
 			switch opts.Scheduler {
 			case render.SchedulerCron:
@@ -89,6 +128,8 @@ ConductorOne, which is not a scheduled sync.`,
 		},
 	}
 	opts.Connector.register(cmd.Flags())
+	// --secret-file also takes aws-access-key-id and aws-secret-access-key.
+	opts.AWS.register(cmd.Flags(), false)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Profile, "profile", "", "profile name (default: the connector name)")
 	fl.StringVar(&opts.Dest, "dest", "", "s3://BUCKET/KEY, or local to upload by hand")
@@ -103,6 +144,11 @@ ConductorOne, which is not a scheduled sync.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files and the changes, write nothing")
 	fl.DurationVar(&opts.Timeout, "timeout", time.Hour, "longest a scheduled sync may run")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	fl.StringVar(&opts.Mode, "mode", "", "sync (default: scheduled syncs), or service: a long-running connector with a ConductorOne client ID and secret (BATON_CLIENT_SECRET, --secret-file client-secret=PATH or --secret-stdin client-secret)")
+	fl.StringVar(&opts.ClientID, "client-id", "", "service mode: the ConductorOne client ID, NAME@TENANT-HOST/SUFFIX")
+	fl.StringVar(&opts.Target, "target", kube.TargetHost, "what to generate: host (sync.sh and a schedule on this machine) or kubernetes (manifests in <out>/kubernetes)")
+	fl.StringVar(&opts.Namespace, "namespace", kube.DefaultNamespace, "kubernetes target: namespace of the objects")
+	fl.StringVar(&opts.UploaderImage, "uploader-image", kube.DefaultUploaderImage, "kubernetes target: baton-setup image of the upload container (build it with the Dockerfile)")
 	return cmd
 }
 
@@ -121,6 +167,12 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		// A saved profile of that name is the starting point.
 		opts.Connector.Profile = opts.Profile
 	}
+	clientSecret, err := takeClientSecret(f, &opts.Connector)
+	if err != nil {
+		return err
+	}
+	opts.Connector.SecretFiles, opts.AWS.SecretFiles = splitAWSSecretFiles(opts.Connector.SecretFiles)
+	opts.Connector.DockerImage, opts.Connector.NoPull = opts.DockerImage, opts.DryRun
 	p, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
@@ -140,6 +192,18 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	if err := plan.ValidateProfile(p.Profile); err != nil {
 		return &FlagError{err: err}
 	}
+	if opts.Mode == plan.ModeService || (opts.Mode == "" && p.Mode == plan.ModeService) {
+		if err := applyService(opts, p, clientSecret); err != nil {
+			return err
+		}
+		if opts.Target != kube.TargetKubernetes {
+			return generateServiceRun(ctx, opts, p)
+		}
+	} else if clientSecret != "" {
+		return flagErrorf("client-secret: only service mode takes a client secret (--mode service)")
+	} else {
+		p.Mode = plan.ModeSync
+	}
 	dest := p.Destination
 	if opts.Dest != "" {
 		if dest, err = plan.ParseDest(opts.Dest); err != nil {
@@ -155,8 +219,16 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	if dest.Kind == "" {
 		return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
 	}
+	if dest.Kind == plan.DestS3 {
+		if err := opts.AWS.apply(f, &dest); err != nil {
+			return err
+		}
+	}
 	if err := dest.Validate(); err != nil {
 		return &FlagError{err: err}
+	}
+	for _, w := range credentialWarnings(ctx, f, dest) {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+w)
 	}
 	p.Destination = dest
 	spec := opts.Schedule
@@ -171,14 +243,11 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	}
 	p.Schedule.Install = opts.InstallCron
 	if opts.DockerImage != "" {
-		if strings.ContainsAny(opts.DockerImage, " \t\n'\"$`\\") || strings.HasPrefix(opts.DockerImage, "-") {
-			return flagErrorf("--docker-image %q: not an image reference", opts.DockerImage)
-		}
 		p.Connector.Image = opts.DockerImage
 		// The image holds the connector; the local binary only gave the schema.
 		p.Connector.Args = nil
 	}
-	if p.Connector.Image != "" {
+	if p.Connector.Image != "" && opts.Target != kube.TargetKubernetes {
 		// Cron's PATH is minimal: record where docker is now.
 		docker, err := exec.LookPath("docker")
 		if err != nil {
@@ -186,6 +255,13 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		}
 		if p.Connector.Docker, err = filepath.Abs(docker); err != nil {
 			return fmt.Errorf("docker mode: %w", err)
+		}
+		// sync.sh writes the values into docker's env file at run time.
+		if err := container.CheckEnv(p.ConnectorEnv()); err != nil {
+			return &FlagError{err: err}
+		}
+		if err := dockerPreflight(ctx, opts, p); err != nil {
+			return err
 		}
 	}
 	out := opts.Out
@@ -199,6 +275,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	}
 	if p.Output.Dir, err = filepath.Abs(out); err != nil {
 		return &FlagError{err: fmt.Errorf("--out %s: %w", out, err)}
+	}
+	if opts.Target == kube.TargetKubernetes {
+		return generateKubeRun(opts, p)
 	}
 	self, err := f.Discover.Self()
 	if err != nil {
@@ -225,14 +304,79 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	return nil
 }
 
+// dockerPreflight checks that docker can run the image, and pulls it when
+// missing; a dry run only says that it would pull it.
+func dockerPreflight(ctx context.Context, opts *GenerateOptions, p *plan.Plan) error {
+	if !opts.DryRun {
+		return container.Preflight(ctx, p.Connector.Docker, p.Connector.Image)
+	}
+	present, err := container.Present(ctx, p.Connector.Docker, p.Connector.Image)
+	if err != nil || present {
+		return err
+	}
+	w := opts.Factory.IO.Out
+	if opts.JSON {
+		w = opts.Factory.IO.ErrOut
+	}
+	fmt.Fprintf(w, "dry run: would pull %s (docker image inspect finds no copy on this machine)\n", p.Connector.Image)
+	return nil
+}
+
+// checkTarget validates --target and the flags that belong to one target.
+func checkTarget(opts *GenerateOptions) error {
+	switch opts.Target {
+	case kube.TargetHost:
+		return nil
+	case kube.TargetKubernetes:
+	default:
+		return flagErrorf("--target %q: want host or kubernetes", opts.Target)
+	}
+	if opts.InstallCron || opts.Scheduler != render.SchedulerCron || opts.SystemdSystem {
+		return flagErrorf("--install-cron, --scheduler and --systemd-system are for --target host; a CronJob runs the kubernetes target")
+	}
+	if err := kube.ValidateNamespace(opts.Namespace); err != nil {
+		return flagErrorf("--namespace: %w", err)
+	}
+	if err := container.CheckImage(opts.UploaderImage); err != nil {
+		return flagErrorf("--uploader-image: %w", err)
+	}
+	if opts.DockerImage != "" {
+		if err := container.CheckImage(opts.DockerImage); err != nil {
+			return flagErrorf("--docker-image: %w", err)
+		}
+	}
+	return nil
+}
+
+// generateKubeRun writes the kubernetes target's manifests.
+func generateKubeRun(opts *GenerateOptions, p *plan.Plan) error {
+	f := opts.Factory
+	res, err := kube.Run(p, kube.Options{
+		Namespace: opts.Namespace, UploaderImage: opts.UploaderImage,
+		Timeout: opts.Timeout, DryRun: opts.DryRun, Now: f.Now,
+	})
+	var ie *kube.InputError
+	if errors.As(err, &ie) {
+		return &FlagError{err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	kube.Print(f.IO.Out, res)
+	return nil
+}
+
 // printGenerated tells the user what changed, when the sync will run and
 // what to do next. Secret values never reach it: File.Shown and the diffs
 // mask them.
 func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
-	verb := map[render.Action]string{render.Create: "wrote", render.Update: "updated", render.Keep: "unchanged"}
 	if res.DryRun {
 		fmt.Fprintln(w, "dry run: nothing is written")
-		verb = map[render.Action]string{render.Create: "would write", render.Update: "would update", render.Keep: "unchanged"}
 	}
 	if res.CopiedSelf {
 		if res.DryRun {
@@ -241,18 +385,7 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 			fmt.Fprintf(w, "copied this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
 		}
 	}
-	for i, c := range res.Changes {
-		fmt.Fprintf(w, "%s %s (%04o)\n", verb[c.Action], c.Path, c.Mode)
-		switch {
-		case c.Action == render.Create && res.DryRun:
-			printIndented(w, res.Files[i].Shown())
-		case c.Action == render.Update:
-			printIndented(w, c.Diff)
-			if c.Backup != "" {
-				fmt.Fprintf(w, "  previous version saved to %s\n", c.Backup)
-			}
-		}
-	}
+	render.PrintChanges(w, res.Changes, func(i int) string { return res.Files[i].Shown() }, res.DryRun)
 	s := res.Schedule
 	fmt.Fprintf(w, "schedule: %s [%s]\n", s.Description, s.Spec)
 	if len(s.Next) > 0 {
@@ -263,7 +396,7 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 	}
 	if res.Scheduler == render.SchedulerSystemd {
 		fmt.Fprintln(w, "enable the systemd timer with:")
-		printIndented(w, strings.Join(res.SystemdCommands, "\n"))
+		render.Indent(w, strings.Join(res.SystemdCommands, "\n"))
 		fmt.Fprintln(w, "after a later regeneration, run systemctl daemon-reload (with --user for user units)")
 	} else {
 		switch {
@@ -277,7 +410,7 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 		fmt.Fprint(w, res.CronBlock)
 		if res.CronDiff != "" && res.DryRun {
 			fmt.Fprintln(w, "crontab changes:")
-			printIndented(w, res.CronDiff)
+			render.Indent(w, res.CronDiff)
 		}
 		if res.CronBackup != "" {
 			fmt.Fprintf(w, "previous crontab saved to %s\n", res.CronBackup)
@@ -289,14 +422,4 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 	} else {
 		fmt.Fprintf(w, "upload %s by hand: Applications > your app > Connectors > Import app data > From file\n", filepath.Join(p.Output.Dir, "sync.c1z"))
 	}
-}
-
-func printIndented(w io.Writer, text string) {
-	if text == "" {
-		return
-	}
-	for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
-		fmt.Fprint(w, "  "+l)
-	}
-	fmt.Fprintln(w)
 }

@@ -1,0 +1,22 @@
+# baton-setup in a container, for the upload container of
+# `baton-setup generate --target kubernetes` (and the built-in demo
+# connector). A static binary on distroless, running as a non-root user.
+#
+#   docker build -t REGISTRY/baton-setup:TAG --build-arg VERSION=TAG .
+#
+# Build stage: CGO_ENABLED=0, so the binary needs no libc.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/conductorone/baton-setup/internal/cli.version=${VERSION}" \
+    -o /out/baton-setup ./cmd/baton-setup
+
+# Run stage: no shell and no package manager; CA certificates for HTTPS to S3.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/baton-setup /usr/local/bin/baton-setup
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/baton-setup"]
