@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/conductorone/baton-setup/internal/schema"
 )
 
 //go:embed catalog.json
@@ -131,17 +133,36 @@ func (e Entry) clone() Entry {
 // InstallCommands returns the shell commands that install the connector,
 // keyed by "brew", "docker" and "go". Methods without data are left out.
 func (e Entry) InstallCommands() map[string]string {
-	cmds := make(map[string]string, 3)
-	if e.Brew != "" {
-		cmds["brew"] = "brew install " + e.Brew
-	}
-	if e.Image != "" {
-		cmds["docker"] = "docker pull " + e.Image + ":latest"
-	}
-	if e.GoInstall != "" {
-		cmds["go"] = "go install " + e.GoInstall
+	args := e.InstallArgs()
+	cmds := make(map[string]string, len(args))
+	for k, a := range args {
+		cmds[k] = strings.Join(a, " ")
 	}
 	return cmds
+}
+
+// InstallArgs is InstallCommands as argument vectors, the tool first, for
+// running them without a shell.
+func (e Entry) InstallArgs() map[string][]string {
+	args := make(map[string][]string, 3)
+	if e.Brew != "" {
+		args["brew"] = []string{"brew", "install", e.Brew}
+	}
+	if e.Image != "" {
+		args["docker"] = []string{"docker", "pull", e.ImageRef()}
+	}
+	if e.GoInstall != "" {
+		args["go"] = []string{"go", "install", e.GoInstall}
+	}
+	return args
+}
+
+// ImageRef is the container image with the tag docker mode uses.
+func (e Entry) ImageRef() string {
+	if e.Image == "" {
+		return ""
+	}
+	return e.Image + ":latest"
 }
 
 // AuthMethodFields returns the fields that apply when the given auth method is
@@ -155,4 +176,29 @@ func (e Entry) AuthMethodFields(method string) []Field {
 		}
 	}
 	return out
+}
+
+// Schema turns the entry's known fields into a connector schema, for when
+// the connector's own is not available (docker mode before the image can be
+// asked). Hint carries the catalog's help; the schema cannot say more about
+// types or rules than the catalog knows, so every field is a string.
+func (e Entry) Schema() *schema.Schema {
+	s := &schema.Schema{DisplayName: e.DisplayName, HelpURL: e.DocsURL}
+	for _, f := range e.Fields {
+		label := f.DisplayName
+		if label == "" {
+			label = f.Name
+		}
+		s.Fields = append(s.Fields, schema.Field{Name: f.Name, Label: label, Hint: f.Help, Required: f.Required, Secret: f.Secret})
+	}
+	for i, m := range e.AuthMethods {
+		g := schema.Group{Name: m.Name, Label: m.DisplayName, Default: i == 0}
+		for _, f := range e.Fields {
+			if f.Group == m.Name {
+				g.Fields = append(g.Fields, f.Name)
+			}
+		}
+		s.Groups = append(s.Groups, g)
+	}
+	return s
 }

@@ -402,3 +402,56 @@ func BenchmarkFilter(b *testing.B) {
 		})
 	}
 }
+
+func TestRankMatchesFilter(t *testing.T) {
+	all := All()
+	for _, q := range []string{"", "gthb", "okt", "hr", "zzzzqqq"} {
+		idx := Rank(all, q)
+		got := Filter(all, q)
+		if len(idx) != len(got) {
+			t.Fatalf("Rank(%q) has %d entries, Filter %d", q, len(idx), len(got))
+		}
+		for i, j := range idx {
+			if all[j].Name != got[i].Name {
+				t.Errorf("Rank(%q)[%d] = %s, Filter has %s", q, i, all[j].Name, got[i].Name)
+			}
+		}
+	}
+}
+
+func TestInstallArgs(t *testing.T) {
+	e, _ := Lookup("okta")
+	args := e.InstallArgs()
+	if got := args["go"]; len(got) != 3 || got[0] != "go" || got[1] != "install" {
+		t.Errorf("InstallArgs()[go] = %q", got)
+	}
+	if got := args["docker"]; len(got) != 3 || got[2] != e.ImageRef() {
+		t.Errorf("InstallArgs()[docker] = %q, want the image %s", got, e.ImageRef())
+	}
+}
+
+func TestEntrySchema(t *testing.T) {
+	for _, e := range All() {
+		if len(e.AuthMethods) == 0 || len(e.Fields) == 0 {
+			continue
+		}
+		s := e.Schema()
+		if len(s.Fields) != len(e.Fields) || len(s.Groups) != len(e.AuthMethods) || s.DefaultGroup() != e.AuthMethods[0].Name {
+			t.Fatalf("%s: schema %+v", e.Name, s)
+		}
+		for _, f := range e.Fields {
+			sf, ok := s.Field(f.Name)
+			if !ok || sf.Secret != f.Secret || sf.Required != f.Required || sf.Hint != f.Help || sf.EnvName() != f.Env {
+				t.Errorf("%s.%s: schema field %+v from %+v", e.Name, f.Name, sf, f)
+			}
+		}
+		for _, f := range s.Active(e.AuthMethods[0].Name) {
+			cf, _ := Lookup(e.Name)
+			if !slices.ContainsFunc(cf.AuthMethodFields(e.AuthMethods[0].Name), func(c Field) bool { return c.Name == f.Name }) {
+				t.Errorf("%s: %s is active in the schema but not in the catalog's method", e.Name, f.Name)
+			}
+		}
+		return
+	}
+	t.Fatal("no catalog entry has auth methods")
+}

@@ -37,9 +37,29 @@ type hit struct {
 //
 // Case folding is ASCII-only, which covers the catalog's names.
 func Filter(entries []Entry, query string) []Entry {
+	if normalizeQuery(query) == "" {
+		return slices.Clone(entries)
+	}
+	idx := Rank(entries, query)
+	out := make([]Entry, len(idx))
+	for i, j := range idx {
+		out[i] = entries[j]
+	}
+	return out
+}
+
+// Rank is Filter returning indexes into entries instead of copies, for
+// callers that keep more per entry than the catalog does (the wizard's
+// picker marks installed connectors). An empty query returns every index in
+// order.
+func Rank(entries []Entry, query string) []int {
 	q := normalizeQuery(query)
 	if q == "" {
-		return slices.Clone(entries)
+		idx := make([]int, len(entries))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
 	}
 	hits := make([]hit, 0, len(entries))
 	for i := range entries {
@@ -67,9 +87,9 @@ func Filter(entries []Entry, query string) []Entry {
 		}
 		return a.idx - b.idx
 	})
-	out := make([]Entry, len(hits))
+	out := make([]int, len(hits))
 	for i, h := range hits {
-		out[i] = entries[h.idx]
+		out[i] = h.idx
 	}
 	return out
 }
