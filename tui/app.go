@@ -10,16 +10,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/service"
 	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/upload"
 )
 
 // Deps are the wizard's side effects.
@@ -35,6 +40,18 @@ type Deps struct {
 	Getenv        func(string) string
 	Now           func() time.Time
 	RandomMinute  func() int
+	// AWSProfiles lists the AWS shared-config profiles for the upload's
+	// credentials; nil lists none.
+	AWSProfiles func() []awsconf.Profile
+	// Preflight checks an S3 destination before it is scheduled; nil skips
+	// the check.
+	Preflight func(ctx context.Context, d plan.Destination) (upload.Report, error)
+	// Install installs a missing connector from the picker.
+	Install InstallDeps
+	// PreviewService renders service mode's files and commands for the
+	// review as Generate would write them, without touching the filesystem;
+	// nil shows none.
+	PreviewService func(p *plan.Plan) (service.Result, error)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -64,9 +81,16 @@ type step interface {
 	Update(msg tea.Msg) (step, tea.Cmd)
 	View() string
 	Title() string
-	// Help is the key line shown in the footer.
-	Help() string
+	// Keys are the step's own keys in its current state, for the footer.
+	Keys() []key.Binding
 }
+
+// formed is a step made of a huh form (it embeds formStep).
+type formed interface{ base() *formStep }
+
+// keyTaker is a step with its own text entry that wants some of the App's
+// keys (q, ?, Esc) in its current state.
+type keyTaker interface{ takesKey(tea.KeyMsg) bool }
 
 // closer is a step holding something to release when it is left.
 type closer interface{ Close() }
@@ -95,6 +119,13 @@ type App struct {
 	height  int
 	result  *generate.Result
 	err     error
+	keys    appKeys
+	help    help.Model
+	// touched is set once a step was submitted: leaving then loses answers,
+	// so it asks first.
+	touched bool
+	// confirming shows the "quit without writing?" dialog.
+	confirming bool
 }
 
 // New returns the wizard model, starting from p (which may be empty).
@@ -102,7 +133,16 @@ func New(ctx context.Context, deps Deps, p *plan.Plan) *App {
 	if p == nil {
 		p = &plan.Plan{}
 	}
-	a := &App{ctx: ctx, deps: deps, styles: NewStyles(lipgloss.HasDarkBackground()), plan: p, width: 80, height: 24}
+	return newApp(ctx, deps, p, NewStyles(lipgloss.HasDarkBackground()))
+}
+
+// newApp is New with the styles given: the line prompts must not ask the
+// terminal for its background.
+func newApp(ctx context.Context, deps Deps, p *plan.Plan, st Styles) *App {
+	if p == nil {
+		p = &plan.Plan{}
+	}
+	a := &App{ctx: ctx, deps: deps, styles: st, plan: p, width: 80, height: 24, keys: newAppKeys(), help: newHelp(st)}
 	a.cur = a.makeStep(stepConnector, p)
 	return a
 }
@@ -137,7 +177,7 @@ func (a *App) makeStep(i int, from *plan.Plan) step {
 	case stepTest:
 		return newTestStep(a.ctx, a.deps, a.styles, draft)
 	case stepDestination:
-		return newDestinationStep(a.deps, a.styles, draft)
+		return newDestinationStep(a.ctx, a.deps, a.styles, draft)
 	case stepSchedule:
 		return newScheduleStep(a.deps, a.styles, draft)
 	case stepReview:
@@ -169,13 +209,83 @@ func (a *App) enterWith(i int, from *plan.Plan) tea.Cmd {
 	return tea.Batch(init, size)
 }
 
-// Lines of the screen that are not the step's own: the header, a blank
-// line, a blank line and the key help.
-const chromeLines = 4
-
-// bodySize is the part of the window a step may draw in.
+// bodySize is the part of the window a step may draw in: all but the
+// header, two blank lines and the key help.
 func (a *App) bodySize() tea.WindowSizeMsg {
-	return tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chromeLines, 1)}
+	chrome := 3 + lipgloss.Height(a.footerView())
+	return tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chrome, 1)}
+}
+
+// stepTakes reports whether msg belongs to the current step even though
+// the App has a use for it: text typed into a field, and Esc while a
+// picker clears its filter.
+func (a *App) stepTakes(msg tea.KeyMsg) bool {
+	switch s := a.cur.(type) {
+	case keyTaker:
+		return s.takesKey(msg)
+	case formed:
+		if msg.Type == tea.KeyEsc {
+			return s.base().fieldBinds(msg)
+		}
+		return s.base().typing()
+	}
+	return false
+}
+
+// leave quits, after asking when answers would be lost.
+func (a *App) leave() tea.Cmd {
+	if a.touched && a.idx != stepDone {
+		a.confirming = true
+		return nil
+	}
+	return a.quit()
+}
+
+// quit stops whatever the step runs and ends the program.
+func (a *App) quit() tea.Cmd {
+	if c, ok := a.cur.(closer); ok {
+		c.Close()
+	}
+	if a.idx != stepDone {
+		a.err = ErrCancelled
+	}
+	return tea.Quit
+}
+
+// handleKey takes the keys that belong to the App rather than the step;
+// it reports false for every other key.
+func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := a.keys
+	if a.confirming {
+		switch {
+		case key.Matches(msg, k.Yes):
+			return a.quit(), true
+		case key.Matches(msg, k.No):
+			a.confirming = false
+		}
+		return nil, true
+	}
+	if t, ok := a.cur.(keyTaker); ok && !key.Matches(msg, k.Quit) && t.takesKey(msg) {
+		return nil, false
+	}
+	if key.Matches(msg, k.Quit) {
+		return a.leave(), true
+	}
+	if a.stepTakes(msg) {
+		return nil, false
+	}
+	switch {
+	case key.Matches(msg, k.QuitQ) && a.idx != stepDone:
+		return a.leave(), true
+	case key.Matches(msg, k.Help):
+		a.help.ShowAll = !a.help.ShowAll
+		var cmd tea.Cmd
+		a.cur, cmd = a.cur.Update(a.bodySize())
+		return cmd, true
+	case key.Matches(msg, k.Leave) && a.idx == stepConnector:
+		return a.leave(), true
+	}
+	return nil, false
 }
 
 // Update routes messages to the current step and moves between steps.
@@ -187,16 +297,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.cur, cmd = a.cur.Update(a.bodySize())
 		return a, cmd
 	case tea.KeyMsg:
-		if msg.String() == "ctrl+c" {
-			if c, ok := a.cur.(closer); ok {
-				c.Close()
-			}
-			if a.idx != stepDone {
-				a.err = ErrCancelled
-			}
-			return a, tea.Quit
+		if cmd, ok := a.handleKey(msg); ok {
+			return a, cmd
 		}
 	case stepDoneMsg:
+		a.touched = true
 		a.history = append(a.history, a.plan)
 		a.plan = msg.plan
 		if msg.result != nil {
@@ -205,7 +310,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.idx == stepDone {
 			return a, tea.Quit
 		}
-		return a, a.enter(a.idx + 1)
+		return a, a.enter(a.next(a.idx))
 	case stepBackMsg:
 		if a.idx == stepConnector {
 			return a, nil
@@ -217,30 +322,119 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.plan = a.history[n-1]
 			a.history = a.history[:n-1]
 		}
-		return a, a.enterWith(a.idx-1, submitted)
+		return a, a.enterWith(prev(a.idx, submitted), submitted)
 	}
 	var cmd tea.Cmd
 	a.cur, cmd = a.cur.Update(msg)
 	return a, cmd
 }
 
+// skipped reports whether step i has nothing to ask for plan p: service
+// mode has no schedule, since the connector takes its tasks from
+// ConductorOne.
+func skipped(i int, p *plan.Plan) bool {
+	return i == stepSchedule && p.Mode == plan.ModeService
+}
+
+// next is the step after i for the current plan.
+func (a *App) next(i int) int {
+	i++
+	for skipped(i, a.plan) {
+		i++
+	}
+	return i
+}
+
+// prev is the step before i for the plan submitted so far.
+func prev(i int, submitted *plan.Plan) int {
+	i--
+	for i > stepConnector && skipped(i, submitted) {
+		i--
+	}
+	return i
+}
+
+// title is the header's text: "Step N/M · Title", counting only the steps
+// of the plan's mode, and the profile once a connector is chosen.
+func (a *App) title() (step, profile string) {
+	n, total := a.idx+1, stepCount
+	for i := range stepCount {
+		if skipped(i, a.plan) {
+			total--
+			if i < a.idx {
+				n--
+			}
+		}
+	}
+	step = fmt.Sprintf("Step %d/%d · %s", n, total, a.cur.Title())
+	if name := a.plan.Connector.Name; name != "" {
+		profile = a.plan.Profile
+		if profile == "" {
+			profile = name
+		}
+	}
+	return step, profile
+}
+
+// footerKeys are the keys the footer lists: the step's, then the App's.
+func (a *App) footerKeys() footer {
+	k := a.keys
+	if a.confirming {
+		return footer{app: []key.Binding{k.Yes, k.No}}
+	}
+	f := footer{step: a.cur.Keys()}
+	switch _, ok := a.cur.(formed); {
+	case a.idx == stepConnector && !a.stepTakes(tea.KeyMsg{Type: tea.KeyEsc}):
+		f.app = append(f.app, k.Leave)
+	case ok && !a.stepTakes(keyMsg("esc")):
+		f.app = append(f.app, k.Back)
+	}
+	// ? and q are offered only where they are not typed into a field.
+	if !a.stepTakes(keyMsg("?")) {
+		help := k.Help
+		if a.help.ShowAll {
+			help.SetHelp("?", "fewer keys")
+		}
+		f.app = append(f.app, help)
+	}
+	f.app = append(f.app, k.Quit)
+	if a.help.ShowAll && a.idx != stepDone && !a.stepTakes(keyMsg("q")) {
+		f.app = append(f.app, k.QuitQ)
+	}
+	return f
+}
+
+func (a *App) footerView() string {
+	a.help.Width = a.width
+	return a.help.View(a.footerKeys())
+}
+
+// confirmView is the dialog shown in place of the step when leaving would
+// lose answers.
+func (a *App) confirmView() string {
+	text := a.styles.Label.Render("Quit without writing the files?") + "\n" +
+		"The answers given so far are lost; nothing has been written.\n\n" +
+		"y quit · n stay"
+	return a.styles.Dialog.Render(text)
+}
+
 // View draws the header, the current step and the key help, each line
 // wrapped to the window's width: the terminal would cut longer lines off.
 func (a *App) View() string {
 	var b strings.Builder
-	title := fmt.Sprintf("Step %d/%d · %s", a.idx+1, stepCount, a.cur.Title())
+	title, profile := a.title()
 	b.WriteString(a.styles.Header.Render(title))
-	if name := a.plan.Connector.Name; name != "" {
-		profile := a.plan.Profile
-		if profile == "" {
-			profile = name
-		}
+	if profile != "" {
 		b.WriteString(a.styles.Muted.Render("  profile " + profile))
 	}
 	b.WriteString("\n\n")
-	b.WriteString(strings.TrimRight(a.cur.View(), "\n"))
+	if a.confirming {
+		b.WriteString(a.confirmView())
+	} else {
+		b.WriteString(strings.TrimRight(a.cur.View(), "\n"))
+	}
 	b.WriteString("\n\n")
-	b.WriteString(a.styles.Help.Render(a.cur.Help() + " · ctrl+c quit"))
+	b.WriteString(a.footerView())
 	return fit(b.String(), a.width)
 }
 

@@ -226,6 +226,8 @@ func (h *harness) destinationAndSchedule() {
 	h.key(tea.KeyEnter) // prefilled from AWS_REGION
 	h.waitFor("┃ Endpoint (optional)", uiWait)
 	h.key(tea.KeyEnter)
+	h.waitFor("┃ AWS credentials for the upload", uiWait)
+	h.key(tea.KeyEnter) // the default chain; Deps.Preflight is nil here
 	h.waitFor("Step 5/7 · Schedule", uiWait)
 	h.waitFor("Every hour at minute 17 (recommended; 17 * * * *)", uiWait)
 	h.key(tea.KeyEnter)
@@ -344,7 +346,7 @@ func TestWizardBackKeepsSettings(t *testing.T) {
 	h.waitFor("Step 2/7 · Settings", uiWait)
 	h.waitFor("┃ Tenant *", uiWait)
 	s := h.screen()
-	if !strings.Contains(s, "> globex") || !strings.Contains(s, "> "+strings.Repeat("*", len(canary))) {
+	if !strings.Contains(s, "> globex") || !strings.Contains(s, "> ••••7a1b (enter keeps it)") {
 		t.Fatalf("settings after Back lost the values:\n%s", s)
 	}
 	for _, want := range []string{"┃ API key *", "┃ Number of users", "┃ Include roles"} {
@@ -355,6 +357,9 @@ func TestWizardBackKeepsSettings(t *testing.T) {
 	h.waitFor("Step 3/7 · Test sync", uiWait)
 	h.waitFor("✓ Test sync finished", syncWait)
 
+	// Answers were given: the first ctrl+c asks, the second leaves.
+	h.key(tea.KeyCtrlC)
+	h.waitFor("Quit without writing the files?", uiWait)
 	h.key(tea.KeyCtrlC)
 	app := h.final()
 	if app.err != ErrCancelled {

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 )
@@ -15,7 +16,6 @@ type formSubmittedMsg struct{}
 // next command, or an error that is shown above a fresh form.
 type formStep struct {
 	title  string
-	help   string
 	styles Styles
 	intro  func() string
 	build  func() *huh.Form
@@ -31,7 +31,7 @@ type formStep struct {
 const maxFormWidth = 100
 
 func (s *formStep) newForm() tea.Cmd {
-	s.form = s.build().WithTheme(s.styles.Theme).WithShowHelp(false)
+	s.form = s.build().WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap())
 	// Without these, completing the form would quit the whole program.
 	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
 	s.form.CancelCmd = func() tea.Msg { return stepBackMsg{} }
@@ -63,7 +63,7 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		return s, s.layout()
 	case tea.KeyMsg:
 		if msg.String() == "esc" {
-			return s, func() tea.Msg { return stepBackMsg{} }
+			return s, s.escape(msg)
 		}
 	case formSubmittedMsg:
 		cmd, err := s.submit()
@@ -100,11 +100,69 @@ func (s *formStep) View() string {
 	return s.header() + s.form.View()
 }
 
+// escape handles Esc: a picker that is filtering, or shows filtered
+// options, clears its filter; otherwise the step goes back.
+func (s *formStep) escape(esc tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	// huh's first Esc while filtering only ends typing ("set filter"); the
+	// second clears it. Both are the field's own bindings, so this stops
+	// once the filter is gone.
+	for i := 0; i < 2 && s.fieldBinds(esc); i++ {
+		m, cmd := s.form.Update(esc)
+		if f, ok := m.(*huh.Form); ok {
+			s.form = f
+		}
+		cmds = append(cmds, cmd)
+	}
+	if len(cmds) > 0 {
+		return tea.Batch(cmds...)
+	}
+	return func() tea.Msg { return stepBackMsg{} }
+}
+
+// fieldBinds reports whether the focused field has an enabled binding for k.
+func (s *formStep) fieldBinds(k tea.KeyMsg) bool {
+	if s.form == nil {
+		return false
+	}
+	for _, b := range s.form.KeyBinds() {
+		if b.Enabled() && key.Matches(k, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// typing reports whether printable keys go into the focused field as text:
+// an input, or a picker's filter.
+func (s *formStep) typing() bool {
+	if s.form == nil {
+		return false
+	}
+	switch f := s.form.GetFocusedField().(type) {
+	case *huh.Input, *huh.Text:
+		return true
+	case interface{ GetFiltering() bool }:
+		return f.GetFiltering()
+	}
+	return false
+}
+
 func (s *formStep) Title() string { return s.title }
 
-func (s *formStep) Help() string {
-	if s.help != "" {
-		return s.help
+// Keys are the focused field's enabled key bindings.
+func (s *formStep) Keys() []key.Binding {
+	if s.form == nil {
+		return nil
 	}
-	return "enter next · shift+tab previous field · esc back"
+	var out []key.Binding
+	for _, b := range s.form.KeyBinds() {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
+
+// base gives the accessible runner the step's form parts.
+func (s *formStep) base() *formStep { return s }

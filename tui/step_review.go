@@ -15,7 +15,9 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/service"
 )
 
 // reviewStep shows what will be written and writes it.
@@ -28,6 +30,11 @@ type reviewStep struct {
 	install bool
 	write   bool
 	busy    bool
+	// preview is service mode's files and commands for the profile name
+	// previewFor, or previewErr.
+	preview    *service.Result
+	previewErr error
+	previewFor string
 }
 
 func newReviewStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) *reviewStep {
@@ -39,7 +46,25 @@ func newReviewStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) 
 	return s
 }
 
+// output returns the draft with the profile name and the directory it
+// would be written to.
+func (s *reviewStep) output() (*plan.Plan, error) {
+	p := s.draft.Clone()
+	p.Profile = s.profile
+	if p.Output.Dir == "" || filepath.Base(p.Output.Dir) != p.Profile {
+		dir, err := s.deps.DefaultOutDir(p.Profile)
+		if err != nil {
+			return nil, err
+		}
+		p.Output.Dir = dir
+	}
+	return p, nil
+}
+
 func (s *reviewStep) summary() string {
+	if s.draft.Mode == plan.ModeService {
+		return s.serviceSummary()
+	}
 	p, st := s.draft, s.styles
 	var names []string
 	for k := range p.Values {
@@ -48,7 +73,7 @@ func (s *reviewStep) summary() string {
 	names = append(names, p.SecretNames()...)
 	sort.Strings(names)
 	// The label column fits the longest field name, so values line up.
-	labelW := len("Auth method")
+	labelW := len("AWS credentials")
 	for _, n := range names {
 		labelW = max(labelW, len("  "+n))
 	}
@@ -71,6 +96,7 @@ func (s *reviewStep) summary() string {
 			row("", "through the S3-compatible endpoint "+p.Destination.Endpoint)
 		}
 		row("", "In ConductorOne, set the S3 data source's File name to exactly: "+p.Destination.Key)
+		row("AWS credentials", credentialsText(st, p.Destination))
 	} else {
 		row("Destination", "a local file you upload by hand")
 	}
@@ -86,6 +112,142 @@ func (s *reviewStep) summary() string {
 	return b.String()
 }
 
+// credentialsText says where the upload's AWS credentials come from, with
+// static keys masked.
+func credentialsText(st Styles, d plan.Destination) string {
+	switch d.Credentials {
+	case plan.CredProfile:
+		return "profile " + d.AWSProfile
+	case plan.CredRole:
+		t := "role " + d.RoleARN
+		if d.ExternalID != "" {
+			t += ", external ID " + d.ExternalID
+		}
+		return t
+	case plan.CredStatic:
+		return "static keys " + d.AccessKeyID.Masked() + " / " + d.SecretAccessKey.Masked() + st.Muted.Render("  (secret, in secrets.env; a role is safer)")
+	}
+	return "the default chain (instance profile, task role or environment)"
+}
+
+// unitLines are the lines of the unit that say what it runs, with which
+// settings, and that systemd restarts it.
+var unitLines = []string{"ExecStart=", "EnvironmentFile=", "Restart="}
+
+// serviceSummary is the review of service mode: the connector, service.env
+// masked, the unit's main lines, and how to start and check the service,
+// all from internal/service as Generate will write them.
+func (s *reviewStep) serviceSummary() string {
+	p, st := s.draft, s.styles
+	s.refreshPreview()
+	labelW := len("Enable (root)")
+	var b strings.Builder
+	row := func(k, v string) { fmt.Fprintf(&b, "%s %s\n", st.Label.Render(fmt.Sprintf("%-*s", labelW, k)), v) }
+	rows := func(k string, vs []string) {
+		for i, v := range vs {
+			if i > 0 {
+				k = ""
+			}
+			row(k, v)
+		}
+	}
+	row("Connector", p.Connector.Name+"  "+st.Muted.Render(p.Connector.Path))
+	if p.AuthMethod != "" {
+		row("Auth method", p.AuthMethod)
+	}
+	row("Mode", "service: runs all the time and takes its tasks from ConductorOne; no S3, no schedule")
+	switch res := s.preview; {
+	case s.previewErr != nil:
+		row("Files", st.Bad.Render("cannot be written: "+s.previewErr.Error()))
+	case res != nil && len(res.Files) > 0:
+		names := make([]string, len(res.Files))
+		for i, f := range res.Files {
+			names[i] = f.Name
+			switch f.Name {
+			case service.EnvFile:
+				rows(f.Name, envRows(f, p))
+			case res.Unit:
+				rows("Unit", pickLines(string(f.Content), unitLines))
+			}
+		}
+		rows("Files", []string{strings.Join(names, ", "), "in " + filepath.Dir(res.Files[0].Path)})
+		rows("Enable (root)", res.SystemdCommands)
+		rows("Check", res.CheckCommands)
+	}
+	if s.busy {
+		b.WriteString("\n" + st.Muted.Render("Writing files…"))
+	}
+	return b.String()
+}
+
+// refreshPreview renders service mode's files for the profile name being
+// typed, once per name.
+func (s *reviewStep) refreshPreview() {
+	if s.previewFor == s.profile && (s.preview != nil || s.previewErr != nil) {
+		return
+	}
+	s.previewFor, s.preview, s.previewErr = s.profile, nil, nil
+	if s.deps.PreviewService == nil {
+		return
+	}
+	if err := plan.ValidateProfile(s.profile); err != nil {
+		// The form says what is wrong with the name.
+		return
+	}
+	p, err := s.output()
+	if err != nil {
+		s.previewErr = err
+		return
+	}
+	res, err := s.deps.PreviewService(p)
+	if err != nil {
+		s.previewErr = err
+		return
+	}
+	s.preview = &res
+}
+
+// envRows are the assignments of service.env in the file's order, taken
+// from its masked form: a plain setting shows its value, a secret its last
+// characters at most, anything else stays masked.
+func envRows(f render.File, p *plan.Plan) []string {
+	shown := map[string]string{
+		"BATON_CLIENT_ID":       p.Service.ClientID,
+		plan.SecretClientSecret: p.Secrets[plan.SecretClientSecret].Masked(),
+	}
+	for _, e := range p.ConnectorEnv() {
+		if e.Secret {
+			shown[e.Name] = plan.NewSecret(e.Value).Masked()
+		} else {
+			shown[e.Name] = strings.ReplaceAll(e.Value, "\n", `\n`)
+		}
+	}
+	var out []string
+	for _, l := range strings.Split(f.Shown(), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if name, _, _ := strings.Cut(l, "="); shown[name] != "" {
+			l = name + "=" + shown[name]
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// pickLines are the lines of text that start with one of prefixes.
+func pickLines(text string, prefixes []string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, pre := range prefixes {
+			if strings.HasPrefix(l, pre) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
 func regionText(r string) string {
 	if r == "" {
 		return ""
@@ -94,13 +256,22 @@ func regionText(r string) string {
 }
 
 func (s *reviewStep) buildForm() *huh.Form {
+	write := huh.NewConfirm().Title("Write the files?").Affirmative("Write").Negative("Not yet").Value(&s.write)
+	if s.draft.Mode == plan.ModeService {
+		// Nothing to schedule: systemd runs the service once it is enabled.
+		return huh.NewForm(huh.NewGroup(
+			huh.NewInput().Title("Profile name").Description("Names the directory and the systemd unit.").
+				Value(&s.profile).Validate(plan.ValidateProfile),
+			write,
+		))
+	}
 	return huh.NewForm(huh.NewGroup(
 		huh.NewInput().Title("Profile name").Description("Names the directory and the crontab entry.").
 			Value(&s.profile).Validate(plan.ValidateProfile),
 		huh.NewConfirm().Title("Install the crontab entry now?").
 			Description("Only a block marked with this profile's name is added; the rest of your crontab is kept.").
 			Value(&s.install),
-		huh.NewConfirm().Title("Write the files?").Affirmative("Write").Negative("Not yet").Value(&s.write),
+		write,
 	))
 }
 
@@ -108,16 +279,14 @@ func (s *reviewStep) submitReview() (tea.Cmd, error) {
 	if !s.write {
 		return nil, fmt.Errorf("nothing written; choose Write when you are ready, or esc to go back")
 	}
-	p := s.draft
-	p.Profile = s.profile
-	p.Schedule.Install = s.install
-	if p.Output.Dir == "" || filepath.Base(p.Output.Dir) != p.Profile {
-		dir, err := s.deps.DefaultOutDir(p.Profile)
-		if err != nil {
-			return nil, err
-		}
-		p.Output.Dir = dir
+	p, err := s.output()
+	if err != nil {
+		return nil, err
 	}
+	if p.Mode != plan.ModeService {
+		p.Schedule.Install = s.install
+	}
+	s.draft = p
 	s.busy = true
 	// generate may change the plan it is given, while View reads the draft.
 	ctx, gen, gp := s.ctx, s.deps.Generate, p.Clone()
@@ -156,7 +325,6 @@ func newDoneStep(st Styles, draft *plan.Plan, res *generate.Result) *doneStep {
 
 func (s *doneStep) Init() tea.Cmd { return nil }
 func (s *doneStep) Title() string { return "Done" }
-func (s *doneStep) Help() string  { return "enter or q quit" }
 
 func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	if m, ok := msg.(tea.WindowSizeMsg); ok {
@@ -180,12 +348,48 @@ func (s *doneStep) View() string {
 	}
 	b.WriteString(st.Good.Render("✓ Setup written") + "\n\n")
 	if s.res.CopiedSelf {
-		fmt.Fprintf(&b, "Copied this temporary build of baton-setup to %s so that sync.sh can call it.\n", s.res.Self)
+		user := "sync.sh can call it"
+		if p.Mode == plan.ModeService {
+			user = "the service can run it"
+		}
+		fmt.Fprintf(&b, "Copied this temporary build of baton-setup to %s so that %s.\n", s.res.Self, user)
 	}
 	for _, f := range s.res.Files {
 		fmt.Fprintf(&b, "  %s  %s\n", st.Muted.Render(fmt.Sprintf("%04o", f.Mode)), f.Path)
 	}
 	b.WriteString("\n")
+	if p.Mode == plan.ModeService {
+		b.WriteString(s.serviceView())
+	} else {
+		b.WriteString(s.syncView())
+	}
+	b.WriteString("\nThe same setup without prompts (secret values come from the environment):\n")
+	b.WriteString(shellLines(equivalentArgs(p), "  ", s.width) + "\n")
+	return b.String()
+}
+
+// serviceView says how to start the service and check on it, with the
+// commands of internal/service.
+func (s *doneStep) serviceView() string {
+	p := s.draft
+	var b strings.Builder
+	b.WriteString("The connector runs as a service and takes its tasks from ConductorOne; nothing is scheduled.\n")
+	b.WriteString("Enable and start it (as root):\n")
+	for _, c := range s.res.SystemdCommands {
+		b.WriteString("  " + c + "\n")
+	}
+	b.WriteString("Check it:\n")
+	for _, c := range service.CheckCommands(p) {
+		b.WriteString("  " + c + "\n")
+	}
+	fmt.Fprintf(&b, "After a later regeneration: systemctl daemon-reload && systemctl restart %s\n", service.UnitName(p.Profile))
+	return b.String()
+}
+
+// syncView shows the crontab entry and where each sync goes.
+func (s *doneStep) syncView() string {
+	st, p := s.styles, s.draft
+	var b strings.Builder
 	if s.res.CronInstalled {
 		b.WriteString("Installed in your crontab:\n")
 	} else {
@@ -204,8 +408,6 @@ func (s *doneStep) View() string {
 	} else {
 		fmt.Fprintf(&b, "Each run leaves %s; upload it in ConductorOne:\nApplications > your app > Connectors > Import app data > From file.\n", filepath.Join(p.Output.Dir, "sync.c1z"))
 	}
-	b.WriteString("\nThe same setup without prompts (secret values come from the environment):\n")
-	b.WriteString(shellLines(equivalentArgs(p), "  ", s.width) + "\n")
 	return b.String()
 }
 
@@ -253,14 +455,6 @@ func equivalentArgs(p *plan.Plan) []string {
 	if p.AuthMethod != "" {
 		parts = append(parts, "--auth-method", p.AuthMethod)
 	}
-	parts = append(parts, "--dest", shellescape.Quote(p.Destination.String()))
-	if p.Destination.Region != "" {
-		parts = append(parts, "--region", p.Destination.Region)
-	}
-	if p.Destination.Endpoint != "" {
-		parts = append(parts, "--endpoint", shellescape.Quote(p.Destination.Endpoint))
-	}
-	parts = append(parts, "--schedule", shellescape.Quote(p.Schedule.Cron), "--profile", p.Profile)
 	var env []string
 	if sch := p.Connector.Schema; sch != nil {
 		for _, n := range p.SecretNames() {
@@ -269,5 +463,30 @@ func equivalentArgs(p *plan.Plan) []string {
 			}
 		}
 	}
+	if p.Mode == plan.ModeService {
+		parts = append(parts, "--mode", "service", "--client-id", shellescape.Quote(p.Service.ClientID), "--profile", p.Profile)
+		return append(append(env, plan.SecretClientSecret+"=…"), parts...)
+	}
+	d := p.Destination
+	parts = append(parts, "--dest", shellescape.Quote(d.String()))
+	if d.Region != "" {
+		parts = append(parts, "--region", d.Region)
+	}
+	if d.Endpoint != "" {
+		parts = append(parts, "--endpoint", shellescape.Quote(d.Endpoint))
+	}
+	switch d.Credentials {
+	case plan.CredProfile:
+		parts = append(parts, "--aws-profile", shellescape.Quote(d.AWSProfile))
+	case plan.CredRole:
+		parts = append(parts, "--role-arn", shellescape.Quote(d.RoleARN))
+		if d.ExternalID != "" {
+			parts = append(parts, "--external-id", shellescape.Quote(d.ExternalID))
+		}
+	case plan.CredStatic:
+		parts = append(parts, "--aws-credentials", "static")
+		env = append(env, "AWS_ACCESS_KEY_ID=…", "AWS_SECRET_ACCESS_KEY=…")
+	}
+	parts = append(parts, "--schedule", shellescape.Quote(p.Schedule.Cron), "--profile", p.Profile)
 	return append(env, parts...)
 }

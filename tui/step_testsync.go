@@ -75,21 +75,6 @@ func newQuickStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan
 
 func (s *testStep) Title() string { return "Test sync" }
 
-func (s *testStep) Help() string {
-	quick := ""
-	if s.deps.StartQuick != nil {
-		quick = " · k quick check"
-	}
-	switch {
-	case s.outcome != nil && s.outcome.OK() && !s.quick:
-		return "enter continue · r run again" + quick + " · d details · esc back"
-	case s.outcome != nil || s.startErr != nil:
-		return "r full test sync" + quick + " · d details · esc back to settings"
-	default:
-		return "d details · esc stop and go back"
-	}
-}
-
 func (s *testStep) startCmd() tea.Cmd {
 	ctx, start, p := s.ctx, s.deps.StartTest, s.draft
 	if s.quick && s.deps.StartQuick != nil {

@@ -80,7 +80,7 @@ func TestTestStepProgress(t *testing.T) {
 	// ⣾ Running demo connector · phase: starting · 0s
 	view := ansi.Strip(s.View())
 	requireContains(t, view, "Running demo connector · phase: starting · 0s")
-	requireContains(t, s.Help(), "esc stop and go back")
+	requireContains(t, keyHelp(s.Keys()), "esc stop and go back")
 
 	s, cmd := send(t, s, syncStartedMsg{from: s})
 	if cmd == nil {
@@ -146,7 +146,7 @@ func TestTestStepFinished(t *testing.T) {
 		"  group                     1 resources        1 entitlements       20 grants\n",
 		"  user                     20 resources        0 entitlements        0 grants\n")
 	requireNotContains(t, view, "No users were found", "⣾")
-	requireContains(t, s.Help(), "enter continue")
+	requireContains(t, keyHelp(s.Keys()), "enter continue")
 
 	// The spinner stops: a late tick schedules no other.
 	if _, cmd := send(t, s, spinner.TickMsg{}); cmd != nil {
@@ -192,7 +192,7 @@ func TestTestStepFailed(t *testing.T) {
 		"  Likely cause: The service rejected the credentials.\n",
 		"  What to do: Check the username and password, API key or token")
 	requireNotContains(t, view, canary, "Test sync finished")
-	requireContains(t, s.Help(), "r full test sync · d details · esc back to settings")
+	requireContains(t, keyHelp(s.Keys()), "r full test sync · d details · esc back to settings")
 
 	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
 		t.Errorf("enter after a failed sync returned a Cmd (%T)", cmd())
@@ -227,7 +227,7 @@ func TestTestStepStartError(t *testing.T) {
 		t.Error("a failed start returned a Cmd")
 	}
 	requireContains(t, ansi.Strip(s.View()), "Could not start the connector: start connector /opt/baton-x: permission denied")
-	requireContains(t, s.Help(), "r full test sync")
+	requireContains(t, keyHelp(s.Keys()), "r full test sync")
 }
 
 // TestTestStepIgnoresOtherRuns feeds a step the messages of a run it did
@@ -279,7 +279,7 @@ func TestTestStepQuickCheck(t *testing.T) {
 	s.deps.StartQuick = func(context.Context, *plan.Plan) (*runner.Run, error) { return nil, errors.New("not run") }
 	s, _ = send(t, s, syncStartedMsg{from: s})
 	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{Err: errors.New("the connector failed")}})
-	requireContains(t, s.Help(), "k quick check")
+	requireContains(t, keyHelp(s.Keys()), "k quick check")
 	s, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k")})
 	if !s.quick || cmd == nil {
 		t.Fatalf("k did not start a quick check (quick %v)", s.quick)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -15,7 +17,9 @@ import (
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/service"
 	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/upload"
 	"github.com/conductorone/baton-setup/tui"
 )
 
@@ -34,6 +38,9 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 		},
 		FinishTest: synctest.Finish,
 		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
+			if p.Mode == plan.ModeService {
+				return wizardService(f, p)
+			}
 			self, err := f.Discover.Self()
 			if err != nil {
 				return generate.Result{}, fmt.Errorf("locate baton-setup: %w", err)
@@ -46,17 +53,44 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 				Self: self, BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
 			})
 		},
+		PreviewService: func(p *plan.Plan) (service.Result, error) {
+			p = p.Clone()
+			self, _, err := serviceSelf(f, p, true)
+			if err != nil {
+				return service.Result{}, err
+			}
+			return service.Preview(p, self)
+		},
 		DefaultOutDir: func(profile string) (string, error) { return defaultOutDir(f, profile) },
 		Getenv:        f.Getenv,
 		Now:           f.Now,
 		RandomMinute:  schedule.RandomMinute,
+		Install:       installDeps(f),
+		AWSProfiles: func() []awsconf.Profile {
+			// Unreadable files only mean no list: the form then asks for a name.
+			ps, _ := awsconf.List(context.Background(), f.Getenv)
+			return ps
+		},
+		Preflight: func(ctx context.Context, d plan.Destination) (upload.Report, error) {
+			co := upload.OptionsFor(d, f.Getenv)
+			// Someone is waiting: fail fast rather than retry as cron would.
+			co.MaxAttempts, co.ResponseHeaderTimeout = 2, 20*time.Second
+			return upload.CheckDestination(ctx, upload.CheckOptions{Client: co, Bucket: d.Bucket, Key: d.Key, NewS3: f.NewS3})
+		},
 	}
 }
 
-func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
-	if opts.Accessible {
-		return flagErrorf("--accessible: plain line prompts are not available yet\nhint: use the non-interactive commands (baton-setup test, generate)")
+// wizardService writes service mode's files as generate --mode service
+// does, in the shape of the wizard's result.
+func wizardService(f *Factory, p *plan.Plan) (generate.Result, error) {
+	res, self, copied, err := generateService(f, p, false)
+	if err != nil {
+		return generate.Result{}, err
 	}
+	return generate.Result{Files: res.Files, Changes: res.Changes, Self: self, CopiedSelf: copied, SystemdCommands: res.SystemdCommands}, nil
+}
+
+func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 	p := &plan.Plan{Profile: opts.Profile}
 	if opts.Profile != "" {
 		if err := plan.ValidateProfile(opts.Profile); err != nil {
@@ -74,14 +108,28 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 			}
 		}
 	}
-	_, res, err := tui.Run(ctx, wizardDeps(f, opts.Timeout), p)
+	deps := wizardDeps(f, opts.Timeout)
+	var final *plan.Plan
+	var res *generate.Result
+	var err error
+	// huh and baton-setup agree: a terminal that cannot move the cursor
+	// gets the line prompts.
+	if opts.Accessible || f.Getenv("TERM") == "dumb" {
+		final, res, err = tui.RunAccessible(ctx, deps, p, f.IO.In, f.IO.Out)
+	} else {
+		final, res, err = tui.Run(ctx, deps, p)
+	}
 	if errors.Is(err, tui.ErrCancelled) {
 		return errCancelled
 	}
 	if err != nil {
 		return err
 	}
-	if res != nil {
+	switch {
+	case res == nil:
+	case final != nil && final.Mode == plan.ModeService:
+		fmt.Fprintf(f.IO.Out, "wrote %d files; enable the service with: %s\n", len(res.Files), strings.Join(res.SystemdCommands, " && "))
+	default:
 		fmt.Fprintf(f.IO.Out, "wrote %d files; run %s to sync now\n", len(res.Files), filepath.Join(filepath.Dir(res.Files[0].Path), "sync.sh"))
 	}
 	return nil

@@ -177,6 +177,11 @@ func TestWizardInTmux(t *testing.T) {
 	s.waitFor("┃ Endpoint (optional)", tmuxUIWait)
 	s.typeText(s3.URL)
 	s.press("Enter")
+	s.waitFor("┃ AWS credentials for the upload", tmuxUIWait)
+	s.press("Enter") // the default chain: the environment's keys
+	s.waitFor("✓ The S3 check passed", tmuxUIWait)
+	s.waitFor("File name: baton/demo/sync.c1z", tmuxUIWait)
+	s.press("Enter")
 
 	s.waitFor("Step 5/7 · Schedule", tmuxUIWait)
 	screen = s.waitFor("┃ > Every hour at minute", tmuxUIWait)
@@ -320,6 +325,9 @@ func TestWizardTimeoutInTmux(t *testing.T) {
 	if left := connectors(); len(left) > 0 {
 		t.Errorf("connector processes left after the timeout: %q", left)
 	}
+	// Answers were given: the first Ctrl-C asks, the second leaves.
+	s.press("C-c")
+	s.waitFor("Quit without writing the files?", tmuxUIWait)
 	s.press("C-c")
 	s.waitFor("[baton-setup exited 130]", tmuxUIWait)
 }

@@ -1,0 +1,422 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
+)
+
+// ptySession is a program on the slave side of a pseudo-terminal; the test
+// is the terminal. It answers the cursor position query, as a terminal
+// would, so that colour detection does not wait for a timeout.
+type ptySession struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	tty  *os.File // the master side
+	mu   sync.Mutex
+	out  bytes.Buffer
+	mark int
+	done chan struct{}
+	err  error
+}
+
+func startPTY(t *testing.T, env []string, name string, args ...string) *ptySession {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	cmd.Dir = t.TempDir()
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+	if err != nil {
+		t.Fatalf("start %s in a pty: %v", name, err)
+	}
+	s := &ptySession{t: t, cmd: cmd, tty: tty, done: make(chan struct{})}
+	go s.read()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.done
+		tty.Close()
+	})
+	return s
+}
+
+// cursorQuery is the "report cursor position" request (CSI 6n).
+var cursorQuery = []byte("\x1b[6n")
+
+func (s *ptySession) read() {
+	defer close(s.done)
+	buf := make([]byte, 4096)
+	for {
+		n, err := s.tty.Read(buf)
+		if n > 0 {
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if bytes.Contains(buf[:n], cursorQuery) {
+				_, _ = s.tty.Write([]byte("\x1b[1;1R"))
+			}
+		}
+		if err != nil {
+			s.err = s.cmd.Wait()
+			return
+		}
+	}
+}
+
+func (s *ptySession) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// waitFor waits until want appears after the previous match and returns
+// the output from the previous match to the end of this one.
+func (s *ptySession) waitFor(want string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		out := s.output()
+		if i := strings.Index(out[s.mark:], want); i >= 0 {
+			from := s.mark
+			s.mark += i + len(want)
+			return out[from:s.mark]
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("after %s the output still lacks %q; since the last match:\n%s", d, want, tail(out[s.mark:], 3000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// answer types a line and Enter.
+func (s *ptySession) answer(line string) {
+	s.t.Helper()
+	if _, err := s.tty.Write([]byte(line + "\r")); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// exitCode waits for the program to end.
+func (s *ptySession) exitCode(d time.Duration) int {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(d):
+		s.t.Fatalf("still running after %s; output:\n%s", d, tail(s.output(), 3000))
+	}
+	var exit *exec.ExitError
+	if errors.As(s.err, &exit) {
+		return exit.ExitCode()
+	}
+	if s.err != nil {
+		s.t.Fatal(s.err)
+	}
+	return 0
+}
+
+// wizardEnv is a clean environment with a UTF-8 locale and a terminal.
+func wizardEnv(home string, extra ...string) []string {
+	var env []string
+	for _, kv := range testenv.CleanEnv(home) {
+		switch name, _, _ := strings.Cut(kv, "="); {
+		case strings.HasPrefix(name, "TMUX"), strings.HasPrefix(name, "LC_"), name == "LANG", name == "TERM",
+			name == "NO_COLOR", name == "ACCESSIBLE", name == "COLORTERM", name == "CLICOLOR_FORCE":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(append(env, "LANG=C.UTF-8"), extra...)
+}
+
+// TestAccessibleWizard walks the whole wizard as line prompts: demo
+// connector, settings with a secret typed without echo, a real test sync
+// reported in text lines, a local destination, the hourly schedule, the
+// review and the files.
+func TestAccessibleWizard(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"flag", []string{"TERM=xterm-256color"}, []string{"--accessible"}},
+		{"dumb terminal", []string{"TERM=dumb"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			env, table := fakeCrontab(t, home, wizardEnv(home, tc.env...))
+			s := startPTY(t, env, bin, tc.args...)
+
+			s.waitFor("Step 1/7 · Connector", uiWait)
+			s.waitFor("Which connector do you want to set up?", uiWait)
+			s.waitFor("1. demo — built-in demo, no credentials needed", uiWait)
+			s.waitFor("the number 1", uiWait)
+			s.answer("1")
+
+			s.waitFor("Step 2/7 · Settings (profile demo)", uiWait)
+			s.waitFor("Tenant *", uiWait)
+			s.answer("acme")
+			s.waitFor("API key *", uiWait)
+			s.answer(canary)
+			s.waitFor(`(Enter keeps "20")`, uiWait)
+			s.waitFor("Number of users", uiWait)
+			s.answer("")
+			s.waitFor("Include roles", uiWait)
+			s.answer("")
+
+			s.waitFor("Step 3/7 · Test sync", uiWait)
+			s.waitFor("Running the demo connector…", uiWait)
+			s.waitFor("synced 20 user resources…", syncWait)
+			s.waitFor("✓ Test sync finished", syncWait)
+			s.waitFor("What next?", uiWait)
+			s.waitFor("1. continue", uiWait)
+			s.answer("1")
+
+			s.waitFor("Step 4/7 · Destination", uiWait)
+			s.waitFor("2. A local file that I upload by hand", uiWait)
+			s.answer("2")
+
+			// The S3 group is hidden for a local file: no bucket question.
+			s.waitFor("Step 5/7 · Schedule", uiWait)
+			between := s.output()
+			if strings.Contains(between[strings.LastIndex(between, "Step 4/7"):], "Bucket") {
+				t.Errorf("the hidden S3 fields were asked:\n%s", between)
+			}
+			s.waitFor("How often should the sync run?", uiWait)
+			screen := s.waitFor("Enter a number between 1 and 2", uiWait)
+			m := regexp.MustCompile(`Every hour at minute (\d+) `).FindStringSubmatch(screen)
+			if m == nil {
+				t.Fatalf("no minute on the schedule prompt:\n%s", screen)
+			}
+			s.answer("")
+
+			s.waitFor("Step 6/7 · Review (profile demo)", uiWait)
+			review := s.waitFor("Profile name", uiWait)
+			for _, want := range []string{"tenant", "acme", "a local file you upload by hand", "(" + m[1] + " * * * *)"} {
+				if !strings.Contains(review, want) {
+					t.Errorf("review lacks %q:\n%s", want, review)
+				}
+			}
+			s.answer("")
+			s.waitFor("Install the crontab entry now?", uiWait)
+			s.answer("y")
+			s.waitFor("Write the files?", uiWait)
+			s.answer("")
+
+			s.waitFor("Step 7/7 · Done", uiWait)
+			s.waitFor("✓ Setup written", uiWait)
+			s.waitFor("Installed in your crontab:", uiWait)
+			if code := s.exitCode(uiWait); code != 0 {
+				t.Fatalf("exit %d; output:\n%s", code, tail(s.output(), 3000))
+			}
+			out := s.output()
+			if !regexp.MustCompile(`wrote \d+ files; run \S+/sync.sh`).MatchString(out) {
+				t.Errorf("no closing line:\n%s", tail(out, 2000))
+			}
+			if strings.Contains(out, canary) {
+				t.Error("the secret was echoed or printed")
+			}
+			// bubbletea's package init asks the terminal for its background
+			// before main runs; everything the wizard writes is plain.
+			if i := strings.IndexByte(out[strings.Index(out, "Step 1/7"):], 0x1b); i >= 0 {
+				out := out[strings.Index(out, "Step 1/7"):]
+				t.Errorf("escape sequence in accessible output at %d: %q", i, out[max(i-40, 0):min(i+40, len(out))])
+			}
+
+			dir := filepath.Join(home, ".config", "baton-setup", "demo")
+			secrets, err := os.ReadFile(filepath.Join(dir, "secrets.env"))
+			if err != nil || !strings.Contains(string(secrets), "BATON_API_KEY="+canary) {
+				t.Errorf("secrets.env: %v\n%s", err, secrets)
+			}
+			if got := mode(t, filepath.Join(dir, "secrets.env")); got != 0o600 {
+				t.Errorf("secrets.env mode %04o", got)
+			}
+			planJSON, _ := os.ReadFile(filepath.Join(dir, "plan.json"))
+			if !strings.Contains(string(planJSON), `"acme"`) || strings.Contains(string(planJSON), canary) {
+				t.Errorf("plan.json:\n%s", planJSON)
+			}
+			cron, _ := os.ReadFile(table)
+			if !strings.Contains(string(cron), m[1]+" * * * * "+filepath.Join(dir, "sync.sh")) {
+				t.Errorf("crontab table:\n%s", cron)
+			}
+		})
+	}
+}
+
+// TestAccessibleCtrlC interrupts the secret prompt, where echo is off: the
+// wizard exits 130 and leaves the terminal echoing again.
+func TestAccessibleCtrlC(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	s := startPTY(t, wizardEnv(home, "TERM=xterm-256color", "ACCESSIBLE=1"), bin)
+	s.waitFor("the number 1", uiWait)
+	s.answer("1")
+	s.waitFor("Tenant *", uiWait)
+	s.answer("acme")
+	s.waitFor("API key *", uiWait)
+	// The prompt turns echo off once it reads; wait until it has.
+	deadline := time.Now().Add(uiWait)
+	for echoOn(t, s.tty) {
+		if time.Now().After(deadline) {
+			t.Fatal("echo never went off at the secret prompt")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := s.tty.Write([]byte{3}); err != nil { // Ctrl-C
+		t.Fatal(err)
+	}
+	if code := s.exitCode(uiWait); code != 130 {
+		t.Errorf("exit %d, want 130; output:\n%s", code, tail(s.output(), 2000))
+	}
+	if !echoOn(t, s.tty) {
+		t.Error("the terminal was left without echo")
+	}
+}
+
+// echoOn reads the terminal's echo flag through the master side.
+func echoOn(t *testing.T, tty *os.File) bool {
+	t.Helper()
+	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatalf("read terminal modes: %v", err)
+	}
+	return tio.Lflag&unix.ECHO != 0
+}
+
+// sgrColour matches SGR sequences that set a foreground or background
+// colour (30–37, 38;…, 40–47, 48;…, 90–97, 100–107).
+var sgrColour = regexp.MustCompile(`\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`)
+
+// TestNoColor starts the full-screen wizard in a colour terminal, with and
+// without NO_COLOR: the first frame has colour only without it.
+func TestNoColor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		env       []string
+		wantColor bool
+	}{
+		{"colour", []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, true},
+		{"NO_COLOR", []string{"TERM=xterm-256color", "COLORTERM=truecolor", "NO_COLOR=1"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			s := startPTY(t, wizardEnv(home, tc.env...), bin)
+			s.waitFor("Step 1/7 · Connector", uiWait)
+			s.waitFor("Search:", uiWait)
+			time.Sleep(300 * time.Millisecond) // a few more frames
+			if _, err := s.tty.Write([]byte{3}); err != nil {
+				t.Fatal(err)
+			}
+			if code := s.exitCode(uiWait); code != 130 {
+				t.Errorf("ctrl+c: exit %d, want 130", code)
+			}
+			out := s.output()
+			if got := sgrColour.FindString(out); (got != "") != tc.wantColor {
+				t.Errorf("colour sequence %q found, want colour %v; output:\n%q", got, tc.wantColor, tail(out, 1500))
+			}
+		})
+	}
+}
+
+// TestNoTerminal runs the wizard with stdin and stdout not terminals: one
+// message naming the non-interactive commands, exit 2, in every mode.
+func TestNoTerminal(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	for _, args := range [][]string{nil, {"--accessible"}} {
+		r := run(t, wizardEnv(home, "TERM=xterm-256color"), home, bin, args...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+		for _, want := range []string{"no terminal", "baton-setup connectors, test, generate"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, want, r.stderr)
+			}
+		}
+		if strings.Contains(r.stderr, "TTY") || strings.Contains(r.stderr, "/dev/tty") || r.stdout != "" {
+			t.Errorf("%v: stdout %q, stderr %q", args, r.stdout, r.stderr)
+		}
+	}
+}
+
+const (
+	uiWait   = 20 * time.Second
+	syncWait = 2 * time.Minute
+)
+
+// firstFrame starts name in a pty and returns how long its first output
+// holding want took to arrive.
+func firstFrame(t *testing.T, env []string, want string, name string, args ...string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	s := startPTY(t, env, name, args...)
+	deadline := start.Add(uiWait)
+	for !strings.Contains(s.output(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no %q after %s:\n%q", name, want, uiWait, tail(s.output(), 1500))
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	d := time.Since(start)
+	_ = s.cmd.Process.Kill()
+	return d
+}
+
+// TestFirstFrameBench measures the time from process start to the first
+// frame of the wizard, median of BATON_BENCH_FRAME_RUNS runs, next to a
+// peer in the same run: gh's first interactive prompt. scripts/bench-frame.sh
+// runs it.
+func TestFirstFrameBench(t *testing.T) {
+	runs, _ := strconv.Atoi(os.Getenv("BATON_BENCH_FRAME_RUNS"))
+	if runs <= 0 {
+		t.Skip("set BATON_BENCH_FRAME_RUNS to run the first-frame benchmark")
+	}
+	home := t.TempDir()
+	env := wizardEnv(home, "TERM=xterm-256color")
+	median := func(name string, f func() time.Duration) time.Duration {
+		f() // warm the page cache
+		var ds []time.Duration
+		for range runs {
+			ds = append(ds, f())
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		m := ds[len(ds)/2]
+		fmt.Printf("first frame\t%s\tmedian %.1f ms\tmin %.1f ms\tmax %.1f ms\truns %d\n", name,
+			ms(m), ms(ds[0]), ms(ds[len(ds)-1]), runs)
+		return m
+	}
+	ours := median("baton-setup", func() time.Duration {
+		return firstFrame(t, env, "Which connector", bin)
+	})
+	if gh, err := exec.LookPath("gh"); err == nil {
+		ghEnv := append(env, "GH_CONFIG_DIR="+filepath.Join(home, "gh"), "GH_NO_UPDATE_NOTIFIER=1")
+		peer := median("gh auth login", func() time.Duration {
+			return firstFrame(t, ghEnv, "What account do you want to log into?", gh, "auth", "login")
+		})
+		fmt.Printf("ratio\t%.2fx\n", float64(ours)/float64(peer))
+	} else {
+		fmt.Println("peer\tgh is not installed")
+	}
+	if ours > 150*time.Millisecond {
+		t.Logf("median first frame %.1f ms is above the 150 ms goal", ms(ours))
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
