@@ -134,7 +134,14 @@ type harness struct {
 func startWizard(t *testing.T, deps Deps) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	tm := teatest.NewTestModel(t, probe{New(ctx, deps, nil)}, teatest.WithInitialTermSize(termW, termH))
+	return runApp(t, New(ctx, deps, nil), cancel)
+}
+
+// runApp runs a in a test terminal; cancel is the context a was made
+// with, cancelled when the test ends.
+func runApp(t *testing.T, a *App, cancel context.CancelFunc) *harness {
+	t.Helper()
+	tm := teatest.NewTestModel(t, probe{a}, teatest.WithInitialTermSize(termW, termH))
 	h := &harness{t: t, tm: tm}
 	h.out = io.TeeReader(tm.Output(), &h.all)
 	t.Cleanup(func() {
@@ -214,33 +221,13 @@ func (h *harness) pickDemo() {
 // schedule, ending on the review screen.
 func (h *harness) destinationAndSchedule() {
 	h.t.Helper()
-	h.waitFor("Step 4/7 · Destination", uiWait)
-	h.waitFor("┃ > An S3 bucket that ConductorOne reads", uiWait)
-	h.key(tea.KeyEnter)
-	h.waitFor("┃ Bucket *", uiWait)
-	h.tm.Type("sync-bucket")
-	h.key(tea.KeyEnter)
-	h.waitFor("┃ Object key *", uiWait)
-	h.key(tea.KeyEnter) // keep baton/demo/sync.c1z
-	h.waitFor("┃ Region", uiWait)
-	h.key(tea.KeyEnter) // prefilled from AWS_REGION
-	h.waitFor("┃ Endpoint (optional)", uiWait)
-	h.key(tea.KeyEnter)
-	h.waitFor("┃ AWS credentials for the upload", uiWait)
+	// The region is prefilled from AWS_REGION.
+	h.s3Answers("sync-bucket", "")
 	h.key(tea.KeyEnter) // the default chain; Deps.Preflight is nil here
 	h.waitFor("Step 5/7 · Schedule", uiWait)
 	h.waitFor("Every hour at minute 17 (recommended; 17 * * * *)", uiWait)
 	h.key(tea.KeyEnter)
 	h.waitFor("Step 6/7 · Review", uiWait)
-}
-
-func mode(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
 }
 
 // TestWizardWalkthrough walks every step with the real demo connector and
@@ -298,7 +285,7 @@ func TestWizardWalkthrough(t *testing.T) {
 		name string
 		mode os.FileMode
 	}{{"", 0o700}, {"sync.sh", 0o700}, {"secrets.env", 0o600}, {"plan.json", 0o600}} {
-		if got := mode(t, filepath.Join(dir, f.name)); got != f.mode {
+		if got := testenv.Mode(t, filepath.Join(dir, f.name)); got != f.mode {
 			t.Errorf("%s: mode %04o, want %04o", filepath.Join(dir, f.name), got, f.mode)
 		}
 	}

@@ -132,14 +132,7 @@ func TestDoneScreenFitsWindow(t *testing.T) {
 // TestSettingsRelayout checks that a form takes the window's size: on a
 // short window the header stays on screen, and the form grows back.
 func TestSettingsRelayout(t *testing.T) {
-	found := discover.Found{Name: "demo", Path: connectorBin, Args: []string{"demo-connector"}, Source: "built-in"}
-	sch, err := discover.Schema(context.Background(), found)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &plan.Plan{Connector: found.Connector()}
-	p.Connector.Schema = sch
-	a := newAppAt(t, stepCredentials, p, nil)
+	a := newAppAt(t, stepCredentials, demoConnectorPlan(t), nil)
 
 	view := resize(a, 100, 16)
 	if n := strings.Count(view, "\n") + 1; n > 16 {

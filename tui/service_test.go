@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 const (
@@ -27,9 +27,9 @@ const (
 	secretTail       = "Wz8kQ2vLsecretTail"
 )
 
-// demoPlan is the demo connector with its real schema and settings
-// filled in, as the settings step leaves it.
-func demoPlan(t *testing.T) *plan.Plan {
+// demoConnectorPlan is the demo connector with the schema it reports,
+// as the connector step leaves it.
+func demoConnectorPlan(t *testing.T) *plan.Plan {
 	t.Helper()
 	found := discover.Found{Name: "demo", Path: connectorBin, Args: []string{"demo-connector"}, Source: "built-in"}
 	sch, err := discover.Schema(context.Background(), found)
@@ -38,8 +38,16 @@ func demoPlan(t *testing.T) *plan.Plan {
 	}
 	p := &plan.Plan{Connector: found.Connector()}
 	p.Connector.Schema = sch
+	return p
+}
+
+// demoPlan is demoConnectorPlan with the settings filled in, as the
+// settings step leaves it.
+func demoPlan(t *testing.T) *plan.Plan {
+	t.Helper()
+	p := demoConnectorPlan(t)
 	for name, v := range map[string]string{"tenant": "acme", "api-key": canary} {
-		f, ok := sch.Field(name)
+		f, ok := p.Connector.Schema.Field(name)
 		if !ok {
 			t.Fatalf("demo schema has no %s", name)
 		}
@@ -74,15 +82,7 @@ func startAt(t *testing.T, deps Deps, p *plan.Plan, i int) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := New(ctx, deps, p)
 	a.idx, a.cur = i, a.makeStep(i, p)
-	tm := teatest.NewTestModel(t, probe{a}, teatest.WithInitialTermSize(termW, termH))
-	h := &harness{t: t, tm: tm}
-	h.out = io.TeeReader(tm.Output(), &h.all)
-	t.Cleanup(func() {
-		cancel()
-		_ = tm.Quit()
-		tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
-	})
-	return h
+	return runApp(t, a, cancel)
 }
 
 // pickService chooses service mode on the destination step.
@@ -227,7 +227,7 @@ func TestWizardServiceModeWrites(t *testing.T) {
 	dir := filepath.Join(root, "demo")
 	unit := service.UnitName("demo")
 	for name, want := range map[string]os.FileMode{"": 0o700, service.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
-		if got := mode(t, filepath.Join(dir, name)); got != want {
+		if got := testenv.Mode(t, filepath.Join(dir, name)); got != want {
 			t.Errorf("%s: mode %04o, want %04o", name, got, want)
 		}
 	}

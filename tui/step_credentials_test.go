@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,15 +22,7 @@ import (
 func startWizardAt(t *testing.T, deps Deps, p *plan.Plan) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	tm := teatest.NewTestModel(t, probe{New(ctx, deps, p)}, teatest.WithInitialTermSize(termW, termH))
-	h := &harness{t: t, tm: tm}
-	h.out = io.TeeReader(tm.Output(), &h.all)
-	t.Cleanup(func() {
-		cancel()
-		_ = tm.Quit()
-		tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
-	})
-	return h
+	return runApp(t, New(ctx, deps, p), cancel)
 }
 
 // acmeDeps offers one connector, acme, whose schema is sch; the test sync

@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,22 +58,12 @@ func destDeps(t *testing.T) Deps {
 // startAtDestination opens the wizard on the destination step.
 func startAtDestination(t *testing.T, deps Deps) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &plan.Plan{Connector: plan.Connector{Name: "demo"}}
-	a := New(ctx, deps, p)
-	a.idx, a.cur = stepDestination, a.makeStep(stepDestination, p)
-	tm := teatest.NewTestModel(t, probe{a}, teatest.WithInitialTermSize(termW, termH))
-	h := &harness{t: t, tm: tm}
-	h.out = io.TeeReader(tm.Output(), &h.all)
-	t.Cleanup(func() {
-		cancel()
-		_ = tm.Quit()
-		tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
-	})
-	return h
+	return startAt(t, deps, &plan.Plan{Connector: plan.Connector{Name: "demo"}}, stepDestination)
 }
 
-// s3Answers fills the bucket, key, empty region and the endpoint.
+// s3Answers fills the bucket, keeps the offered key and region (empty
+// unless AWS_REGION sets it: the check finds the bucket's), and types the
+// endpoint; it stops at the credentials question.
 func (h *harness) s3Answers(bucket, endpoint string) {
 	h.t.Helper()
 	h.waitFor("Step 4/7 · Destination", uiWait)
@@ -86,7 +75,7 @@ func (h *harness) s3Answers(bucket, endpoint string) {
 	h.waitFor("┃ Object key *", uiWait)
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ Region", uiWait)
-	h.key(tea.KeyEnter) // empty: the check finds the bucket's
+	h.key(tea.KeyEnter)
 	h.waitFor("┃ Endpoint (optional)", uiWait)
 	h.tm.Type(endpoint)
 	h.key(tea.KeyEnter)

@@ -8,28 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
-// These tests run the real baton-setup binary against a stand-in for the
-// docker CLI (this machine has no container engine). The stand-in records
-// each argv and a copy of each env file, then runs the demo connector the
-// way its image would: only the env file's variables, /out mapped to the
-// host directory of -v. Like a real container, the connector runs apart
-// from the CLI (its own session), so killing the CLI does not stop it; `rm
-// --force NAME` does. FAKE_DOCKER_ON_INT says what the CLI does on SIGINT:
-// proxy (pass it on, docker's default), exit (leave the container running)
-// or ignore. Images in FAKE_DOCKER_NOCONFIG predate `config` and fail
-// --help too. FAKE_DOCKER_DEMO_FAILURE selects the demo's failure mode.
+// These tests run the real baton-setup binary against testenv.FakeDocker,
+// a stand-in for the docker CLI (this machine has no container engine)
+// that records each argv and env file and runs the demo connector as the
+// image would, apart from the CLI.
 
 var bin string
 
@@ -39,133 +31,10 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
 // literally.
 const canary = `canary-Docker 'q' "$HOME" x=1`
 
-const fakeDocker = `#!/bin/sh
-printf '%s\n' "$*" >>"$FAKE_DOCKER_DIR/argv"
-known() {
-	case " $1 " in *" $2 "*) return 0 ;; esac
-	return 1
-}
-case "$1" in
-version)
-	if [ "${FAKE_DOCKER_ENGINE-up}" != up ]; then
-		echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
-		exit 1
-	fi
-	echo 28.2.2
-	exit 0
-	;;
-image)
-	[ "$2" = inspect ] || exit 2
-	if known "$FAKE_DOCKER_LOCAL" "$5"; then echo sha256:0123; exit 0; fi
-	echo "Error response from daemon: No such image: $5" >&2
-	exit 1
-	;;
-pull)
-	if known "$FAKE_DOCKER_REMOTE" "$3"; then echo "docker.io/library/$3"; exit 0; fi
-	echo "Error response from daemon: pull access denied for ${3%%:*}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied" >&2
-	exit 1
-	;;
-rm)
-	[ "$2" = --force ] || exit 2
-	pidfile="$FAKE_DOCKER_DIR/containers/$3"
-	if [ ! -f "$pidfile" ]; then
-		echo "Error response from daemon: No such container: $3" >&2
-		exit 1
-	fi
-	kill -KILL "-$(cat "$pidfile")" 2>/dev/null
-	rm -f "$pidfile"
-	exit 0
-	;;
-run) shift ;;
-*)
-	echo "fake docker: unexpected command $1" >&2
-	exit 2
-	;;
-esac
-envfile= vol= name=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rm) shift ;;
-	--name) name=$2; shift 2 ;;
-	--user | --network) shift 2 ;;
-	--env-file) envfile=$2; shift 2 ;;
-	-v) vol=$2; shift 2 ;;
-	-*) echo "fake docker: unknown flag $1" >&2; exit 125 ;;
-	*) break ;;
-	esac
-done
-image=$1
-shift
-if ! known "$FAKE_DOCKER_LOCAL $FAKE_DOCKER_REMOTE" "$image"; then
-	echo "docker: Error response from daemon: pull access denied for $image" >&2
-	exit 125
-fi
-if [ -z "$name" ]; then
-	echo "fake docker: run without --name" >&2
-	exit 125
-fi
-mkdir -p "$FAKE_DOCKER_DIR/containers"
-if [ -e "$FAKE_DOCKER_DIR/containers/$name" ]; then
-	echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use" >&2
-	exit 125
-fi
-if known "$FAKE_DOCKER_NOCONFIG" "$image"; then
-	case "$1" in
-	config) echo "Error: unknown command \"config\" for \"baton-x\"" >&2; exit 1 ;;
-	--help) echo "fake image: no help either" >&2; exit 1 ;;
-	esac
-fi
-if [ -n "$envfile" ]; then
-	cp "$envfile" "$FAKE_DOCKER_DIR/env.$$"
-	printf '%s %s %s\n' "$(stat -c %a "$envfile")" "$(stat -c %a "$(dirname "$envfile")")" "$envfile" >"$FAKE_DOCKER_DIR/stat.$$"
-fi
-env | sed -n 's/^\(BATON_[A-Za-z0-9_]*\)=.*/\1/p' >>"$FAKE_DOCKER_DIR/own-env"
-host=${vol%:/out}
-for a in "$@"; do
-	case "$a" in
-	/out/*) set -- "$@" "$host/${a#/out/}" ;;
-	*) set -- "$@" "$a" ;;
-	esac
-	shift
-done
-set -- "$FAKE_DOCKER_BIN" demo-connector "$@"
-if [ -n "$envfile" ]; then
-	while IFS= read -r line; do set -- "$line" "$@"; done <"$envfile"
-fi
-# A test's way into the image: the demo connector's failure mode.
-if [ -n "${FAKE_DOCKER_DEMO_FAILURE-}" ]; then
-	set -- BATON_DEMO_FAILURE="$FAKE_DOCKER_DEMO_FAILURE" "$@"
-fi
-setsid env -i PATH="$PATH" HOME="$HOME" FAKE_CONTAINER="$FAKE_DOCKER_DIR/containers/$name" "$@" &
-pid=$!
-echo "$pid" >"$FAKE_DOCKER_DIR/containers/$name"
-case "${FAKE_DOCKER_ON_INT-proxy}" in
-proxy) trap 'kill -INT "$pid" 2>/dev/null' INT; trap 'kill -TERM "$pid" 2>/dev/null' TERM ;;
-exit) trap 'exit 130' INT TERM ;;
-ignore) trap '' INT TERM ;;
-esac
-status=
-while [ -z "$status" ]; do
-	wait "$pid"
-	s=$?
-	# A trapped signal interrupts wait while the container still runs.
-	kill -0 "$pid" 2>/dev/null || status=$s
-done
-rm -f "$FAKE_DOCKER_DIR/containers/$name"
-exit "$status"
-`
-
-const fakeCrontab = `#!/bin/sh
-case "$1" in
--l) if [ -s "$TABLE" ]; then cat "$TABLE"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
--) cat >"$TABLE" ;;
-*) exit 2 ;;
-esac
-`
-
 type fake struct {
-	home, binDir, rec string
-	env               []string
+	*testenv.Docker
+	home, binDir string
+	env          []string
 }
 
 // newFake puts docker and crontab stand-ins first on PATH. Images in local
@@ -173,56 +42,15 @@ type fake struct {
 func newFake(t *testing.T, local, remote string) *fake {
 	t.Helper()
 	home := t.TempDir()
-	f := &fake{home: home, binDir: filepath.Join(home, "bin"), rec: filepath.Join(home, "rec")}
-	for _, d := range []string{f.binDir, f.rec} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, body := range map[string]string{"docker": fakeDocker, "crontab": fakeCrontab} {
-		if err := os.WriteFile(filepath.Join(f.binDir, name), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, kv := range testenv.CleanEnv(home) {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			kv = "PATH=" + f.binDir + ":" + v
-		}
-		f.env = append(f.env, kv)
-	}
-	f.env = append(f.env, f.vars(local, remote)...)
+	f := &fake{home: home, binDir: filepath.Join(home, "bin")}
+	f.Docker = testenv.FakeDocker(t, f.binDir, bin, local, remote)
+	f.env = append(testenv.FakeCrontab(t, f.binDir, filepath.Join(home, "table"), testenv.CleanEnv(home)), f.Env()...)
 	return f
 }
 
-func (f *fake) vars(local, remote string) []string {
-	return []string{"FAKE_DOCKER_DIR=" + f.rec, "FAKE_DOCKER_BIN=" + bin, "FAKE_DOCKER_LOCAL=" + local,
-		"FAKE_DOCKER_REMOTE=" + remote, "TABLE=" + filepath.Join(f.home, "table")}
-}
-
-func (f *fake) argv(t *testing.T) string {
-	t.Helper()
-	data, _ := os.ReadFile(filepath.Join(f.rec, "argv"))
-	return string(data)
-}
-
-type envCopy struct {
-	content       string
-	mode, dirMode string
-	path          string
-}
-
-// envFiles returns what docker saw of each env file it was given.
-func (f *fake) envFiles(t *testing.T) []envCopy {
-	t.Helper()
-	stats, _ := filepath.Glob(filepath.Join(f.rec, "stat.*"))
-	var out []envCopy
-	for _, s := range stats {
-		line, _ := os.ReadFile(s)
-		parts := strings.SplitN(strings.TrimSpace(string(line)), " ", 3)
-		content, _ := os.ReadFile(filepath.Join(f.rec, "env."+strings.TrimPrefix(filepath.Ext(s), ".")))
-		out = append(out, envCopy{content: string(content), mode: parts[0], dirMode: parts[1], path: parts[2]})
-	}
-	return out
+// vars is what the stand-ins need in an environment built from scratch.
+func (f *fake) vars() []string {
+	return append(f.Env(), "TABLE="+filepath.Join(f.home, "table"))
 }
 
 type result struct {
@@ -232,44 +60,30 @@ type result struct {
 
 func run(t *testing.T, env []string, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = env
-	cmd.Dir = "/"
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout.String(), stderr.String(), 0}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		r.code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", name, err)
-	}
-	return r
+	r := testenv.Run(t, env, "/", nil, name, args...)
+	return result{r.Stdout, r.Stderr, r.Code}
 }
 
 // checkEnvFiles checks each env file docker got: private, holding the
 // secret literally, and gone after the run.
 func checkEnvFiles(t *testing.T, f *fake, want int) {
 	t.Helper()
-	files := f.envFiles(t)
+	files := f.EnvFiles(t)
 	if len(files) != want {
 		t.Fatalf("docker got %d env files, want %d", len(files), want)
 	}
 	for _, e := range files {
-		if e.mode != "600" || e.dirMode != "700" {
-			t.Errorf("env file %s: mode %s in a directory of mode %s, want 600 in 700", e.path, e.mode, e.dirMode)
+		if e.Mode != "600" || e.DirMode != "700" {
+			t.Errorf("env file %s: mode %s in a directory of mode %s, want 600 in 700", e.Path, e.Mode, e.DirMode)
 		}
-		if !strings.Contains(e.content, "BATON_API_KEY="+canary+"\n") || !strings.Contains(e.content, "BATON_TENANT=acme\n") {
-			t.Errorf("env file content:\n%s", e.content)
+		if !strings.Contains(e.Content, "BATON_API_KEY="+canary+"\n") || !strings.Contains(e.Content, "BATON_TENANT=acme\n") {
+			t.Errorf("env file content:\n%s", e.Content)
 		}
-		if _, err := os.Stat(e.path); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("env file %s still exists after the run (%v)", e.path, err)
+		if _, err := os.Stat(e.Path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("env file %s still exists after the run (%v)", e.Path, err)
 		}
-		if _, err := os.Stat(filepath.Dir(e.path)); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("env file directory %s still exists after the run", filepath.Dir(e.path))
+		if _, err := os.Stat(filepath.Dir(e.Path)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("env file directory %s still exists after the run", filepath.Dir(e.Path))
 		}
 	}
 }
@@ -314,11 +128,11 @@ func TestTestCommand(t *testing.T) {
 		if sum := summaryOf(t, r.stdout); sum.Count("user") != 25 || sum.Grants == 0 {
 			t.Errorf("summary: %+v", sum)
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		noSecret(t, "docker's argv", argv)
 		noSecret(t, "the output", r.stdout+r.stderr)
 		checkEnvFiles(t, f, 1)
-		if own, _ := os.ReadFile(filepath.Join(f.rec, "own-env")); len(own) != 0 {
+		if own, _ := os.ReadFile(filepath.Join(f.Rec, "own-env")); len(own) != 0 {
 			t.Errorf("docker's own environment has %s", own)
 		}
 		runLine := ""
@@ -327,7 +141,7 @@ func TestTestCommand(t *testing.T) {
 				runLine = l
 			}
 		}
-		envFile := f.envFiles(t)[0].path
+		envFile := f.EnvFiles(t)[0].Path
 		work := filepath.Dir(filepath.Dir(envFile))
 		want := regexp.MustCompile("^run --rm --name baton-setup-[0-9a-f]{16} --user " + uidgid + " --env-file " + regexp.QuoteMeta(envFile) +
 			" -v " + regexp.QuoteMeta(filepath.Join(work, "out")) + ":/out baton-demo:test --file /out/sync.c1z --log-format json$")
@@ -352,7 +166,7 @@ func TestTestCommand(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		for _, want := range []string{"pull --quiet baton-demo:remote\n", " baton-demo:remote capabilities\n",
 			"--log-format json --sync-resource-types user --skip-entitlements-and-grants\n"} {
 			if !strings.Contains(argv, want) {
@@ -406,7 +220,7 @@ func TestPreflightFailures(t *testing.T) {
 					}
 				}
 			}
-			if argv := f.argv(t); strings.Contains(argv, "run ") {
+			if argv := f.Argv(t); strings.Contains(argv, "run ") {
 				t.Errorf("docker ran a container after a failed preflight:\n%s", argv)
 			}
 			if _, err := os.Stat(filepath.Join(f.home, "p")); !errors.Is(err, os.ErrNotExist) {
@@ -429,7 +243,7 @@ func TestPreflightFailures(t *testing.T) {
 				t.Errorf("%s: exit %d\n%s", args[0], r.code, r.stderr)
 			}
 		}
-		if strings.Contains(f.argv(t), "run ") {
+		if strings.Contains(f.Argv(t), "run ") {
 			t.Error("docker ran a container")
 		}
 	})
@@ -437,12 +251,12 @@ func TestPreflightFailures(t *testing.T) {
 
 func TestSchemaFromImage(t *testing.T) {
 	f := newFake(t, "baton-demo:test", "")
-	for _, kv := range f.vars("baton-demo:test", "") {
+	for _, kv := range f.vars() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
 	t.Setenv("BATON_TENANT", "must-not-reach-the-container")
-	docker := filepath.Join(f.binDir, "docker")
+	docker := f.Path
 	s, err := container.SchemaFromImage(context.Background(), docker, "baton-demo:test")
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +265,7 @@ func TestSchemaFromImage(t *testing.T) {
 	if _, hasTenant := s.Field("tenant"); !ok || !hasTenant || !key.Secret || !key.Required {
 		t.Errorf("schema fields: %+v", s.Fields)
 	}
-	if argv := f.argv(t); !regexp.MustCompile(`^run --rm --name baton-setup-[0-9a-f]{16} --network none baton-demo:test config\n$`).MatchString(argv) {
+	if argv := f.Argv(t); !regexp.MustCompile(`^run --rm --name baton-setup-[0-9a-f]{16} --network none baton-demo:test config\n$`).MatchString(argv) {
 		t.Errorf("docker argv: %q", argv)
 	}
 	if _, err := container.SchemaFromImage(context.Background(), docker, "nosuch:1"); !errors.Is(err, container.ErrImageAccess) {
@@ -476,14 +290,14 @@ func TestSyncScript(t *testing.T) {
 	noSecret(t, "generate's output", r.stdout+r.stderr)
 	script, _ := os.ReadFile(filepath.Join(dir, "sync.sh"))
 	noSecret(t, "sync.sh", string(script))
-	if !strings.Contains(string(script), "CONNECTOR="+filepath.Join(f.binDir, "docker")+"\n") {
+	if !strings.Contains(string(script), "CONNECTOR="+f.Path+"\n") {
 		t.Fatalf("sync.sh does not call docker by its absolute path:\n%s", script)
 	}
-	if !strings.Contains(f.argv(t), "version --format") {
-		t.Errorf("generate ran no preflight:\n%s", f.argv(t))
+	if !strings.Contains(f.Argv(t), "version --format") {
+		t.Errorf("generate ran no preflight:\n%s", f.Argv(t))
 	}
 
-	cronEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + f.home}, f.vars("baton-demo:test", "")...)
+	cronEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + f.home}, f.vars()...)
 	cronEnv = append(cronEnv, s3.AWSEnv()...)
 	r = run(t, cronEnv, "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
@@ -494,7 +308,7 @@ func TestSyncScript(t *testing.T) {
 		t.Errorf("output:\n%s", r.stdout)
 	}
 	noSecret(t, "sync.sh's output", r.stdout+r.stderr)
-	argv := f.argv(t)
+	argv := f.Argv(t)
 	noSecret(t, "docker's argv", argv)
 	work := filepath.Join(dir, "work")
 	if !strings.Contains(argv, " --env-file "+work+"/tmp.") || !strings.Contains(argv, "/connector.env -v "+work+":/out baton-demo:test --file /out/next.c1z --log-format json\n") {

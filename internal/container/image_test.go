@@ -30,7 +30,7 @@ func TestImageWithoutBinary(t *testing.T) {
 		if sum := summaryOf(t, r.stdout); sum.Count("user") != 7 {
 			t.Errorf("summary: %+v", sum)
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		if m := configRun.FindStringSubmatch(argv); m == nil || m[1] != "baton-demo:test" {
 			t.Errorf("the schema was not read from the image:\n%s", argv)
 		}
@@ -45,8 +45,8 @@ func TestImageWithoutBinary(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stderr, "testing acme-demo connector (image baton-demo:test)") {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
-		if !configRun.MatchString(f.argv(t)) {
-			t.Errorf("the schema was not read from the image:\n%s", f.argv(t))
+		if !configRun.MatchString(f.Argv(t)) {
+			t.Errorf("the schema was not read from the image:\n%s", f.Argv(t))
 		}
 	})
 
@@ -132,7 +132,7 @@ func TestDryRunDoesNotPull(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "dry run: would pull baton-demo:remote (docker image inspect finds no copy on this machine)\n") {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		if !strings.Contains(argv, "image inspect --format {{.Id}} baton-demo:remote\n") || strings.Contains(argv, "pull") || strings.Contains(argv, "run ") {
 			t.Errorf("docker argv of a dry run:\n%s", argv)
 		}
@@ -140,8 +140,8 @@ func TestDryRunDoesNotPull(t *testing.T) {
 			t.Error("a dry run wrote the profile")
 		}
 		r = run(t, env, bin, args...)
-		if r.code != 0 || strings.Contains(r.stdout, "would pull") || !strings.Contains(f.argv(t), "pull --quiet baton-demo:remote\n") {
-			t.Errorf("real run: exit %d\n%s\n%s\n%s", r.code, r.stdout, r.stderr, f.argv(t))
+		if r.code != 0 || strings.Contains(r.stdout, "would pull") || !strings.Contains(f.Argv(t), "pull --quiet baton-demo:remote\n") {
+			t.Errorf("real run: exit %d\n%s\n%s\n%s", r.code, r.stdout, r.stderr, f.Argv(t))
 		}
 	})
 
@@ -161,7 +161,7 @@ func TestDryRunDoesNotPull(t *testing.T) {
 		if !json.Valid([]byte(r.stdout)) {
 			t.Errorf("stdout is not JSON:\n%s", r.stdout)
 		}
-		if argv := f.argv(t); strings.Contains(argv, "pull") || strings.Contains(argv, "run ") {
+		if argv := f.Argv(t); strings.Contains(argv, "pull") || strings.Contains(argv, "run ") {
 			t.Errorf("docker argv of a dry run:\n%s", argv)
 		}
 		noSecret(t, "the output", r.stdout+r.stderr)

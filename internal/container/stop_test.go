@@ -25,7 +25,7 @@ func (f *fake) containers() []string {
 		if err != nil {
 			continue
 		}
-		if bytes.Contains(data, []byte("FAKE_CONTAINER="+filepath.Join(f.rec, "containers")+"/")) {
+		if bytes.Contains(data, []byte("FAKE_CONTAINER="+filepath.Join(f.Rec, "containers")+"/")) {
 			out = append(out, filepath.Base(filepath.Dir(p)))
 		}
 	}
@@ -41,7 +41,7 @@ func (f *fake) noContainers(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if left := f.containers(); len(left) > 0 {
-		t.Errorf("container processes still running: %v\ndocker argv:\n%s", left, f.argv(t))
+		t.Errorf("container processes still running: %v\ndocker argv:\n%s", left, f.Argv(t))
 		for _, pid := range left {
 			if n, err := strconv.Atoi(pid); err == nil {
 				_ = syscall.Kill(n, syscall.SIGKILL)
@@ -67,7 +67,7 @@ func TestStopContainer(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "test sync failed") {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		m := runName.FindStringSubmatch(argv)
 		if m == nil {
 			t.Fatalf("no named docker run:\n%s", argv)
@@ -115,7 +115,7 @@ func TestStopContainer(t *testing.T) {
 		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 			t.Errorf("exit: %v, want 130\n%s", err, stderr.String())
 		}
-		argv := f.argv(t)
+		argv := f.Argv(t)
 		m := runName.FindStringSubmatch(argv)
 		if m == nil || !strings.Contains(argv, "\nrm --force "+m[1]+"\n") {
 			t.Errorf("the container was not removed:\n%s", argv)
@@ -139,24 +139,24 @@ func TestSyncScriptStopsContainer(t *testing.T) {
 	name := "baton-setup-hung"
 	// The leftover: a process in its own session, registered as the fake's
 	// container of that name.
-	leftover := exec.Command("setsid", "env", "FAKE_CONTAINER="+filepath.Join(f.rec, "containers", name), "sleep", "300")
+	leftover := exec.Command("setsid", "env", "FAKE_CONTAINER="+filepath.Join(f.Rec, "containers", name), "sleep", "300")
 	if err := leftover.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = leftover.Wait() }()
-	if err := os.MkdirAll(filepath.Join(f.rec, "containers"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(f.Rec, "containers"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(f.rec, "containers", name), []byte(strconv.Itoa(leftover.Process.Pid)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(f.Rec, "containers", name), []byte(strconv.Itoa(leftover.Process.Pid)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
-	cronEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + f.home, "FAKE_DOCKER_ON_INT=exit", "FAKE_DOCKER_DEMO_FAILURE=hang"}, f.vars("baton-demo:test", "")...)
+	cronEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + f.home, "FAKE_DOCKER_ON_INT=exit", "FAKE_DOCKER_DEMO_FAILURE=hang"}, f.vars()...)
 	r = run(t, cronEnv, "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 1 || !strings.Contains(r.stdout, "sync failed: the connector ran longer than 2s and was stopped") {
 		t.Errorf("sync.sh: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	argv := f.argv(t)
+	argv := f.Argv(t)
 	if !strings.Contains(argv, "run --rm --name "+name+" --user ") {
 		t.Errorf("docker run without the profile's name:\n%s", argv)
 	}

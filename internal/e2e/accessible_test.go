@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,130 +9,21 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
-// ptySession is a program on the slave side of a pseudo-terminal; the test
-// is the terminal. It answers the cursor position query, as a terminal
-// would, so that colour detection does not wait for a timeout.
-type ptySession struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	tty  *os.File // the master side
-	mu   sync.Mutex
-	out  bytes.Buffer
-	mark int
-	done chan struct{}
-	err  error
-}
-
-func startPTY(t *testing.T, env []string, name string, args ...string) *ptySession {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = env
-	cmd.Dir = t.TempDir()
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
-	if err != nil {
-		t.Fatalf("start %s in a pty: %v", name, err)
-	}
-	s := &ptySession{t: t, cmd: cmd, tty: tty, done: make(chan struct{})}
-	go s.read()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-s.done
-		tty.Close()
-	})
-	return s
-}
-
-// cursorQuery is the "report cursor position" request (CSI 6n).
-var cursorQuery = []byte("\x1b[6n")
-
-func (s *ptySession) read() {
-	defer close(s.done)
-	buf := make([]byte, 4096)
-	for {
-		n, err := s.tty.Read(buf)
-		if n > 0 {
-			s.mu.Lock()
-			s.out.Write(buf[:n])
-			s.mu.Unlock()
-			if bytes.Contains(buf[:n], cursorQuery) {
-				_, _ = s.tty.Write([]byte("\x1b[1;1R"))
-			}
-		}
-		if err != nil {
-			s.err = s.cmd.Wait()
-			return
-		}
-	}
-}
-
-func (s *ptySession) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
-
-// waitFor waits until want appears after the previous match and returns
-// the output from the previous match to the end of this one.
-func (s *ptySession) waitFor(want string, d time.Duration) string {
-	s.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		out := s.output()
-		if i := strings.Index(out[s.mark:], want); i >= 0 {
-			from := s.mark
-			s.mark += i + len(want)
-			return out[from:s.mark]
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("after %s the output still lacks %q; since the last match:\n%s", d, want, tail(out[s.mark:], 3000))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// answer types a line and Enter.
-func (s *ptySession) answer(line string) {
-	s.t.Helper()
-	if _, err := s.tty.Write([]byte(line + "\r")); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-// exitCode waits for the program to end.
-func (s *ptySession) exitCode(d time.Duration) int {
-	s.t.Helper()
-	select {
-	case <-s.done:
-	case <-time.After(d):
-		s.t.Fatalf("still running after %s; output:\n%s", d, tail(s.output(), 3000))
-	}
-	var exit *exec.ExitError
-	if errors.As(s.err, &exit) {
-		return exit.ExitCode()
-	}
-	if s.err != nil {
-		s.t.Fatal(s.err)
-	}
-	return 0
-}
-
-// wizardEnv is a clean environment with a UTF-8 locale and a terminal.
+// wizardEnv is a clean environment with a UTF-8 locale and none of the
+// caller's terminal, tmux, colour or accessibility settings.
 func wizardEnv(home string, extra ...string) []string {
 	var env []string
 	for _, kv := range testenv.CleanEnv(home) {
 		switch name, _, _ := strings.Cut(kv, "="); {
 		case strings.HasPrefix(name, "TMUX"), strings.HasPrefix(name, "LC_"), name == "LANG", name == "TERM",
-			name == "NO_COLOR", name == "ACCESSIBLE", name == "COLORTERM", name == "CLICOLOR_FORCE":
+			name == "NO_COLOR", name == "ACCESSIBLE", name == "COLORTERM", name == "CLICOLOR_FORCE",
+			name == "CI": // termenv takes CI=… for "no terminal" and drops colour
 			continue
 		}
 		env = append(env, kv)
@@ -160,71 +49,71 @@ func TestAccessibleWizard(t *testing.T) {
 			t.Parallel()
 			home := t.TempDir()
 			env, table := fakeCrontab(t, home, wizardEnv(home, tc.env...))
-			s := startPTY(t, env, bin, tc.args...)
+			s := testenv.StartPTY(t, env, bin, tc.args...)
 
-			s.waitFor("Step 1/7 · Connector", uiWait)
-			s.waitFor("Which connector do you want to set up?", uiWait)
-			s.waitFor("1. demo — built-in demo, no credentials needed", uiWait)
-			s.waitFor("the number 1", uiWait)
-			s.answer("1")
+			s.Expect("Step 1/7 · Connector", uiWait)
+			s.Expect("Which connector do you want to set up?", uiWait)
+			s.Expect("1. demo — built-in demo, no credentials needed", uiWait)
+			s.Expect("the number 1", uiWait)
+			s.SendLine("1")
 
-			s.waitFor("Step 2/7 · Settings (profile demo)", uiWait)
-			s.waitFor("Tenant *", uiWait)
-			s.answer("acme")
-			s.waitFor("API key *", uiWait)
-			s.answer(canary)
-			s.waitFor(`(Enter keeps "20")`, uiWait)
-			s.waitFor("Number of users", uiWait)
-			s.answer("")
-			s.waitFor("Include roles", uiWait)
-			s.answer("")
+			s.Expect("Step 2/7 · Settings (profile demo)", uiWait)
+			s.Expect("Tenant *", uiWait)
+			s.SendLine("acme")
+			s.Expect("API key *", uiWait)
+			s.SendLine(canary)
+			s.Expect(`(Enter keeps "20")`, uiWait)
+			s.Expect("Number of users", uiWait)
+			s.SendLine("")
+			s.Expect("Include roles", uiWait)
+			s.SendLine("")
 
-			s.waitFor("Step 3/7 · Test sync", uiWait)
-			s.waitFor("Running the demo connector…", uiWait)
-			s.waitFor("synced 20 user resources…", syncWait)
-			s.waitFor("✓ Test sync finished", syncWait)
-			s.waitFor("What next?", uiWait)
-			s.waitFor("1. continue", uiWait)
-			s.answer("1")
+			s.Expect("Step 3/7 · Test sync", uiWait)
+			s.Expect("Running the demo connector…", uiWait)
+			s.Expect("synced 20 user resources…", syncWait)
+			s.Expect("✓ Test sync finished", syncWait)
+			s.Expect("What next?", uiWait)
+			s.Expect("1. continue", uiWait)
+			s.SendLine("1")
 
-			s.waitFor("Step 4/7 · Destination", uiWait)
-			s.waitFor("2. A local file that I upload by hand", uiWait)
-			s.answer("2")
+			s.Expect("Step 4/7 · Destination", uiWait)
+			s.Expect("2. A local file that I upload by hand", uiWait)
+			s.SendLine("2")
 
 			// The S3 group is hidden for a local file: no bucket question.
-			s.waitFor("Step 5/7 · Schedule", uiWait)
-			between := s.output()
+			s.Expect("Step 5/7 · Schedule", uiWait)
+			between := s.Output()
 			if strings.Contains(between[strings.LastIndex(between, "Step 4/7"):], "Bucket") {
 				t.Errorf("the hidden S3 fields were asked:\n%s", between)
 			}
-			s.waitFor("How often should the sync run?", uiWait)
-			screen := s.waitFor("Enter a number between 1 and 2", uiWait)
+			s.Expect("How often should the sync run?", uiWait)
+			screen := s.Expect("Enter a number between 1 and 2", uiWait)
 			m := regexp.MustCompile(`Every hour at minute (\d+) `).FindStringSubmatch(screen)
 			if m == nil {
 				t.Fatalf("no minute on the schedule prompt:\n%s", screen)
 			}
-			s.answer("")
+			s.SendLine("")
 
-			s.waitFor("Step 6/7 · Review (profile demo)", uiWait)
-			review := s.waitFor("Profile name", uiWait)
+			s.Expect("Step 6/7 · Review (profile demo)", uiWait)
+			review := s.Expect("Profile name", uiWait)
 			for _, want := range []string{"tenant", "acme", "a local file you upload by hand", "(" + m[1] + " * * * *)"} {
 				if !strings.Contains(review, want) {
 					t.Errorf("review lacks %q:\n%s", want, review)
 				}
 			}
-			s.answer("")
-			s.waitFor("Install the crontab entry now?", uiWait)
-			s.answer("y")
-			s.waitFor("Write the files?", uiWait)
-			s.answer("")
+			s.SendLine("")
+			s.Expect("Install the crontab entry now?", uiWait)
+			s.SendLine("y")
+			s.Expect("Write the files?", uiWait)
+			s.SendLine("")
 
-			s.waitFor("Step 7/7 · Done", uiWait)
-			s.waitFor("✓ Setup written", uiWait)
-			s.waitFor("Installed in your crontab:", uiWait)
-			if code := s.exitCode(uiWait); code != 0 {
-				t.Fatalf("exit %d; output:\n%s", code, tail(s.output(), 3000))
+			s.Expect("Step 7/7 · Done", uiWait)
+			s.Expect("✓ Setup written", uiWait)
+			s.Expect("Installed in your crontab:", uiWait)
+			if code := s.Wait(uiWait); code != 0 {
+				t.Fatalf("exit %d; output:\n%s", code, tail(s.Output(), 3000))
 			}
-			out := s.output()
+			out := s.Output()
 			if !regexp.MustCompile(`wrote \d+ files; run \S+/sync.sh`).MatchString(out) {
 				t.Errorf("no closing line:\n%s", tail(out, 2000))
 			}
@@ -243,7 +132,7 @@ func TestAccessibleWizard(t *testing.T) {
 			if err != nil || !strings.Contains(string(secrets), "BATON_API_KEY="+canary) {
 				t.Errorf("secrets.env: %v\n%s", err, secrets)
 			}
-			if got := mode(t, filepath.Join(dir, "secrets.env")); got != 0o600 {
+			if got := testenv.Mode(t, filepath.Join(dir, "secrets.env")); got != 0o600 {
 				t.Errorf("secrets.env mode %04o", got)
 			}
 			planJSON, _ := os.ReadFile(filepath.Join(dir, "plan.json"))
@@ -263,39 +152,21 @@ func TestAccessibleWizard(t *testing.T) {
 func TestAccessibleCtrlC(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
-	s := startPTY(t, wizardEnv(home, "TERM=xterm-256color", "ACCESSIBLE=1"), bin)
-	s.waitFor("the number 1", uiWait)
-	s.answer("1")
-	s.waitFor("Tenant *", uiWait)
-	s.answer("acme")
-	s.waitFor("API key *", uiWait)
+	s := testenv.StartPTY(t, wizardEnv(home, "TERM=xterm-256color", "ACCESSIBLE=1"), bin)
+	s.Expect("the number 1", uiWait)
+	s.SendLine("1")
+	s.Expect("Tenant *", uiWait)
+	s.SendLine("acme")
+	s.Expect("API key *", uiWait)
 	// The prompt turns echo off once it reads; wait until it has.
-	deadline := time.Now().Add(uiWait)
-	for echoOn(t, s.tty) {
-		if time.Now().After(deadline) {
-			t.Fatal("echo never went off at the secret prompt")
-		}
-		time.Sleep(20 * time.Millisecond)
+	s.WaitEchoOff(uiWait)
+	s.Send("\x03") // Ctrl-C
+	if code := s.Wait(uiWait); code != 130 {
+		t.Errorf("exit %d, want 130; output:\n%s", code, tail(s.Output(), 2000))
 	}
-	if _, err := s.tty.Write([]byte{3}); err != nil { // Ctrl-C
-		t.Fatal(err)
-	}
-	if code := s.exitCode(uiWait); code != 130 {
-		t.Errorf("exit %d, want 130; output:\n%s", code, tail(s.output(), 2000))
-	}
-	if !echoOn(t, s.tty) {
+	if !s.EchoOn() {
 		t.Error("the terminal was left without echo")
 	}
-}
-
-// echoOn reads the terminal's echo flag through the master side.
-func echoOn(t *testing.T, tty *os.File) bool {
-	t.Helper()
-	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatalf("read terminal modes: %v", err)
-	}
-	return tio.Lflag&unix.ECHO != 0
 }
 
 // sgrColour matches SGR sequences that set a foreground or background
@@ -317,17 +188,15 @@ func TestNoColor(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			home := t.TempDir()
-			s := startPTY(t, wizardEnv(home, tc.env...), bin)
-			s.waitFor("Step 1/7 · Connector", uiWait)
-			s.waitFor("Search:", uiWait)
+			s := testenv.StartPTY(t, wizardEnv(home, tc.env...), bin)
+			s.Expect("Step 1/7 · Connector", uiWait)
+			s.Expect("Search:", uiWait)
 			time.Sleep(300 * time.Millisecond) // a few more frames
-			if _, err := s.tty.Write([]byte{3}); err != nil {
-				t.Fatal(err)
-			}
-			if code := s.exitCode(uiWait); code != 130 {
+			s.Send("\x03")
+			if code := s.Wait(uiWait); code != 130 {
 				t.Errorf("ctrl+c: exit %d, want 130", code)
 			}
-			out := s.output()
+			out := s.Output()
 			if got := sgrColour.FindString(out); (got != "") != tc.wantColor {
 				t.Errorf("colour sequence %q found, want colour %v; output:\n%q", got, tc.wantColor, tail(out, 1500))
 			}
@@ -366,16 +235,12 @@ const (
 func firstFrame(t *testing.T, env []string, want string, name string, args ...string) time.Duration {
 	t.Helper()
 	start := time.Now()
-	s := startPTY(t, env, name, args...)
-	deadline := start.Add(uiWait)
-	for !strings.Contains(s.output(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no %q after %s:\n%q", name, want, uiWait, tail(s.output(), 1500))
-		}
-		time.Sleep(200 * time.Microsecond)
+	s := testenv.StartPTY(t, env, name, args...)
+	if !testenv.Poll(uiWait-time.Since(start), 200*time.Microsecond, func() bool { return strings.Contains(s.Output(), want) }) {
+		t.Fatalf("%s: no %q after %s:\n%q", name, want, uiWait, tail(s.Output(), 1500))
 	}
 	d := time.Since(start)
-	_ = s.cmd.Process.Kill()
+	s.Kill()
 	return d
 }
 

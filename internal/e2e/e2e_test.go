@@ -30,31 +30,8 @@ type result struct {
 
 func run(t *testing.T, env []string, dir string, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = env
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", name, err)
-	}
-	return result{stdout.String(), stderr.String(), code}
-}
-
-func mode(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
+	r := testenv.Run(t, env, dir, nil, name, args...)
+	return result{r.Stdout, r.Stderr, r.Code}
 }
 
 // TestGenerateRunUpload is the whole automated path: generate the files for
@@ -83,13 +60,13 @@ func TestGenerateRunUpload(t *testing.T) {
 	if !strings.Contains(r.stdout, "File name to exactly: baton/demo/sync.c1z") {
 		t.Errorf("ConductorOne File name hint missing:\n%s", r.stdout)
 	}
-	if got := mode(t, out); got != 0o700 {
+	if got := testenv.Mode(t, out); got != 0o700 {
 		t.Errorf("dir mode %o, want 700", got)
 	}
-	if got := mode(t, filepath.Join(out, "sync.sh")); got != 0o700 {
+	if got := testenv.Mode(t, filepath.Join(out, "sync.sh")); got != 0o700 {
 		t.Errorf("sync.sh mode %o, want 700", got)
 	}
-	if got := mode(t, filepath.Join(out, "secrets.env")); got != 0o600 {
+	if got := testenv.Mode(t, filepath.Join(out, "secrets.env")); got != 0o600 {
 		t.Errorf("secrets.env mode %o, want 600", got)
 	}
 	for _, name := range []string{"sync.sh", "plan.json"} {
@@ -295,24 +272,8 @@ func TestUploadRefusesBadFiles(t *testing.T) {
 // internal/schedule's tests. It returns the environment and the table path.
 func fakeCrontab(t *testing.T, home string, env []string) ([]string, string) {
 	t.Helper()
-	binDir := filepath.Join(home, "bin")
-	os.Mkdir(binDir, 0o755)
 	table := filepath.Join(home, "table")
-	script := `#!/bin/sh
-case "$1" in
--l) if [ -s "$TABLE" ]; then cat "$TABLE"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
--) cat > "$TABLE" ;;
-*) exit 2 ;;
-esac
-`
-	os.WriteFile(filepath.Join(binDir, "crontab"), []byte(script), 0o755)
-	out := append([]string{}, env...)
-	for i, e := range out {
-		if strings.HasPrefix(e, "PATH=") {
-			out[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
-		}
-	}
-	return append(out, "TABLE="+table), table
+	return testenv.FakeCrontab(t, filepath.Join(home, "bin"), table, env), table
 }
 
 func TestInstallCronWithFakeCrontab(t *testing.T) {
@@ -613,45 +574,8 @@ func TestDockerMode(t *testing.T) {
 	s3 := testenv.NewS3(t, "docker-bucket")
 	home := t.TempDir()
 	binDir := filepath.Join(home, "bin")
-	os.Mkdir(binDir, 0o755)
-	argvLog := filepath.Join(home, "docker-argv")
-	fake := `#!/bin/sh
-printf '%s\n' "$*" >> "$ARGV_LOG"
-case "$1" in version | image) exit 0 ;; esac
-[ "$1" = run ] || exit 2
-shift
-vol=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rm) shift ;;
-	--name | --user) shift 2 ;;
-	--env-file) [ -r "$2" ] || { echo "docker: cannot read $2" >&2; exit 3; }; shift 2 ;;
-	-v) vol=$2; shift 2 ;;
-	*) break ;;
-	esac
-done
-image=$1; shift
-[ "$image" = baton-demo:test ] || { echo "docker: unknown image $image" >&2; exit 4; }
-host=${vol%%:/out}
-for a in "$@"; do
-	case "$a" in
-	/out/*) set -- "$@" "$host/${a#/out/}" ;;
-	*) set -- "$@" "$a" ;;
-	esac
-	shift
-done
-exec "$BATON_SETUP_BIN" demo-connector "$@"
-`
-	os.WriteFile(filepath.Join(binDir, "docker"), []byte(fake), 0o755)
-	withFake := func(env []string) []string {
-		out := append([]string{}, env...)
-		for i, e := range out {
-			if strings.HasPrefix(e, "PATH=") {
-				out[i] = "PATH=" + binDir + ":" + strings.TrimPrefix(e, "PATH=")
-			}
-		}
-		return out
-	}
+	docker := testenv.FakeDocker(t, binDir, bin, "baton-demo:test", "")
+	withFake := func(env []string) []string { return append(testenv.PrependPath(env, binDir), docker.Env()...) }
 	env := withFake(append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv()...))
 	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
 		"--docker-image", "baton-demo:test", "--dest", "s3://docker-bucket/d/sync.c1z", "--endpoint", s3.URL, "--profile", "dock")
@@ -662,19 +586,19 @@ exec "$BATON_SETUP_BIN" demo-connector "$@"
 	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); !bytes.Contains(script, []byte("CONNECTOR="+filepath.Join(binDir, "docker"))) {
 		t.Fatalf("sync.sh does not call docker by its absolute path:\n%s", script)
 	}
-	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home, "ARGV_LOG=" + argvLog, "BATON_SETUP_BIN=" + bin}, s3.AWSEnv()...)
+	runEnv := append(append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, docker.Env()...), s3.AWSEnv()...)
 	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
 		log, _ := os.ReadFile(filepath.Join(dir, "work", "connector.log"))
 		t.Fatalf("sync.sh: exit %d\n%s%s\n%s", r.code, r.stdout, r.stderr, tail(string(log), 5))
 	}
-	argv, _ := os.ReadFile(argvLog)
+	argv := docker.Argv(t)
 	for _, want := range []string{"run --rm --name baton-setup-dock --user ", " --env-file " + filepath.Join(dir, "work", "tmp."), " -v " + filepath.Join(dir, "work") + ":/out baton-demo:test --file /out/next.c1z --log-format json"} {
-		if !strings.Contains(string(argv), want) {
+		if !strings.Contains(argv, want) {
 			t.Errorf("docker argv lacks %q:\n%s", want, argv)
 		}
 	}
-	if strings.Contains(string(argv), canary) {
+	if strings.Contains(argv, canary) {
 		t.Errorf("the secret is on docker's command line:\n%s", argv)
 	}
 	obj := s3.Get(t, "docker-bucket", "d/sync.c1z")

@@ -62,7 +62,7 @@ func TestGenerateKubernetes(t *testing.T) {
 		t.Errorf("ConductorOne File name hint missing:\n%s", r.stdout)
 	}
 	for _, d := range []string{out, kdir} {
-		if got := mode(t, d); got != 0o700 {
+		if got := testenv.Mode(t, d); got != 0o700 {
 			t.Errorf("%s: mode %o, want 700", d, got)
 		}
 	}
@@ -79,7 +79,7 @@ func TestGenerateKubernetes(t *testing.T) {
 	}
 	for _, name := range names {
 		path := filepath.Join(kdir, name)
-		if got := mode(t, path); got != 0o600 {
+		if got := testenv.Mode(t, path); got != 0o600 {
 			t.Errorf("%s: mode %o, want 600", name, got)
 		}
 		data, _ := os.ReadFile(path)

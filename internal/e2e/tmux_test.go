@@ -70,17 +70,11 @@ func (s *tmuxSession) capture() string {
 // waitFor polls the screen until it shows want, for at most d.
 func (s *tmuxSession) waitFor(want string, d time.Duration) string {
 	s.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		screen := s.capture()
-		if strings.Contains(screen, want) {
-			return screen
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("after %s the screen still lacks %q:\n%s", d, want, screen)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var screen string
+	if !testenv.Poll(d, 50*time.Millisecond, func() bool { screen = s.capture(); return strings.Contains(screen, want) }) {
+		s.t.Fatalf("after %s the screen still lacks %q:\n%s", d, want, screen)
 	}
+	return screen
 }
 
 // fillDemoSettings answers the demo connector's settings form, keeping the
@@ -133,15 +127,8 @@ func TestWizardInTmux(t *testing.T) {
 	t.Parallel()
 	s3 := testenv.NewS3(t, "sync-bucket")
 	home := t.TempDir()
-	var env []string
-	for _, kv := range testenv.CleanEnv(home) {
-		// Not the caller's tmux, nor its locale: the pane is UTF-8.
-		if !strings.HasPrefix(kv, "TMUX") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "LANG=C.UTF-8")
-	env = append(env, s3.AWSEnv()...)
+	// Not the caller's tmux, nor its locale: the pane is UTF-8.
+	env := wizardEnv(home, s3.AWSEnv()...)
 	env, table := fakeCrontab(t, home, env)
 	existing := "MAILTO=ops@example.com\n5 4 * * * /usr/bin/backup\n"
 	if err := os.WriteFile(table, []byte(existing), 0o600); err != nil {
@@ -226,7 +213,7 @@ func TestWizardInTmux(t *testing.T) {
 		name string
 		mode os.FileMode
 	}{{"", 0o700}, {"sync.sh", 0o700}, {"secrets.env", 0o600}, {"plan.json", 0o600}} {
-		if got := mode(t, filepath.Join(dir, f.name)); got != f.mode {
+		if got := testenv.Mode(t, filepath.Join(dir, f.name)); got != f.mode {
 			t.Errorf("%s: mode %04o, want %04o", filepath.Join(dir, f.name), got, f.mode)
 		}
 	}
@@ -285,13 +272,7 @@ func TestWizardTimeoutInTmux(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	mark := "tmux-timeout-" + fmt.Sprint(time.Now().UnixNano())
-	var env []string
-	for _, kv := range testenv.CleanEnv(home) {
-		if !strings.HasPrefix(kv, "TMUX") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "LANG=C.UTF-8", "BATON_DEMO_FAILURE=hang", "E2E_MARK="+mark)
+	env := wizardEnv(home, "BATON_DEMO_FAILURE=hang", "E2E_MARK="+mark)
 	connectors := func() []string {
 		var out []string
 		for _, env := range marked(mark) {
@@ -307,21 +288,14 @@ func TestWizardTimeoutInTmux(t *testing.T) {
 	s.press("Enter")
 	s.fillDemoSettings("acme", "k3y")
 	s.waitFor("Step 3/7 · Test sync", tmuxUIWait)
-	seen := false
-	for i := 0; i < 40 && !seen; i++ {
-		seen = len(connectors()) > 0
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !seen {
+	if !testenv.Poll(2*time.Second, 50*time.Millisecond, func() bool { return len(connectors()) > 0 }) {
 		t.Error("no running connector seen; the leftover check below would prove nothing")
 	}
 	screen := s.waitFor("✗ Test sync failed", tmuxSyncWait)
 	if !strings.Contains(screen, "timed out") && !strings.Contains(screen, "unreachable") {
 		t.Errorf("timeout not explained:\n%s", screen)
 	}
-	for i := 0; i < 100 && len(connectors()) > 0; i++ {
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Poll(5*time.Second, 50*time.Millisecond, func() bool { return len(connectors()) == 0 })
 	if left := connectors(); len(left) > 0 {
 		t.Errorf("connector processes left after the timeout: %q", left)
 	}

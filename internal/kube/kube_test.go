@@ -21,7 +21,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
-	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*/*.golden from the current output")
@@ -64,29 +64,8 @@ func golden(t *testing.T, dir, name string, got []byte) {
 	}
 }
 
-func testSchema() *schema.Schema {
-	return &schema.Schema{Fields: []schema.Field{
-		{Name: "domain", Kind: schema.KindString, Required: true},
-		{Name: "label", Kind: schema.KindString},
-		{Name: "api-token", Kind: schema.KindString, Secret: true},
-		{Name: "private-key", Kind: schema.KindString, Secret: true},
-	}}
-}
-
 func testPlan(dir string, dest plan.Destination) *plan.Plan {
-	sch := testSchema()
-	p := &plan.Plan{
-		Profile:     "okta-prod",
-		Connector:   plan.Connector{Name: "okta", Path: "/opt/baton/bin/baton-okta", Schema: sch},
-		Destination: dest,
-		Schedule:    plan.Schedule{Cron: "17 * * * *"},
-		Output:      plan.Output{Dir: dir},
-	}
-	p.SetValue(sch.Fields[0], "example.okta.com")
-	p.SetValue(sch.Fields[1], trickyLabel)
-	p.SetValue(sch.Fields[2], trickyToken)
-	p.SetValue(sch.Fields[3], pemKey)
-	return p
+	return testenv.OktaPlan(dir, dest, "17 * * * *", testenv.OktaValues{Label: trickyLabel, Token: trickyToken, PEM: pemKey})
 }
 
 type testCase struct {
@@ -661,15 +640,6 @@ func TestInputErrors(t *testing.T) {
 	}
 }
 
-func mode(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
-}
-
 // TestRunWritesAndMasks writes the manifests, regenerates with a changed
 // secret, and checks modes, dry runs and that no output shows a value.
 func TestRunWritesAndMasks(t *testing.T) {
@@ -704,12 +674,12 @@ func TestRunWritesAndMasks(t *testing.T) {
 		t.Errorf("Dir = %s", res.Dir)
 	}
 	for _, d := range []string{dir, kdir} {
-		if got := mode(t, d); got != 0o700 {
+		if got := testenv.Mode(t, d); got != 0o700 {
 			t.Errorf("%s: mode %o, want 700", d, got)
 		}
 	}
 	for _, name := range []string{"secret.yaml", "serviceaccount.yaml", "cronjob.yaml", "README.txt"} {
-		if got := mode(t, filepath.Join(kdir, name)); got != 0o600 {
+		if got := testenv.Mode(t, filepath.Join(kdir, name)); got != 0o600 {
 			t.Errorf("%s: mode %o, want 600", name, got)
 		}
 	}
@@ -721,7 +691,7 @@ func TestRunWritesAndMasks(t *testing.T) {
 	}
 
 	// A new token and the same key: the diff names BATON_API_TOKEN only.
-	p.SetValue(testSchema().Fields[2], "canary-rotated-token")
+	p.SetValue(testenv.OktaSchema().Fields[2], "canary-rotated-token")
 	res, err = Run(p, Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -733,7 +703,7 @@ func TestRunWritesAndMasks(t *testing.T) {
 			diff = c.Diff
 			if c.Backup == "" {
 				t.Error("no backup of the previous secret.yaml")
-			} else if got := mode(t, c.Backup); got != 0o600 {
+			} else if got := testenv.Mode(t, c.Backup); got != 0o600 {
 				t.Errorf("backup mode %o", got)
 			}
 		case c.Name != "secret.yaml" && c.Action != render.Keep:

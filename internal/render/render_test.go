@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"flag"
-	"github.com/conductorone/baton-setup/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/testenv"
 	"github.com/conductorone/baton-setup/templates"
 )
 
@@ -55,24 +55,7 @@ const (
 )
 
 func testPlan(dir string, dest plan.Destination, cron string) *plan.Plan {
-	sch := &schema.Schema{Fields: []schema.Field{
-		{Name: "domain", Kind: schema.KindString, Required: true},
-		{Name: "label", Kind: schema.KindString},
-		{Name: "api-token", Kind: schema.KindString, Secret: true},
-		{Name: "private-key", Kind: schema.KindString, Secret: true},
-	}}
-	p := &plan.Plan{
-		Profile:     "okta-prod",
-		Connector:   plan.Connector{Name: "okta", Path: "/opt/baton/bin/baton-okta", Schema: sch},
-		Destination: dest,
-		Schedule:    plan.Schedule{Cron: cron},
-		Output:      plan.Output{Dir: dir},
-	}
-	p.SetValue(sch.Fields[0], "example.okta.com")
-	p.SetValue(sch.Fields[1], trickyLabel)
-	p.SetValue(sch.Fields[2], trickyToken)
-	p.SetValue(sch.Fields[3], pemKey)
-	return p
+	return testenv.OktaPlan(dir, dest, cron, testenv.OktaValues{Label: trickyLabel, Token: trickyToken, PEM: pemKey})
 }
 
 type goldenCase struct {

@@ -8,16 +8,8 @@ import (
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
-
-func mode(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
-}
 
 func envFile(dir, content string) File {
 	return File{Name: "secrets.env", Path: filepath.Join(dir, "secrets.env"), Mode: 0o600, Secret: true, Content: []byte(content)}
@@ -99,8 +91,8 @@ func TestWrite(t *testing.T) {
 	if _, err := Write(dir, files("s3cret-one", "#!/bin/sh\n"), WriteOptions{Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	if mode(t, dir) != 0o700 || mode(t, filepath.Join(dir, "sync.sh")) != 0o700 || mode(t, filepath.Join(dir, "secrets.env")) != 0o600 {
-		t.Errorf("modes: dir %o sync.sh %o secrets.env %o", mode(t, dir), mode(t, filepath.Join(dir, "sync.sh")), mode(t, filepath.Join(dir, "secrets.env")))
+	if testenv.Mode(t, dir) != 0o700 || testenv.Mode(t, filepath.Join(dir, "sync.sh")) != 0o700 || testenv.Mode(t, filepath.Join(dir, "secrets.env")) != 0o600 {
+		t.Errorf("modes: dir %o sync.sh %o secrets.env %o", testenv.Mode(t, dir), testenv.Mode(t, filepath.Join(dir, "sync.sh")), testenv.Mode(t, filepath.Join(dir, "secrets.env")))
 	}
 
 	// The same content again changes nothing and backs nothing up.
@@ -127,7 +119,7 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantBackup := filepath.Join(dir, "backup", "secrets.env.20260504T030201Z")
-	if changes[1].Backup != wantBackup || mode(t, wantBackup) != 0o600 || mode(t, filepath.Join(dir, "backup")) != 0o700 {
+	if changes[1].Backup != wantBackup || testenv.Mode(t, wantBackup) != 0o600 || testenv.Mode(t, filepath.Join(dir, "backup")) != 0o700 {
 		t.Fatalf("backup %q", changes[1].Backup)
 	}
 	if data, _ := os.ReadFile(wantBackup); !strings.Contains(string(data), "s3cret-one") {
@@ -146,8 +138,8 @@ func TestWrite(t *testing.T) {
 	// A mode change alone is an update too.
 	os.Chmod(filepath.Join(dir, "secrets.env"), 0o644)
 	changes, err = Write(dir, files("s3cret-two", "#!/bin/sh\necho hi\n"), WriteOptions{Now: now})
-	if err != nil || changes[1].Action != Update || !strings.Contains(changes[1].Diff, "0644 -> 0600") || mode(t, filepath.Join(dir, "secrets.env")) != 0o600 {
-		t.Errorf("mode fix: %+v, %v, mode %o", changes[1], err, mode(t, filepath.Join(dir, "secrets.env")))
+	if err != nil || changes[1].Action != Update || !strings.Contains(changes[1].Diff, "0644 -> 0600") || testenv.Mode(t, filepath.Join(dir, "secrets.env")) != 0o600 {
+		t.Errorf("mode fix: %+v, %v, mode %o", changes[1], err, testenv.Mode(t, filepath.Join(dir, "secrets.env")))
 	}
 }
 
@@ -215,7 +207,7 @@ func TestWriteRefusesUnsafeDirectories(t *testing.T) {
 
 	loose := filepath.Join(root, "loose")
 	os.Mkdir(loose, 0o755)
-	if _, err := Write(loose, f(loose), WriteOptions{}); err != nil || mode(t, loose) != 0o700 {
+	if _, err := Write(loose, f(loose), WriteOptions{}); err != nil || testenv.Mode(t, loose) != 0o700 {
 		t.Errorf("own 0755 dir should become 0700: %v", err)
 	}
 
@@ -256,8 +248,8 @@ func TestWriteRealPlan(t *testing.T) {
 	}
 	want := map[string]os.FileMode{"sync.sh": 0o700, "secrets.env": 0o600, "plan.json": 0o600, "README.txt": 0o600}
 	for _, c := range changes {
-		if c.Action != Create || mode(t, c.Path) != want[c.Name] {
-			t.Errorf("%s: %s mode %o", c.Name, c.Action, mode(t, c.Path))
+		if c.Action != Create || testenv.Mode(t, c.Path) != want[c.Name] {
+			t.Errorf("%s: %s mode %o", c.Name, c.Action, testenv.Mode(t, c.Path))
 		}
 	}
 	saved, err := plan.Load(filepath.Join(dir, "plan.json"))

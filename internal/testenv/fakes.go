@@ -1,0 +1,230 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dockerScript stands in for the docker CLI where no container engine
+// runs. It records each argv in $FAKE_DOCKER_DIR/argv and, for each run, a
+// copy of the env file (env.PID), its and its directory's modes (stat.PID)
+// and any BATON_* variable in its own environment (own-env). It then runs
+// $FAKE_DOCKER_BIN demo-connector the way the demo image would: only the
+// env file's variables, /out mapped to the host directory of -v, in its own
+// session, so that killing the CLI does not stop it; `rm --force NAME`
+// does. Images in $FAKE_DOCKER_LOCAL are present, those in
+// $FAKE_DOCKER_REMOTE can be pulled, and those in $FAKE_DOCKER_NOCONFIG
+// predate `config` and fail --help too. FAKE_DOCKER_ENGINE=down makes
+// `version` fail as with a stopped engine; FAKE_DOCKER_ON_INT says what
+// the CLI does on SIGINT: proxy (pass it on, docker's default), exit
+// (leave the container running) or ignore; FAKE_DOCKER_DEMO_FAILURE
+// selects the demo's failure mode.
+const dockerScript = `#!/bin/sh
+printf '%s\n' "$*" >>"$FAKE_DOCKER_DIR/argv"
+known() {
+	case " $1 " in *" $2 "*) return 0 ;; esac
+	return 1
+}
+case "$1" in
+version)
+	if [ "${FAKE_DOCKER_ENGINE-up}" != up ]; then
+		echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
+		exit 1
+	fi
+	echo 28.2.2
+	exit 0
+	;;
+image)
+	[ "$2" = inspect ] || exit 2
+	if known "$FAKE_DOCKER_LOCAL" "$5"; then echo sha256:0123; exit 0; fi
+	echo "Error response from daemon: No such image: $5" >&2
+	exit 1
+	;;
+pull)
+	if known "$FAKE_DOCKER_REMOTE" "$3"; then echo "docker.io/library/$3"; exit 0; fi
+	echo "Error response from daemon: pull access denied for ${3%%:*}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied" >&2
+	exit 1
+	;;
+rm)
+	[ "$2" = --force ] || exit 2
+	pidfile="$FAKE_DOCKER_DIR/containers/$3"
+	if [ ! -f "$pidfile" ]; then
+		echo "Error response from daemon: No such container: $3" >&2
+		exit 1
+	fi
+	kill -KILL "-$(cat "$pidfile")" 2>/dev/null
+	rm -f "$pidfile"
+	exit 0
+	;;
+run) shift ;;
+*)
+	echo "fake docker: unexpected command $1" >&2
+	exit 2
+	;;
+esac
+envfile= vol= name=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rm) shift ;;
+	--name) name=$2; shift 2 ;;
+	--user | --network) shift 2 ;;
+	--env-file) envfile=$2; shift 2 ;;
+	-v) vol=$2; shift 2 ;;
+	-*) echo "fake docker: unknown flag $1" >&2; exit 125 ;;
+	*) break ;;
+	esac
+done
+image=$1
+shift
+if ! known "$FAKE_DOCKER_LOCAL $FAKE_DOCKER_REMOTE" "$image"; then
+	echo "docker: Error response from daemon: pull access denied for $image" >&2
+	exit 125
+fi
+if [ -z "$name" ]; then
+	echo "fake docker: run without --name" >&2
+	exit 125
+fi
+mkdir -p "$FAKE_DOCKER_DIR/containers"
+if [ -e "$FAKE_DOCKER_DIR/containers/$name" ]; then
+	echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use" >&2
+	exit 125
+fi
+if known "$FAKE_DOCKER_NOCONFIG" "$image"; then
+	case "$1" in
+	config) echo "Error: unknown command \"config\" for \"baton-x\"" >&2; exit 1 ;;
+	--help) echo "fake image: no help either" >&2; exit 1 ;;
+	esac
+fi
+if [ -n "$envfile" ]; then
+	cp "$envfile" "$FAKE_DOCKER_DIR/env.$$"
+	printf '%s %s %s\n' "$(stat -c %a "$envfile")" "$(stat -c %a "$(dirname "$envfile")")" "$envfile" >"$FAKE_DOCKER_DIR/stat.$$"
+fi
+env | sed -n 's/^\(BATON_[A-Za-z0-9_]*\)=.*/\1/p' >>"$FAKE_DOCKER_DIR/own-env"
+host=${vol%:/out}
+for a in "$@"; do
+	case "$a" in
+	/out/*) set -- "$@" "$host/${a#/out/}" ;;
+	*) set -- "$@" "$a" ;;
+	esac
+	shift
+done
+set -- "$FAKE_DOCKER_BIN" demo-connector "$@"
+if [ -n "$envfile" ]; then
+	while IFS= read -r line; do set -- "$line" "$@"; done <"$envfile"
+fi
+# A test's way into the image: the demo connector's failure mode.
+if [ -n "${FAKE_DOCKER_DEMO_FAILURE-}" ]; then
+	set -- BATON_DEMO_FAILURE="$FAKE_DOCKER_DEMO_FAILURE" "$@"
+fi
+setsid env -i PATH="$PATH" HOME="$HOME" FAKE_CONTAINER="$FAKE_DOCKER_DIR/containers/$name" "$@" &
+pid=$!
+echo "$pid" >"$FAKE_DOCKER_DIR/containers/$name"
+case "${FAKE_DOCKER_ON_INT-proxy}" in
+proxy) trap 'kill -INT "$pid" 2>/dev/null' INT; trap 'kill -TERM "$pid" 2>/dev/null' TERM ;;
+exit) trap 'exit 130' INT TERM ;;
+ignore) trap '' INT TERM ;;
+esac
+status=
+while [ -z "$status" ]; do
+	wait "$pid"
+	s=$?
+	# A trapped signal interrupts wait while the container still runs.
+	kill -0 "$pid" 2>/dev/null || status=$s
+done
+rm -f "$FAKE_DOCKER_DIR/containers/$name"
+exit "$status"
+`
+
+// crontabScript stands in for crontab -l and crontab -, keeping the table
+// in the file $TABLE names.
+const crontabScript = `#!/bin/sh
+case "$1" in
+-l) if [ -s "$TABLE" ]; then cat "$TABLE"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
+-) cat >"$TABLE" ;;
+*) exit 2 ;;
+esac
+`
+
+// Docker is a docker stand-in written by FakeDocker.
+type Docker struct {
+	// Path is the script's path, for PATH or an absolute --docker path.
+	Path string
+	// Rec is the directory where the script records what it was given;
+	// Rec/containers holds the process group of each running container.
+	Rec string
+	env []string
+}
+
+// FakeDocker writes a docker stand-in into dir that runs bin's demo
+// connector as each image. Images in local are present and those in
+// remote can be pulled (both space-separated). Env returns the variables
+// the script needs in every environment that may run it.
+func FakeDocker(t testing.TB, dir, bin, local, remote string) *Docker {
+	t.Helper()
+	d := &Docker{Path: filepath.Join(dir, "docker"), Rec: t.TempDir()}
+	d.env = []string{"FAKE_DOCKER_DIR=" + d.Rec, "FAKE_DOCKER_BIN=" + bin,
+		"FAKE_DOCKER_LOCAL=" + local, "FAKE_DOCKER_REMOTE=" + remote}
+	writeScript(t, d.Path, dockerScript)
+	return d
+}
+
+// Env returns the FAKE_DOCKER_* variables the script reads.
+func (d *Docker) Env() []string { return append([]string(nil), d.env...) }
+
+// Argv returns every argv docker got, one a line.
+func (d *Docker) Argv(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(d.Rec, "argv"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// DockerEnvFile is what docker saw of an env file it was given.
+type DockerEnvFile struct {
+	Content       string
+	Mode, DirMode string // octal, as stat -c %a prints them
+	Path          string
+}
+
+// EnvFiles returns what docker saw of each env file it was given.
+func (d *Docker) EnvFiles(t testing.TB) []DockerEnvFile {
+	t.Helper()
+	stats, err := filepath.Glob(filepath.Join(d.Rec, "stat.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []DockerEnvFile
+	for _, s := range stats {
+		line, _ := os.ReadFile(s)
+		parts := strings.SplitN(strings.TrimSpace(string(line)), " ", 3)
+		if len(parts) != 3 {
+			t.Fatalf("docker stand-in: bad record %s: %q", s, line)
+		}
+		content, _ := os.ReadFile(filepath.Join(d.Rec, "env."+strings.TrimPrefix(filepath.Ext(s), ".")))
+		out = append(out, DockerEnvFile{Content: string(content), Mode: parts[0], DirMode: parts[1], Path: parts[2]})
+	}
+	return out
+}
+
+// FakeCrontab writes a crontab stand-in into dir that keeps the table in
+// table, and returns env with dir first on PATH and TABLE set. It never
+// touches the user's real crontab.
+func FakeCrontab(t testing.TB, dir, table string, env []string) []string {
+	t.Helper()
+	writeScript(t, filepath.Join(dir, "crontab"), crontabScript)
+	return append(PrependPath(env, dir), "TABLE="+table)
+}
+
+func writeScript(t testing.TB, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
