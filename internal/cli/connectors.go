@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -118,9 +117,7 @@ func connectorsRun(_ context.Context, opts *ConnectorsOptions) error {
 		rows = filtered
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Factory.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(opts.Factory.IO.Out, rows)
 	}
 	tw := tabwriter.NewWriter(opts.Factory.IO.Out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tINSTALLED\tBATON-SDK\tDESCRIPTION")

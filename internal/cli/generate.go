@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -296,9 +295,7 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(f.IO.Out, res)
 	}
 	printGenerated(f.IO.Out, p, res)
 	return nil
@@ -363,9 +360,7 @@ func generateKubeRun(opts *GenerateOptions, p *plan.Plan) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(f.IO.Out, res)
 	}
 	kube.Print(f.IO.Out, res)
 	return nil

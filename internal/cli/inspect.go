@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,9 +44,7 @@ func inspectRun(ctx context.Context, opts *InspectOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Factory.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		return writeJSON(opts.Factory.IO.Out, sum)
 	}
 	printSummary(opts.Factory.IO.Out, &sum, sum.Duration)
 	return nil

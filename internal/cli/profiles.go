@@ -128,9 +128,7 @@ func planShowRun(_ context.Context, opts *PlanShowOptions) error {
 		red.Secrets[name] = "••••"
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Factory.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(red)
+		return writeJSON(opts.Factory.IO.Out, red)
 	}
 	w := opts.Factory.IO.Out
 	fmt.Fprintf(w, "profile:     %s (%s)\n", p.Profile, profile.Dir(root, p.Profile))

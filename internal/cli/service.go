@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -153,9 +152,7 @@ func generateServiceRun(_ context.Context, opts *GenerateOptions, p *plan.Plan) 
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(f.IO.Out, res)
 	}
 	w := f.IO.Out
 	if res.DryRun {
