@@ -82,6 +82,10 @@ func (s *tmuxSession) waitFor(want string, d time.Duration) string {
 func (s *tmuxSession) fillDemoSettings(tenant, apiKey string) {
 	s.t.Helper()
 	s.waitFor("┃ Tenant *", tmuxUIWait)
+	// An empty required field is refused where the user can see it: the
+	// message sits under the form, inside the 30 visible lines.
+	s.press("Enter")
+	s.waitFor("* required", tmuxUIWait)
 	s.typeText(tenant)
 	s.press("Enter")
 	s.waitFor("┃ API key *", tmuxUIWait)
