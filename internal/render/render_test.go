@@ -241,10 +241,7 @@ func TestDurationText(t *testing.T) {
 // TestUnitsVerify runs systemd's own checker over the rendered units. It
 // prints problems and still exits 0, so any output fails the test.
 func TestUnitsVerify(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze is not installed")
-	}
+	analyze := requireTool(t, "systemd-analyze")
 	for _, system := range []bool{false, true} {
 		dir := t.TempDir()
 		p := testPlan(dir, plan.Destination{Kind: plan.DestLocal}, "30 4 1,15 * 5")

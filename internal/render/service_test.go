@@ -12,6 +12,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 // Service-mode files are rendered by internal/service; their goldens live
@@ -266,10 +267,7 @@ func TestServiceFilesRefuse(t *testing.T) {
 
 // TestServiceUnitVerify runs systemd's own checker over the unit.
 func TestServiceUnitVerify(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze is not installed")
-	}
+	analyze := testenv.RequireTool(t, "systemd-analyze")
 	dir := t.TempDir()
 	p := servicePlan(dir, "/bin/true")
 	res, err := service.Generate(p, service.Options{Self: "/usr/local/bin/baton-setup"})

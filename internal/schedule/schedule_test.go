@@ -3,7 +3,6 @@ package schedule
 import (
 	"bufio"
 	"fmt"
-	"github.com/conductorone/baton-setup/internal/testenv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Berlin etc. without the system's tzdata
+
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 func requireTool(t *testing.T, name string) string { t.Helper(); return testenv.RequireTool(t, name) }
@@ -95,7 +97,7 @@ func TestDescribe(t *testing.T) {
 func TestPreview(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tzdata:", err)
+		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 28, 23, 50, 0, 0, berlin)
 	p, err := NewPreview("17 * * * *", now)
@@ -289,7 +291,7 @@ func TestNextAgreesWithRobfig(t *testing.T) {
 // TestOnCalendarAgreesWithSystemd asks systemd-analyze when each converted
 // timer would elapse and compares with the cron expression's runs.
 func TestOnCalendarAgreesWithSystemd(t *testing.T) {
-	analyze := requireToolOptional(t, "systemd-analyze")
+	analyze := requireTool(t, "systemd-analyze")
 	specs := append([]string{
 		"17 * * * *", "0 */6 * * *", "30 2 * * 1-5", "30 4 1,15 * 5", "0 0 */2 * 1",
 		"0 0 1-31/2 * 1", "5,35 1-3 1,15 */2 *", "0 12 * * 0", "0 0 29 2 *", "*/20 9-17 * * 1-5",
@@ -318,17 +320,6 @@ func TestOnCalendarAgreesWithSystemd(t *testing.T) {
 			t.Errorf("%q -> OnCalendar %q\n systemd: %v\n cron:    %v", spec, events, got, want)
 		}
 	}
-}
-
-// requireToolOptional skips without the tool, in CI too: systemd is not
-// among what .ci/run installs.
-func requireToolOptional(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed", name)
-	}
-	return path
 }
 
 func elapses(t *testing.T, analyze, event string, base time.Time, n int) []time.Time {
