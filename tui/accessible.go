@@ -168,7 +168,7 @@ func (r *plainRunner) formStep(fs *formStep) error {
 		if h := strings.TrimRight(fs.header(), "\n"); h != "" {
 			r.printf("%s\n\n", h)
 		}
-		if err := r.askForm(fs.build()); err != nil {
+		if err := r.askForm(fs.build(), fs.describe); err != nil {
 			return err
 		}
 		r.deliver(formSubmittedMsg{})
@@ -203,7 +203,7 @@ func (r *plainRunner) connectorStep(s *connectorStep) error {
 		if s.errMsg != "" {
 			r.printf("%s\n\n", s.errMsg)
 		}
-		if err := r.askForm(connectorForm(found, &choice)); err != nil {
+		if err := r.askForm(connectorForm(found, &choice), nil); err != nil {
 			return err
 		}
 		r.exec(s.load(found[choice]))
@@ -230,10 +230,16 @@ func (r *plainRunner) connectorStep(s *connectorStep) error {
 // askForm asks every field of the form's visible groups. huh's own
 // accessible Run would also ask the fields of hidden groups, so the form
 // is walked with its own navigation, which skips them.
-func (r *plainRunner) askForm(f *huh.Form) error {
+func (r *plainRunner) askForm(f *huh.Form, describe func(key string) string) error {
 	f.Init()
 	for f.State == huh.StateNormal {
 		field := f.GetFocusedField()
+		if describe != nil {
+			// huh's line prompt shows only the title.
+			if d := describe(field.GetKey()); d != "" {
+				r.printf("%s\n", d)
+			}
+		}
 		if err := r.askField(field); err != nil {
 			return err
 		}

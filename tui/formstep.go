@@ -20,8 +20,11 @@ type formStep struct {
 	intro  func() string
 	build  func() *huh.Form
 	submit func() (tea.Cmd, error)
-	form   *huh.Form
-	errMsg string
+	// describe, when set, returns the help shown under the field with
+	// this key; the line prompts of accessible mode print it before asking.
+	describe func(key string) string
+	form     *huh.Form
+	errMsg   string
 	// width and height are the space the step may draw in; 0 until the
 	// first WindowSizeMsg.
 	width, height int

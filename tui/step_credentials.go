@@ -77,6 +77,12 @@ func newCredentialsStep(st Styles, draft *plan.Plan) *credentialsStep {
 		styles: st,
 		build:  s.buildForm,
 		submit: s.submitValues,
+		describe: func(key string) string {
+			if f, ok := s.sch.Field(key); ok {
+				return fieldDescription(f, s.ans)
+			}
+			return ""
+		},
 		intro: func() string {
 			name := s.sch.DisplayName
 			if name == "" {
@@ -139,16 +145,10 @@ func (s *credentialsStep) buildForm() *huh.Form {
 	return buildCredentialsForm(s.sch, s.ans)
 }
 
-// fieldWidget is the form field for one schema field, with its
-// description, where to find it, and its variable name.
-func fieldWidget(f schema.Field, c *credentials) huh.Field {
-	title := f.Label
-	if f.Required {
-		title += " *"
-	}
-	if f.Deprecated {
-		title += " (deprecated)"
-	}
+// fieldDescription is what the form shows under a field's title: its
+// help, where to find it, a kept secret's mask and its variable name. The
+// accessible prompts print the same text.
+func fieldDescription(f schema.Field, c *credentials) string {
 	var desc []string
 	if f.Help != "" {
 		desc = append(desc, f.Help)
@@ -164,7 +164,21 @@ func fieldWidget(f schema.Field, c *credentials) huh.Field {
 		desc = append(desc, "A path to a file the connector reads; ctrl+e completes.")
 	}
 	desc = append(desc, f.EnvName())
-	description := strings.Join(desc, "\n")
+	return strings.Join(desc, "\n")
+}
+
+// fieldWidget is the form field for one schema field, with its
+// description, where to find it, and its variable name.
+func fieldWidget(f schema.Field, c *credentials) huh.Field {
+	title := f.Label
+	if f.Required {
+		title += " *"
+	}
+	if f.Deprecated {
+		title += " (deprecated)"
+	}
+	description := fieldDescription(f, c)
+	old, kept := c.kept[f.Name]
 
 	if f.Kind == schema.KindBool {
 		return huh.NewConfirm().Key(f.Name).Title(title).Description(description).Value(c.bools[f.Name])

@@ -58,8 +58,11 @@ func TestAccessibleWizard(t *testing.T) {
 			s.SendLine("1")
 
 			s.Expect("Step 2/7 · Settings (profile demo)", uiWait)
+			// Each field's help comes before its prompt, as on screen.
+			s.Expect("Name of the demo tenant to sync (any text)\r\nBATON_TENANT", uiWait)
 			s.Expect("Tenant *", uiWait)
 			s.SendLine("acme")
+			s.Expect(`any value works except "invalid"`, uiWait)
 			s.Expect("API key *", uiWait)
 			s.SendLine(canary)
 			s.Expect(`(Enter keeps "20")`, uiWait)
