@@ -381,14 +381,7 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 		}
 	}
 	render.PrintChanges(w, res.Changes, func(i int) string { return res.Files[i].Shown() }, res.DryRun)
-	s := res.Schedule
-	fmt.Fprintf(w, "schedule: %s [%s]\n", s.Description, s.Spec)
-	if len(s.Next) > 0 {
-		fmt.Fprintf(w, "next runs: %s\n", s.NextRuns())
-	}
-	if s.Warning != "" {
-		fmt.Fprintln(w, "warning: "+s.Warning)
-	}
+	res.Schedule.Print(w)
 	if res.Scheduler == render.SchedulerSystemd {
 		fmt.Fprintln(w, "enable the systemd timer with:")
 		render.Indent(w, strings.Join(res.SystemdCommands, "\n"))

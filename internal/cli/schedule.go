@@ -164,13 +164,7 @@ func installCron(ctx context.Context, opts *ScheduleOptions, p *plan.Plan) error
 			fmt.Fprintf(w, "previous crontab saved to %s\n", res.Backup)
 		}
 	}
-	fmt.Fprintf(w, "schedule: %s [%s]\n", preview.Description, preview.Spec)
-	if len(preview.Next) > 0 {
-		fmt.Fprintf(w, "next runs: %s\n", preview.NextRuns())
-	}
-	if preview.Warning != "" {
-		fmt.Fprintln(w, "warning: "+preview.Warning)
-	}
+	preview.Print(w)
 	return nil
 }
 

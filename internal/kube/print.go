@@ -15,14 +15,8 @@ func Print(w io.Writer, res Result) {
 		fmt.Fprintln(w, "dry run: nothing is written")
 	}
 	render.PrintChanges(w, res.Changes, res.Shown, res.DryRun)
-	if s := res.Schedule; s != nil {
-		fmt.Fprintf(w, "schedule: %s [%s]\n", s.Description, s.Spec)
-		if len(s.Next) > 0 {
-			fmt.Fprintf(w, "next runs: %s\n", s.NextRuns())
-		}
-		if s.Warning != "" {
-			fmt.Fprintln(w, "warning: "+s.Warning)
-		}
+	if res.Schedule != nil {
+		res.Schedule.Print(w)
 	}
 	fmt.Fprintf(w, "connector image: %s\n", res.ConnectorImage)
 	if res.UploaderImage != "" {

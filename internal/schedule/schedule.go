@@ -6,6 +6,7 @@ package schedule
 
 import (
 	"fmt"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
@@ -353,6 +354,18 @@ func (p Preview) NextRuns() string {
 		parts[i] = t.Format("Mon 2006-01-02 15:04 MST")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Print writes the preview as the commands show it: the plain-English
+// schedule with its cron spec, the next runs, and any warning.
+func (p Preview) Print(w io.Writer) {
+	fmt.Fprintf(w, "schedule: %s [%s]\n", p.Description, p.Spec)
+	if len(p.Next) > 0 {
+		fmt.Fprintf(w, "next runs: %s\n", p.NextRuns())
+	}
+	if p.Warning != "" {
+		fmt.Fprintln(w, "warning: "+p.Warning)
+	}
 }
 
 // Hourly returns "M * * * *".

@@ -76,7 +76,14 @@ func NewS3Clock(t testing.TB, clock gofakes3.TimeSource, buckets ...string) *S3 
 // Get returns an object's bytes, or nil when it does not exist.
 func (s *S3) Get(t testing.TB, bucket, key string) []byte {
 	t.Helper()
-	obj, err := s.Backend.GetObject(bucket, key, nil)
+	return Object(t, s.Backend, bucket, key)
+}
+
+// Object returns an object's bytes straight from a gofakes3 memory backend,
+// or nil when it does not exist.
+func Object(t testing.TB, backend *s3mem.Backend, bucket, key string) []byte {
+	t.Helper()
+	obj, err := backend.GetObject(bucket, key, nil)
 	if err != nil {
 		return nil
 	}

@@ -21,6 +21,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 // Fault is what the handler does to one matching request.
@@ -362,14 +364,5 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 // does not exist.
 func (s *Server) Get(t testing.TB, bucket, key string) []byte {
 	t.Helper()
-	obj, err := s.Backend.GetObject(bucket, key, nil)
-	if err != nil {
-		return nil
-	}
-	defer obj.Contents.Close()
-	data, err := io.ReadAll(obj.Contents)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return testenv.Object(t, s.Backend, bucket, key)
 }
