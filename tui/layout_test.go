@@ -150,3 +150,15 @@ func TestSettingsRelayout(t *testing.T) {
 	}
 	requireContains(t, view, "Settings for Baton Setup Demo. Secrets are masked", "┃ Tenant *", "API key *", "Include roles")
 }
+
+// TestDoneScreenNotInstalled checks that a crontab entry the wizard did not
+// install comes with the one command that installs it: the boxed block is
+// wrapped on narrow windows and cannot be pasted into crontab -e whole.
+func TestDoneScreenNotInstalled(t *testing.T) {
+	p, res := donePlan(t)
+	p.Schedule.Install, res.CronInstalled = false, false
+	a := newAppAt(t, stepDone, p, res)
+	view := resize(a, 60, 40)
+	requireContains(t, view, "Crontab entry, not installed. Install it with:\n  baton-setup schedule install --profile "+p.Profile+"\n")
+	requireNotContains(t, view, "Installed in your crontab:")
+}

@@ -393,7 +393,9 @@ func (s *doneStep) syncView() string {
 	if s.res.CronInstalled {
 		b.WriteString("Installed in your crontab:\n")
 	} else {
-		b.WriteString("Crontab entry (not installed; add it with `crontab -e`):\n")
+		// A boxed, wrapped line cannot be pasted into crontab -e whole; the
+		// command installs exactly this block.
+		fmt.Fprintf(&b, "Crontab entry, not installed. Install it with:\n  baton-setup schedule install --profile %s\n", p.Profile)
 	}
 	box := st.Box
 	block := strings.TrimRight(s.res.CronBlock, "\n")
