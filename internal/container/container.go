@@ -14,13 +14,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/renameio/v2"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -93,10 +93,10 @@ func checkMount(dir string) error {
 }
 
 // containerName is what docker accepts as a container name.
-var containerName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var containerName = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 func checkName(name string) error {
-	if !containerName.MatchString(name) {
+	if !containerName().MatchString(name) {
 		return fmt.Errorf("build docker command: container name %q: want letters, digits and _.- (see container.NewName)", name)
 	}
 	return nil
@@ -167,7 +167,7 @@ func ConnectorName(image string) string {
 
 // imageRef is loose on purpose (registries differ), but keeps out white
 // space, quotes, shell syntax and anything docker would read as a flag.
-var imageRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$`)
+var imageRef = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$`)
 
 // CheckImage refuses what cannot be an image reference. It is the one check
 // for every image the user names: docker mode, the kubernetes target's
@@ -176,7 +176,7 @@ func CheckImage(image string) error {
 	switch {
 	case image == "":
 		return errors.New("check image: no image given")
-	case len(image) > 1024 || !imageRef.MatchString(image):
+	case len(image) > 1024 || !imageRef().MatchString(image):
 		return fmt.Errorf("check image %q: not an image reference (want e.g. public.ecr.aws/conductorone/baton-okta:latest)", image)
 	}
 	return nil

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/template"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/discover"
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -128,14 +128,14 @@ type Data struct {
 
 // envName is what a container accepts as a variable name and what
 // connectors use.
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // dns1123Label is a namespace name (RFC 1123 label).
-var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dns1123Label = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // ValidateNamespace checks a namespace name: an RFC 1123 label.
 func ValidateNamespace(ns string) error {
-	if len(ns) > 63 || !dns1123Label.MatchString(ns) {
+	if len(ns) > 63 || !dns1123Label().MatchString(ns) {
 		return fmt.Errorf("namespace %q: use up to 63 lower-case letters, digits or '-', starting and ending with a letter or digit", ns)
 	}
 	return nil
@@ -213,7 +213,7 @@ func connectorImage(p *plan.Plan, opts Options, uploader string) (string, []stri
 }
 
 func secretLine(name, value string) (render.EnvLine, error) {
-	if !envName.MatchString(name) {
+	if !envName().MatchString(name) {
 		return render.EnvLine{}, fmt.Errorf("render manifests: %q is not a usable environment variable name", name)
 	}
 	if strings.ContainsRune(value, 0) || !utf8.ValidString(value) {

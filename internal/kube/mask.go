@@ -3,11 +3,11 @@ package kube
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/render"
 )
 
@@ -47,7 +47,7 @@ func readIfRegular(path string) []byte {
 }
 
 // dataKey is a key line inside a Secret's stringData or data.
-var dataKey = regexp.MustCompile(`^  ([^\s:#][^:]*):(?:\s(.*))?$`)
+var dataKey = lazyre.New(`^  ([^\s:#][^:]*):(?:\s(.*))?$`)
 
 // maskSecretYAML keeps a Secret manifest's structure and comments and
 // replaces every value under stringData or data with a mask, whatever its
@@ -73,7 +73,7 @@ func maskSecretYAML(content []byte) (string, map[string]string) {
 		case !indented && body != "":
 			in = false
 		case in:
-			if m := dataKey.FindStringSubmatch(body); m != nil {
+			if m := dataKey().FindStringSubmatch(body); m != nil {
 				key = m[1]
 				values[key] = m[2]
 				b.WriteString("  " + key + ": " + quotedMask + "\n")
@@ -95,7 +95,7 @@ func secretDiff(f render.File, old []byte) string {
 	note := func(text string, values, others map[string]string, what string) string {
 		lines := strings.SplitAfter(text, "\n")
 		for i, l := range lines {
-			m := dataKey.FindStringSubmatch(strings.TrimRight(l, "\n"))
+			m := dataKey().FindStringSubmatch(strings.TrimRight(l, "\n"))
 			if m == nil || m[2] != quotedMask {
 				continue
 			}

@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/google/renameio/v2"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
 
@@ -52,7 +52,7 @@ const ExtraHelp = "Added by hand."
 
 // extraVarName is a variable a connector can read: BATON_ and upper-case
 // letters, digits and underscores.
-var extraVarName = regexp.MustCompile(`^BATON_[A-Z][A-Z0-9_]*$`)
+var extraVarName = lazyre.New(`^BATON_[A-Z][A-Z0-9_]*$`)
 
 // reservedVars are set by baton-setup itself, or turn a sync into a
 // long-running service.
@@ -63,7 +63,7 @@ func ValidateExtraName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("type a name such as BATON_API_TOKEN")
-	case !extraVarName.MatchString(name):
+	case !extraVarName().MatchString(name):
 		return fmt.Errorf("%s: use BATON_ then capital letters, digits and _", name)
 	case slices.Contains(reservedVars, name):
 		return fmt.Errorf("%s is set by baton-setup itself", name)
@@ -173,10 +173,10 @@ const (
 	CredStatic  = "static"
 )
 
-var awsProfileName = regexp.MustCompile(`^[A-Za-z0-9_.@+=,-]{1,128}$`)
+var awsProfileName = lazyre.New(`^[A-Za-z0-9_.@+=,-]{1,128}$`)
 
 // accessKeyID is the shape of an AWS access key ID (AKIA…, ASIA…).
-var accessKeyID = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+var accessKeyID = lazyre.New(`^[A-Z0-9]{16,128}$`)
 
 // validateCredentials checks the credential mode and what it needs.
 func (d Destination) validateCredentials() error {
@@ -194,7 +194,7 @@ func (d Destination) validateCredentials() error {
 		if d.AccessKeyID.IsZero() || d.SecretAccessKey.IsZero() {
 			return errors.New("AWS credentials static: both the access key ID and the secret access key are needed")
 		}
-		if !accessKeyID.MatchString(d.AccessKeyID.Reveal()) {
+		if !accessKeyID().MatchString(d.AccessKeyID.Reveal()) {
 			return errors.New("AWS access key ID: want 16-128 upper-case letters and digits, such as AKIA…")
 		}
 		if v := d.SecretAccessKey.Reveal(); strings.ContainsAny(v, " \t\r\n\x00") {
@@ -207,7 +207,7 @@ func (d Destination) validateCredentials() error {
 		if d.Credentials != CredProfile {
 			return errors.New("AWS profile: given without the profile credential mode")
 		}
-		if !awsProfileName.MatchString(d.AWSProfile) {
+		if !awsProfileName().MatchString(d.AWSProfile) {
 			return fmt.Errorf("AWS profile %q: use letters, digits or _.@+=,-", d.AWSProfile)
 		}
 	}
@@ -237,23 +237,23 @@ func (d Destination) String() string {
 
 // bucketName follows S3's rules for new buckets: 3-63 characters of lower
 // case letters, digits, dots and hyphens, starting and ending alphanumeric.
-var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var bucketName = lazyre.New(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // ipAddress is a bucket name S3 refuses although bucketName allows it.
-var ipAddress = regexp.MustCompile(`^\d{1,3}(\.\d{1,3}){3}$`)
+var ipAddress = lazyre.New(`^\d{1,3}(\.\d{1,3}){3}$`)
 
-var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+var regionName = lazyre.New(`^[a-z]{2}(-[a-z]+)+-\d$`)
 
 // roleARN is arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME, with IAM's
 // character set for paths and names.
-var roleARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
+var roleARN = lazyre.New(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
 
 // Go's regexp caps repeat counts at 1000, so the length is checked apart.
-var externalID = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+var externalID = lazyre.New(`^[\w+=,.@:/-]+$`)
 
 // ValidateRoleARN checks an IAM role ARN before any call is made.
 func ValidateRoleARN(arn string) error {
-	m := roleARN.FindStringSubmatch(arn)
+	m := roleARN().FindStringSubmatch(arn)
 	if m == nil {
 		switch {
 		case !strings.HasPrefix(arn, "arn:"):
@@ -277,7 +277,7 @@ func ValidateRoleARN(arn string) error {
 
 // ValidateExternalID checks an STS external ID; "" means none.
 func ValidateExternalID(id string) error {
-	if id != "" && (len(id) < 2 || len(id) > 1224 || !externalID.MatchString(id)) {
+	if id != "" && (len(id) < 2 || len(id) > 1224 || !externalID().MatchString(id)) {
 		return fmt.Errorf("external ID: use 2-1224 letters, digits or +=,.@:/-_")
 	}
 	return nil
@@ -306,10 +306,10 @@ func (d Destination) Validate() error {
 	default:
 		return fmt.Errorf("destination kind %q: want s3 or local", d.Kind)
 	}
-	if !bucketName.MatchString(d.Bucket) || strings.Contains(d.Bucket, "..") {
+	if !bucketName().MatchString(d.Bucket) || strings.Contains(d.Bucket, "..") {
 		return fmt.Errorf("bucket %q: use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit", d.Bucket)
 	}
-	if ipAddress.MatchString(d.Bucket) {
+	if ipAddress().MatchString(d.Bucket) {
 		return fmt.Errorf("bucket %q: S3 bucket names cannot be IP addresses", d.Bucket)
 	}
 	if d.Key == "" || strings.HasPrefix(d.Key, "/") || strings.HasSuffix(d.Key, "/") {
@@ -321,7 +321,7 @@ func (d Destination) Validate() error {
 	if len(d.Key) > 1024 {
 		return fmt.Errorf("object key: longer than 1024 bytes")
 	}
-	if d.Region != "" && !regionName.MatchString(d.Region) {
+	if d.Region != "" && !regionName().MatchString(d.Region) {
 		return fmt.Errorf("region %q: want a region name such as us-east-1", d.Region)
 	}
 	if d.Endpoint != "" {
@@ -346,7 +346,7 @@ func (d Destination) Validate() error {
 
 // clientID is NAME@TENANT-HOST/SUFFIX, as ConductorOne shows it when it
 // creates a connector's credentials.
-var clientID = regexp.MustCompile(`^([A-Za-z0-9._-]+)@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?)/([A-Za-z0-9._-]+)$`)
+var clientID = lazyre.New(`^([A-Za-z0-9._-]+)@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?)/([A-Za-z0-9._-]+)$`)
 
 // ValidateClientID checks the shape of a ConductorOne client ID.
 func ValidateClientID(id string) error {
@@ -362,7 +362,7 @@ func ValidateClientID(id string) error {
 		return fmt.Errorf("client ID %q: no '@'; want NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc", id)
 	case !strings.Contains(id[strings.Index(id, "@"):], "/"):
 		return fmt.Errorf("client ID %q: no '/' after the tenant host; want NAME@TENANT-HOST/SUFFIX", id)
-	case !clientID.MatchString(id):
+	case !clientID().MatchString(id):
 		return fmt.Errorf("client ID %q: want NAME@TENANT-HOST/SUFFIX with a host name such as acme.conductor.one (letters, digits, '.', '_' and '-' only)", id)
 	}
 	return nil
@@ -380,7 +380,7 @@ func ValidateClientSecret(secret string) error {
 	}
 	parts := strings.Split(secret, ":")
 	if len(parts) != 4 {
-		if len(parts) == 1 && clientID.MatchString(secret) {
+		if len(parts) == 1 && clientID().MatchString(secret) {
 			return errors.New("client secret: this looks like a client ID; give the secret ConductorOne showed next to it")
 		}
 		return fmt.Errorf("client secret: has %d colon-separated parts, want 4 (secret-token:HOST:v1:KEY); was it cut off when copied?", len(parts))
@@ -396,12 +396,12 @@ func ValidateClientSecret(secret string) error {
 	return nil
 }
 
-var profileName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var profileName = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 // ValidateProfile checks a profile name; it becomes a directory name and
 // part of crontab markers.
 func ValidateProfile(name string) error {
-	if !profileName.MatchString(name) {
+	if !profileName().MatchString(name) {
 		return fmt.Errorf("profile %q: use up to 63 lower-case letters, digits, '-' or '_'", name)
 	}
 	return nil

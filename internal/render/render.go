@@ -14,13 +14,13 @@ import (
 	"net/url"
 	pathpkg "path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/template"
 	"time"
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/templates"
@@ -146,7 +146,7 @@ func ServiceUnit(profile string) string { return "baton-" + profile + ".service"
 func TimerUnit(profile string) string { return "baton-" + profile + ".timer" }
 
 // envName is what a shell accepts as a variable name, as connectors use.
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // serviceModeVars switch a connector into a long-running service; a
 // scheduled sync must never set them.
@@ -236,7 +236,7 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 }
 
 func checkEnv(name, value string) error {
-	if !envName.MatchString(name) {
+	if !envName().MatchString(name) {
 		return fmt.Errorf("render files: %q is not a usable environment variable name", name)
 	}
 	if serviceModeVars[name] {
@@ -361,10 +361,10 @@ func checkPath(p string) error {
 
 // unitSafe is what a path may hold to appear unescaped in a unit file:
 // systemd gives meaning to '%', '$', '\', quotes and white space.
-var unitSafe = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=~-]+$`)
+var unitSafe = lazyre.New(`^[A-Za-z0-9._/@+,:=~-]+$`)
 
 func checkUnitPath(dir string) error {
-	if !unitSafe.MatchString(dir) {
+	if !unitSafe().MatchString(dir) {
 		return fmt.Errorf("render systemd units: directory %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)\nhint: use --out with a plainer path", dir)
 	}
 	return nil

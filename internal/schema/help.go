@@ -1,7 +1,7 @@
 package schema
 
 import (
-	"regexp"
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"strings"
 )
 
@@ -27,9 +27,9 @@ var sdkFlags = map[string]bool{
 }
 
 // helpFlag matches a cobra flag line: "  -d, --domain string   required: Your domain ($BATON_DOMAIN)".
-var helpFlag = regexp.MustCompile(`^\s+(?:-[A-Za-z0-9], )?--([a-z0-9][a-z0-9-]*)(?: ([A-Za-z0-9]+))?\s{2,}(.*)$`)
+var helpFlag = lazyre.New(`^\s+(?:-[A-Za-z0-9], )?--([a-z0-9][a-z0-9-]*)(?: ([A-Za-z0-9]+))?\s{2,}(.*)$`)
 
-var helpDefault = regexp.MustCompile(`\s*\(default ([^)]*)\)\s*$`)
+var helpDefault = lazyre.New(`\s*\(default ([^)]*)\)\s*$`)
 
 // ParseHelp builds a schema from an old connector's --help output (baton-sdk
 // before v0.2.68 has no `config` command). The help text has no secret
@@ -38,7 +38,7 @@ func ParseHelp(text string) *Schema {
 	s := &Schema{FromHelp: true}
 	seen := map[string]bool{}
 	for _, line := range strings.Split(text, "\n") {
-		m := helpFlag.FindStringSubmatch(line)
+		m := helpFlag().FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
@@ -49,7 +49,7 @@ func ParseHelp(text string) *Schema {
 		seen[name] = true
 		f := Field{Name: name, Label: labelFromName(name)}
 		desc = CleanHelp(desc)
-		if d := helpDefault.FindStringSubmatch(desc); d != nil {
+		if d := helpDefault().FindStringSubmatch(desc); d != nil {
 			f.Default = strings.Trim(d[1], `"[]`)
 			desc = desc[:len(desc)-len(d[0])]
 		}
@@ -73,7 +73,7 @@ func ParseHelp(text string) *Schema {
 		default:
 			f.Kind = KindString
 		}
-		f.Secret = f.Kind == KindString && secretish.MatchString(name)
+		f.Secret = f.Kind == KindString && secretish().MatchString(name)
 		f.Deprecated = strings.Contains(strings.ToLower(f.Help), "deprecated")
 		s.Fields = append(s.Fields, f)
 	}

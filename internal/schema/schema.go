@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/conductorone/baton-setup/internal/lazyre"
 )
 
 // Kind is the value type of a field.
@@ -123,11 +124,11 @@ var opsFields = map[string]bool{
 
 // secretish matches names of values that are secret even when a connector
 // forgets to mark them (baton-mysql's connection-string holds a password).
-var secretish = regexp.MustCompile(`(^|-)(password|passwd|secret|token|dsn|connection-string|private-key|privatekey|api-key|apikey|key)($|-)`)
+var secretish = lazyre.New(`(^|-)(password|passwd|secret|token|dsn|connection-string|private-key|privatekey|api-key|apikey|key)($|-)`)
 
 // envText strips env hints that some connectors put in descriptions, in both
 // the "($BATON_X)" and the malformed "$(BATON_X)" forms.
-var envText = regexp.MustCompile(`\s*\(\$BATON_[A-Z0-9_]+\)|\s*\$\(BATON_[A-Z0-9_]+\)`)
+var envText = lazyre.New(`\s*\(\$BATON_[A-Z0-9_]+\)|\s*\$\(BATON_[A-Z0-9_]+\)`)
 
 // Parse reads the JSON printed by `<connector> config`.
 func Parse(data []byte) (*Schema, error) {
@@ -198,7 +199,7 @@ func convertField(f *configv1.Field) (Field, bool) {
 		Help:        CleanHelp(f.GetDescription()),
 		Placeholder: f.GetPlaceholder(),
 		Required:    f.GetIsRequired(),
-		Secret:      f.GetIsSecret() || secretish.MatchString(f.GetName()),
+		Secret:      f.GetIsSecret() || secretish().MatchString(f.GetName()),
 	}
 	lower := strings.ToLower(out.Help)
 	out.Deprecated = strings.Contains(lower, "deprecated")
@@ -266,7 +267,7 @@ func convertField(f *configv1.Field) (Field, bool) {
 // CleanHelp removes env-variable hints from a description and trims it,
 // keeping line breaks.
 func CleanHelp(s string) string {
-	s = envText.ReplaceAllString(s, "")
+	s = envText().ReplaceAllString(s, "")
 	lines := strings.Split(s, "\n")
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])

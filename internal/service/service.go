@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 )
@@ -55,10 +55,10 @@ type data struct {
 
 // unitSafe is what a path or argument may hold to appear unquoted in a unit
 // file: systemd gives meaning to '%', '$', '\', quotes and white space.
-var unitSafe = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=~-]+$`)
+var unitSafe = lazyre.New(`^[A-Za-z0-9._/@+,:=~-]+$`)
 
 // envName is a variable name as connectors use them.
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Files renders service.env, the unit, README.txt and plan.json. self is
 // the baton-setup binary README.txt tells the user to call.
@@ -79,11 +79,11 @@ func Files(p *plan.Plan, self string) ([]render.File, error) {
 	}
 	exec := append([]string{p.Connector.Path}, p.Connector.Args...)
 	for _, word := range append(exec, p.Output.Dir) {
-		if !unitSafe.MatchString(word) {
+		if !unitSafe().MatchString(word) {
 			return nil, fmt.Errorf("render service files: %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)\nhint: use --out with a plainer path, or install the connector in a plainer directory", word)
 		}
 	}
-	if !unitSafe.MatchString(p.Connector.Name) {
+	if !unitSafe().MatchString(p.Connector.Name) {
 		return nil, fmt.Errorf("render service files: connector name %q cannot be part of a unit name", p.Connector.Name)
 	}
 	dir := p.Output.Dir
@@ -105,7 +105,7 @@ func Files(p *plan.Plan, self string) ([]render.File, error) {
 	}
 	d.InstallCommands, d.RemoveCommands = Commands(filepath.Join(dir, unit))
 	for _, e := range p.ConnectorEnv() {
-		if !envName.MatchString(e.Name) {
+		if !envName().MatchString(e.Name) {
 			return nil, fmt.Errorf("render service files: %q is not a usable environment variable name", e.Name)
 		}
 		if e.Name == "BATON_CLIENT_ID" || e.Name == plan.SecretClientSecret {

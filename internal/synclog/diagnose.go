@@ -2,9 +2,10 @@ package synclog
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/conductorone/baton-setup/internal/lazyre"
 )
 
 // Cause is the likely reason a run failed.
@@ -61,10 +62,10 @@ func Diagnose(f Failure, exitCode int, timedOut bool) Diagnosis {
 	if d, ok := crashDiagnosis(lower); ok {
 		return d
 	}
-	if exitCode == 16 || code == "Unauthenticated" || httpStatus(text, "401") || containsAny(lower, credentialStrings) || invalidSecret.MatchString(lower) {
+	if exitCode == 16 || code == "Unauthenticated" || httpStatus(text, "401") || containsAny(lower, credentialStrings) || invalidSecret().MatchString(lower) {
 		return credentialsDiagnosis
 	}
-	if localPermission.MatchString(lower) {
+	if localPermission().MatchString(lower) {
 		return Diagnosis{
 			Cause:   CausePermission,
 			Summary: "The connector was not allowed to open a local file or directory.",
@@ -144,7 +145,7 @@ var (
 	}
 	// invalidSecret matches "invalid API key", "Invalid token provided",
 	// "invalid_client" and the like.
-	invalidSecret = regexp.MustCompile(`invalid[ _-]?(api[ _-]?(key|token)|access[ _-]?token|token|credential|client[ _-]?secret|client\b|password|username or password)`)
+	invalidSecret = lazyre.New(`invalid[ _-]?(api[ _-]?(key|token)|access[ _-]?token|token|credential|client[ _-]?secret|client\b|password|username or password)`)
 
 	permissionStrings = []string{
 		"permissiondenied", "permission denied", "resource not accessible by integration",
@@ -152,7 +153,7 @@ var (
 	}
 	// localPermission is a file-system "permission denied", which is about
 	// this machine, not the account's role.
-	localPermission = regexp.MustCompile(`(open|mkdir|stat|rename|remove|unlinkat|mkdirall) [^\s:]+: permission denied`)
+	localPermission = lazyre.New(`(open|mkdir|stat|rename|remove|unlinkat|mkdirall) [^\s:]+: permission denied`)
 
 	rateLimitStrings = []string{"too many requests", "rate limit", "rate-limit", "ratelimited", "resourceexhausted"}
 
@@ -219,13 +220,13 @@ func containsAny(s string, subs []string) bool {
 }
 
 var (
-	requiredFlags   = regexp.MustCompile(`required flag\(s\) (.+) not set`)
-	zeroValueField  = regexp.MustCompile(`field (\S+) of type \S+ is marked as required but it has a zero-value`)
-	atLeastOne      = regexp.MustCompile(`at least one of the flags in the group \[([^\]]*)\] is required`)
-	mutuallyExclusv = regexp.MustCompile(`if any flags in the group \[([^\]]*)\] are set none of the others can be`)
-	unknownFlag     = regexp.MustCompile(`unknown (?:shorthand )?flag:? (\S+)`)
-	invalidValue    = regexp.MustCompile(`field (\S+): value must`)
-	invalidArgument = regexp.MustCompile(`invalid argument "[^"]*" for "([^"]*)"`)
+	requiredFlags   = lazyre.New(`required flag\(s\) (.+) not set`)
+	zeroValueField  = lazyre.New(`field (\S+) of type \S+ is marked as required but it has a zero-value`)
+	atLeastOne      = lazyre.New(`at least one of the flags in the group \[([^\]]*)\] is required`)
+	mutuallyExclusv = lazyre.New(`if any flags in the group \[([^\]]*)\] are set none of the others can be`)
+	unknownFlag     = lazyre.New(`unknown (?:shorthand )?flag:? (\S+)`)
+	invalidValue    = lazyre.New(`field (\S+): value must`)
+	invalidArgument = lazyre.New(`invalid argument "[^"]*" for "([^"]*)"`)
 )
 
 // configDiagnosis recognises the flag and schema validation errors of
@@ -233,41 +234,41 @@ var (
 // case-sensitive.
 func configDiagnosis(text, lower string) (Diagnosis, bool) {
 	d := Diagnosis{Cause: CauseConfiguration}
-	if ms := zeroValueField.FindAllStringSubmatch(text, -1); ms != nil {
+	if ms := zeroValueField().FindAllStringSubmatch(text, -1); ms != nil {
 		names := submatches(ms)
 		d.Summary = fmt.Sprintf("%s empty: %s.", settings(len(names), "A required setting is", "Required settings are"), strings.Join(names, ", "))
 		d.Hint = fmt.Sprintf("Set %s, or choose the auth method whose fields you filled in (BATON_AUTH_METHOD).", envList(names))
 		return d, true
 	}
-	if m := requiredFlags.FindStringSubmatch(text); m != nil {
+	if m := requiredFlags().FindStringSubmatch(text); m != nil {
 		names := splitNames(m[1])
 		d.Summary = fmt.Sprintf("%s missing: %s.", settings(len(names), "A required setting is", "Required settings are"), strings.Join(names, ", "))
 		d.Hint = fmt.Sprintf("Set %s.", envList(names))
 		return d, true
 	}
-	if m := atLeastOne.FindStringSubmatch(text); m != nil {
+	if m := atLeastOne().FindStringSubmatch(text); m != nil {
 		names := splitNames(m[1])
 		d.Summary = fmt.Sprintf("One of these settings is needed: %s.", strings.Join(names, ", "))
 		d.Hint = fmt.Sprintf("Set one of %s.", envList(names))
 		return d, true
 	}
-	if m := mutuallyExclusv.FindStringSubmatch(text); m != nil {
+	if m := mutuallyExclusv().FindStringSubmatch(text); m != nil {
 		names := splitNames(m[1])
 		d.Summary = fmt.Sprintf("Only one of these settings may be set: %s.", strings.Join(names, ", "))
 		d.Hint = "Clear all but one of them; they belong to different auth methods."
 		return d, true
 	}
-	if m := unknownFlag.FindStringSubmatch(text); m != nil {
+	if m := unknownFlag().FindStringSubmatch(text); m != nil {
 		d.Summary = fmt.Sprintf("The connector does not know the flag %s.", m[1])
 		d.Hint = "This connector version does not support it: remove it, or upgrade the connector."
 		return d, true
 	}
-	if m := invalidValue.FindStringSubmatch(text); m != nil {
+	if m := invalidValue().FindStringSubmatch(text); m != nil {
 		d.Summary = fmt.Sprintf("The value of %s is not allowed.", m[1])
 		d.Hint = "Fix the value as the error describes, then test again."
 		return d, true
 	}
-	if m := invalidArgument.FindStringSubmatch(text); m != nil {
+	if m := invalidArgument().FindStringSubmatch(text); m != nil {
 		d.Summary = fmt.Sprintf("The value given for %s has the wrong type.", m[1])
 		d.Hint = "Fix the value as the error describes, then test again."
 		return d, true

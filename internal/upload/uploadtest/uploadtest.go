@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -143,9 +143,9 @@ func (s *Server) Count(match func(Request) bool) int {
 }
 
 var (
-	credential = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+	credential = lazyre.New(`Credential=([A-Z0-9]+)/`)
 	// scope finds the region of a SigV4 credential scope.
-	scope = regexp.MustCompile(`Credential=[A-Z0-9]+/\d{8}/([a-z0-9-]+)/`)
+	scope = lazyre.New(`Credential=[A-Z0-9]+/\d{8}/([a-z0-9-]+)/`)
 )
 
 func (s *Server) serve(inner http.Handler, w http.ResponseWriter, r *http.Request) {
@@ -165,10 +165,10 @@ func (s *Server) serve(inner http.Handler, w http.ResponseWriter, r *http.Reques
 		}
 	}
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Fault: fault}
-	if m := credential.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+	if m := credential().FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		req.AccessKey = m[1]
 	}
-	if m := scope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+	if m := scope().FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		req.Region = m[1]
 	}
 	s.log = append(s.log, req)
@@ -351,7 +351,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 			RoleAccessKey, exp, Account, r.Form.Get("RoleSessionName"), r.Form.Get("RoleSessionName"))
 	case "GetCallerIdentity":
 		arn := "arn:aws:iam::" + Account + ":user/ci"
-		if m := credential.FindStringSubmatch(r.Header.Get("Authorization")); m != nil && m[1] == RoleAccessKey {
+		if m := credential().FindStringSubmatch(r.Header.Get("Authorization")); m != nil && m[1] == RoleAccessKey {
 			arn = "arn:aws:sts::" + Account + ":assumed-role/uploader/baton-setup"
 		}
 		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>%s</Arn><UserId>AIDAFAKE</UserId><Account>%s</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>uploadtest</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, arn, Account)
