@@ -1,19 +1,21 @@
-// Package c1z reads sync files. It is the only importer of baton-sdk's
-// dotc1z, so packages that only need a Summary build without Pebble and
-// SQLite.
+// Package c1z describes sync files and reads their summary through
+// baton-setup-sdk, the companion program that links baton-sdk's reader
+// (see internal/c1z/reader), so baton-setup itself starts without
+// Pebble, SQLite and gRPC.
 package c1z
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"os/exec"
+	"strings"
 	"time"
 
-	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
-	"github.com/conductorone/baton-sdk/pkg/connectorstore"
-	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	"github.com/conductorone/baton-setup/internal/companion"
 )
 
 // ErrUnfinished means the file holds no finished sync: a failed or cut-short
@@ -55,99 +57,77 @@ func (s Summary) Count(resourceType string) int64 {
 	return 0
 }
 
-// Summarize opens the file read-only and reads the stats of its latest
-// finished sync. tmpDir holds the extracted database while it is open and
-// may be "" for the OS default.
-func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
+// Stat checks that path is a non-empty regular file, the first thing any
+// reader must know.
+func Stat(path string) (os.FileInfo, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return Summary{}, fmt.Errorf("read sync file: %w", err)
+		return nil, fmt.Errorf("read sync file: %w", err)
 	}
 	if st.Size() == 0 {
-		return Summary{}, fmt.Errorf("read sync file %s: the file is empty", path)
+		return nil, fmt.Errorf("read sync file %s: the file is empty", path)
 	}
 	if !st.Mode().IsRegular() {
-		return Summary{}, fmt.Errorf("read sync file %s: not a regular file", path)
+		return nil, fmt.Errorf("read sync file %s: not a regular file", path)
 	}
-	opts := []dotc1z.C1ZOption{dotc1z.WithReadOnly(true)}
+	return st, nil
+}
+
+// SummaryCommand is the companion's subcommand that reads a file's summary;
+// it prints a Result as JSON on stdout.
+const SummaryCommand = "summary"
+
+// Result is what the companion prints: the summary, or the error.
+type Result struct {
+	Summary    *Summary `json:"summary,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Unfinished bool     `json:"unfinished,omitempty"`
+}
+
+// NewResult is the companion's side: the summary or the error of a read.
+func NewResult(sum Summary, err error) Result {
+	if err != nil {
+		return Result{Error: err.Error(), Unfinished: errors.Is(err, ErrUnfinished)}
+	}
+	return Result{Summary: &sum}
+}
+
+// Summarize reads the stats of the latest finished sync in path with the
+// companion (internal/c1z/reader does the reading). tmpDir holds the
+// extracted database while it is open and may be "" for the OS default.
+func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
+	if _, err := Stat(path); err != nil {
+		return Summary{}, err
+	}
+	bin, err := companion.Path(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read sync file %s: %w", path, err)
+	}
+	args := []string{SummaryCommand}
 	if tmpDir != "" {
-		opts = append(opts, dotc1z.WithTmpDir(tmpDir))
+		args = append(args, "--tmp-dir", tmpDir)
 	}
-	store, err := dotc1z.NewStore(ctx, path, opts...)
-	if err != nil {
-		return Summary{}, fmt.Errorf("open sync file %s: %w", path, err)
+	args = append(args, "--", path)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		return Summary{}, fmt.Errorf("read sync file %s: %w", path, ctx.Err())
 	}
-	sum := Summary{Path: path, Size: st.Size()}
-	err = func() error {
-		md := store.Metadata()
-		sum.Format, sum.Engine = md.Format, md.Engine
-		resp, err := store.GetLatestFinishedSync(ctx, reader_v2.SyncsReaderServiceGetLatestFinishedSyncRequest_builder{}.Build())
-		if err != nil {
-			return fmt.Errorf("find finished sync: %w", err)
+	var res Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || (res.Summary == nil && res.Error == "") {
+		why := strings.TrimSpace(stderr.String())
+		if why == "" && runErr != nil {
+			why = runErr.Error()
 		}
-		run := resp.GetSync()
-		if run == nil {
-			return ErrUnfinished
-		}
-		sum.SyncID = run.GetId()
-		if run.HasStartedAt() {
-			sum.StartedAt = run.GetStartedAt().AsTime()
-		}
-		if run.HasEndedAt() {
-			sum.EndedAt = run.GetEndedAt().AsTime()
-		}
-		if !sum.StartedAt.IsZero() && !sum.EndedAt.IsZero() {
-			sum.Duration = sum.EndedAt.Sub(sum.StartedAt)
-		}
-		if err := store.SetCurrentSync(ctx, sum.SyncID); err != nil {
-			return fmt.Errorf("select sync %s: %w", sum.SyncID, err)
-		}
-		stats, err := store.SyncMeta().StatsV2(ctx, connectorstore.SyncTypeAny, sum.SyncID)
-		if err != nil {
-			return fmt.Errorf("read sync stats: %w", err)
-		}
-		sum.ResourceTypes = stats.GetResourceTypes()
-		sum.Resources = stats.GetResources()
-		sum.Entitlements = stats.GetEntitlements()
-		sum.Grants = stats.GetGrants()
-		types := map[string]*TypeCount{}
-		get := func(rt string) *TypeCount {
-			if types[rt] == nil {
-				types[rt] = &TypeCount{ResourceType: rt}
-			}
-			return types[rt]
-		}
-		for rt, n := range stats.GetResourcesByResourceType() {
-			get(rt).Resources = n
-		}
-		for rt, n := range stats.GetEntitlementsByResourceType() {
-			get(rt).Entitlements = n
-		}
-		for rt, n := range stats.GetGrantsByResourceType() {
-			get(rt).Grants = n
-		}
-		for _, tc := range types {
-			sum.ByType = append(sum.ByType, *tc)
-		}
-		slices.SortFunc(sum.ByType, func(a, b TypeCount) int {
-			if a.ResourceType < b.ResourceType {
-				return -1
-			}
-			if a.ResourceType > b.ResourceType {
-				return 1
-			}
-			return 0
-		})
-		return nil
-	}()
-	if cerr := store.Close(ctx); cerr != nil && err == nil {
-		err = fmt.Errorf("close sync file: %w", cerr)
+		return Summary{}, fmt.Errorf("read sync file %s: %s gave no result: %s", path, companion.Name, why)
 	}
-	if err != nil {
-		if errors.Is(err, ErrUnfinished) {
-			return sum, fmt.Errorf("check sync file %s: %w", path, err)
-		}
-		return sum, err
+	switch {
+	case res.Unfinished:
+		return Summary{}, fmt.Errorf("check sync file %s: %w", path, ErrUnfinished)
+	case res.Error != "":
+		return Summary{}, errors.New(res.Error)
 	}
-	return sum, nil
+	return *res.Summary, nil
 }

@@ -123,7 +123,7 @@ func gatherPlan(ctx context.Context, f *Factory, c connectorFlags) (*plan.Plan, 
 		}
 		p.Connector = conn
 	} else {
-		sch, err := discover.Schema(ctx, found)
+		sch, err := f.Discover.Schema(ctx, found)
 		if err != nil {
 			return nil, err
 		}

@@ -196,11 +196,10 @@ func serviceSelf(f *Factory, p *plan.Plan, dryRun bool) (self string, copied boo
 	if err != nil {
 		return "", false, err
 	}
-	if self, copied, err = generate.StableSelf(running, filepath.Join(binDir, "bin"), dryRun); err != nil {
+	sdk := f.Discover.SDKPath(context.Background())
+	if self, copied, err = generate.StableSelf(running, sdk, filepath.Join(binDir, "bin"), dryRun); err != nil {
 		return "", false, err
 	}
-	if p.Connector.Path == running {
-		p.Connector.Path = self
-	}
+	generate.Retarget(p, running, sdk, self)
 	return self, copied, nil
 }

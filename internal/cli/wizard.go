@@ -28,7 +28,7 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 	return tui.Deps{
 		Connectors: f.Discover.All,
 		LoadSchema: func(ctx context.Context, found discover.Found) (*schema.Schema, error) {
-			return discover.Schema(ctx, found)
+			return f.Discover.Schema(ctx, found)
 		},
 		StartTest: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
 			return synctest.Start(ctx, p, synctest.Options{Timeout: timeout, BaseEnv: f.Environ()})
@@ -50,7 +50,7 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 				return generate.Result{}, err
 			}
 			return generate.Run(ctx, p, generate.Options{
-				Self: self, BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
+				Self: self, SDK: f.Discover.SDKPath(ctx), BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
 			})
 		},
 		PreviewService: func(p *plan.Plan) (service.Result, error) {

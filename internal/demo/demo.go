@@ -11,17 +11,17 @@ import (
 	"runtime/debug"
 
 	"github.com/conductorone/baton-sdk/pkg/config"
+
+	"github.com/conductorone/baton-setup/internal/companion"
 )
 
 // EnvMarker is the environment variable that routes a process into the demo
-// connector. The SDK's one-shot runner re-executes os.Executable() with the
-// same arguments plus "_connector-service"; the variable is inherited by that
-// child, whereas the subcommand word is already gone from its arguments.
-const EnvMarker = "BATON_SETUP_DEMO_CONNECTOR"
+// connector; see companion.DemoEnvMarker.
+const EnvMarker = companion.DemoEnvMarker
 
 // Subcommand is the first argument that selects the demo connector, as in
 // []string{exe, demo.Subcommand, "--file", path}.
-const Subcommand = "demo-connector"
+const Subcommand = companion.DemoCommand
 
 // ConnectorName is the name the demo connector reports to the SDK.
 const ConnectorName = "baton-demo"

@@ -5,7 +5,9 @@ package discover
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"debug/buildinfo"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -13,9 +15,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/conductorone/baton-setup/internal/catalog"
+	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -24,20 +30,31 @@ import (
 const DemoName = "demo"
 
 // DemoSubcommand routes baton-setup to the demo connector; see internal/demo.
-const DemoSubcommand = "demo-connector"
+const DemoSubcommand = companion.DemoCommand
 
 // Env holds the side effects discovery needs.
 type Env struct {
 	// Self returns the running baton-setup binary.
-	Self     func() (string, error)
+	Self func() (string, error)
+	// SDK returns baton-setup-sdk, the companion that holds the demo
+	// connector and the sync-file reader; nil when there is none.
+	SDK      func(context.Context) (string, error)
 	LookPath func(string) (string, error)
 	Getenv   func(string) string
 	HomeDir  func() (string, error)
+	// CacheDir keeps connectors' schemas between runs; nil keeps none.
+	CacheDir func() (string, error)
 }
 
 // System returns an Env backed by the real machine.
 func System() Env {
-	return Env{Self: os.Executable, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir}
+	return Env{
+		Self: os.Executable, SDK: companion.Path, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir,
+		CacheDir: func() (string, error) { // Depends on XDG_CACHE_HOME / HOME.
+			d, err := os.UserCacheDir()
+			return filepath.Join(d, "baton-setup"), err
+		},
+	}
 }
 
 // Found is a connector that can be run.
@@ -93,14 +110,31 @@ func sourceOf(dir string) string {
 	}
 }
 
-// Demo returns the built-in demo connector: this binary with its hidden
-// subcommand.
+// SDKPath is the companion's path, or "" when there is none.
+func (e Env) SDKPath(ctx context.Context) string {
+	if e.SDK == nil {
+		return ""
+	}
+	p, err := e.SDK(ctx)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// Demo returns the built-in demo connector: baton-setup-sdk's subcommand,
+// or, when the companion cannot be found, baton-setup's same subcommand,
+// which hands over to the companion and says why it cannot.
 func (e Env) Demo() (Found, error) {
+	// Finding the companion also builds it first in a development checkout.
+	if sdk := e.SDKPath(context.Background()); sdk != "" {
+		return Found{Name: DemoName, Path: sdk, Args: []string{DemoSubcommand}, Source: "built-in", SDKVersion: SDKVersion(sdk)}, nil
+	}
 	self, err := e.Self()
 	if err != nil {
 		return Found{}, fmt.Errorf("locate baton-setup: %w", err)
 	}
-	return Found{Name: DemoName, Path: self, Args: []string{DemoSubcommand}, Source: "built-in", SDKVersion: SDKVersion(self)}, nil
+	return Found{Name: DemoName, Path: self, Args: []string{DemoSubcommand}, Source: "built-in"}, nil
 }
 
 // All lists the demo connector first, then every baton-* executable found,
@@ -118,7 +152,7 @@ func (e Env) All() []Found {
 		}
 		for _, ent := range entries {
 			name := ent.Name()
-			if !strings.HasPrefix(name, "baton-") || name == "baton-setup" || seen[name] {
+			if !strings.HasPrefix(name, "baton-") || name == "baton-setup" || name == companion.Name || seen[name] {
 				continue
 			}
 			p := filepath.Join(dir, name)
@@ -206,6 +240,22 @@ func SDKVersion(path string) string {
 // for `config` (baton-sdk before v0.2.68) are read from --help instead. The
 // catalog adds where to find each value.
 func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
+	return Env{}.Schema(ctx, f)
+}
+
+// Schema is the package's Schema with e's cache: a connector binary's
+// `config` output is kept under e.CacheDir, keyed by the binary's path,
+// inode, size and times, so a test or regenerate run skips the process
+// until the binary changes.
+func (e Env) Schema(ctx context.Context, f Found) (*schema.Schema, error) {
+	cacheFile := e.schemaCacheFile(f)
+	if cacheFile != "" {
+		if data, err := os.ReadFile(cacheFile); err == nil {
+			if s, err := schema.Parse(data); err == nil {
+				return enriched(s, f), nil
+			}
+		}
+	}
 	out, errText, err := runQuiet(ctx, f, "config")
 	var s *schema.Schema
 	switch {
@@ -223,11 +273,53 @@ func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
 		if s, err = schema.Parse([]byte(out)); err != nil {
 			return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
 		}
+		if cacheFile != "" {
+			// A cache that cannot be written only costs the next run a process.
+			_ = writeCache(cacheFile, []byte(out))
+		}
 	}
+	return enriched(s, f), nil
+}
+
+func enriched(s *schema.Schema, f Found) *schema.Schema {
 	if e, ok := catalog.Lookup(f.Name); ok {
 		Enrich(s, e)
 	}
-	return s, nil
+	return s
+}
+
+// schemaCacheFile names the cache entry of f's binary as it is now, or ""
+// when there is no cache or the binary cannot be identified.
+func (e Env) schemaCacheFile(f Found) string {
+	if e.CacheDir == nil || f.Path == "" {
+		return ""
+	}
+	dir, err := e.CacheDir()
+	if err != nil || dir == "" {
+		return ""
+	}
+	st, err := os.Stat(f.Path)
+	if err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	// Replacing the binary gives a new inode; rewriting it in place changes
+	// its size or times. The arguments pick a subcommand (the demo).
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00%d\x00%d\x00%d\x00%d\x00%d.%d", f.Path, f.Args, sys.Dev, sys.Ino, st.Size(),
+		st.ModTime().UnixNano(), sys.Ctim.Sec, sys.Ctim.Nsec)
+	return filepath.Join(dir, "schema", hex.EncodeToString(h.Sum(nil))+".json")
+}
+
+// writeCache writes a cache entry atomically in a private directory.
+func writeCache(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, data, 0o600)
 }
 
 // Enrich adds the catalog's hints to a connector's own schema. The schema

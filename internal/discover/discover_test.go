@@ -158,3 +158,89 @@ EOF
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestSchemaCache runs a connector stand-in that counts its `config` runs:
+// a second read comes from the cache, and replacing or rewriting the
+// binary, or a damaged entry, makes it run again. Failures are not kept.
+func TestSchemaCache(t *testing.T) {
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	sample, err := os.ReadFile(filepath.Join("..", "schema", "testdata", "baton-okta.config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "okta.json"), sample, 0o644)
+	connector := filepath.Join(dir, "baton-okta")
+	script := func(extra string) string {
+		return "#!/bin/sh\necho run >>'" + runs + "'\n" + extra + "cat '" + filepath.Join(dir, "okta.json") + "'\n"
+	}
+	writeExec(t, connector, script(""))
+	cache := filepath.Join(dir, "cache")
+	env := Env{CacheDir: func() (string, error) { return cache, nil }}
+	found := Found{Name: "okta", Path: connector}
+	count := func() int {
+		data, _ := os.ReadFile(runs)
+		return strings.Count(string(data), "run\n")
+	}
+	read := func(want int) {
+		t.Helper()
+		s, err := env.Schema(context.Background(), found)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, ok := s.Field("api-token"); !ok || !f.Secret || f.Hint == "" {
+			t.Errorf("api-token = %+v (want secret, with the catalog's hint)", f)
+		}
+		if got := count(); got != want {
+			t.Errorf("config ran %d times, want %d", got, want)
+		}
+	}
+
+	read(1)
+	read(1) // from the cache
+	entries, _ := filepath.Glob(filepath.Join(cache, "schema", "*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries: %v", entries)
+	}
+	if st, _ := os.Stat(entries[0]); st.Mode().Perm() != 0o600 {
+		t.Errorf("cache entry mode %o", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(filepath.Dir(entries[0])); st.Mode().Perm() != 0o700 {
+		t.Errorf("cache dir mode %o", st.Mode().Perm())
+	}
+
+	// Replaced by an upgrade: a new inode.
+	tmp := connector + ".new"
+	writeExec(t, tmp, script("# v2\n"))
+	if err := os.Rename(tmp, connector); err != nil {
+		t.Fatal(err)
+	}
+	read(2)
+	read(2)
+
+	// Rewritten in place: same inode, new size and times.
+	if err := os.WriteFile(connector, []byte(script("# v3, longer\n")), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	read(3)
+
+	// A damaged entry is read again from the connector.
+	entries, _ = filepath.Glob(filepath.Join(cache, "schema", "*.json"))
+	for _, e := range entries {
+		os.WriteFile(e, []byte("{not json"), 0o600)
+	}
+	read(4)
+	read(4)
+
+	// A failing connector is not cached.
+	broken := filepath.Join(dir, "baton-broken")
+	writeExec(t, broken, "#!/bin/sh\necho run >>'"+runs+"'\necho 'panic: boom' >&2\nexit 3\n")
+	for i := 0; i < 2; i++ {
+		if _, err := env.Schema(context.Background(), Found{Name: "broken", Path: broken}); err == nil {
+			t.Fatal("a failing connector gave a schema")
+		}
+	}
+	if got := count(); got != 6 {
+		t.Errorf("runs after two failures: %d, want 6", got)
+	}
+}

@@ -17,8 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/service"
 	"github.com/conductorone/baton-setup/internal/upload"
@@ -136,7 +138,8 @@ func Checks(e Env) []Check {
 	checks = append(checks,
 		filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, "sync.sh"), 0o700}, {e.planFile(), 0o600}}},
 		secretsCheck{e, filepath.Join(e.Dir, "secrets.env")},
-		scheduleCheck{e}, // the crontab block is installed exactly once, or the timer is enabled
+		companionCheck{e}, // the baton-setup sync.sh calls finds the sync-file reader
+		scheduleCheck{e},  // the crontab block is installed exactly once, or the timer is enabled
 	)
 	if e.Plan.Destination.Kind == plan.DestS3 && e.Preflight != nil {
 		checks = append(checks, awsCheck{e: e})
@@ -240,6 +243,31 @@ func cleanEnv() []string {
 		}
 	}
 	return env
+}
+
+// companionCheck looks for baton-setup-sdk where the baton-setup that
+// sync.sh calls will look: without it, that baton-setup can neither run the
+// demo connector nor check a sync file before uploading it.
+type companionCheck struct{ e Env }
+
+func (c companionCheck) String() string { return companion.Name + " (sync-file reader) for sync.sh" }
+
+func (c companionCheck) Run(ctx context.Context) error {
+	script := filepath.Join(c.e.Dir, "sync.sh")
+	setup, err := profile.ScriptSetup(script)
+	if err != nil {
+		return fail(c.e.self()+" generate --plan "+c.e.planFile(), "%v", err)
+	}
+	env := companion.Env{
+		Self:     func() (string, error) { return setup, nil },
+		LookPath: c.e.LookPath,
+		Getenv:   func(string) string { return "" }, // cron sets nothing
+	}
+	if _, err := env.Find(ctx); err != nil {
+		return fail("install it next to "+setup+": GOBIN="+filepath.Dir(setup)+" go install "+companion.Module+"/cmd/"+companion.Name+"@latest (or copy it from where baton-setup was built)",
+			"%s is not next to %s nor on PATH", companion.Name, setup)
+	}
+	return nil
 }
 
 type toolCheck struct {

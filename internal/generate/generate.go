@@ -16,6 +16,7 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/google/renameio/v2"
 
+	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -25,6 +26,9 @@ import (
 type Options struct {
 	// Self is the running baton-setup binary.
 	Self string
+	// SDK is the baton-setup-sdk companion Self runs; it is copied with a
+	// temporary Self.
+	SDK string
 	// BinDir receives a copy of Self when Self is a temporary `go run`
 	// build that will be gone when the schedule runs sync.sh.
 	BinDir  string
@@ -75,14 +79,19 @@ func IsTemporary(path string) bool {
 }
 
 // StableSelf returns a path of baton-setup that outlives this process,
-// copying a temporary build into binDir when needed. With dryRun it only
-// says where the copy would go.
-func StableSelf(self, binDir string, dryRun bool) (string, bool, error) {
+// copying a temporary build into binDir when needed, together with sdk,
+// the baton-setup-sdk companion it runs (the demo connector and the
+// sync-file reader), so the copy finds it beside itself. With dryRun it
+// only says where the copy would go.
+func StableSelf(self, sdk, binDir string, dryRun bool) (string, bool, error) {
 	if !IsTemporary(self) {
 		return self, false, nil
 	}
 	if binDir == "" {
-		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build; run `go install ./cmd/baton-setup` and use that binary", self)
+		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build; run `go install ./cmd/...` and use that binary", self)
+	}
+	if sdk == "" {
+		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build and %s was not found to copy next to it; run `go install ./cmd/...` and use that binary", self, companion.Name)
 	}
 	dst := filepath.Join(binDir, "baton-setup")
 	if dryRun {
@@ -91,23 +100,46 @@ func StableSelf(self, binDir string, dryRun bool) (string, bool, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
 	}
-	src, err := os.Open(self)
-	if err != nil {
-		return "", false, fmt.Errorf("install baton-setup: %w", err)
+	// The companion first: a copied baton-setup must never run without it.
+	if err := copyExecutable(sdk, filepath.Join(binDir, companion.Name)); err != nil {
+		return "", false, fmt.Errorf("install %s: %w", companion.Name, err)
 	}
-	defer src.Close()
-	pf, err := renameio.NewPendingFile(dst, renameio.WithStaticPermissions(0o755))
-	if err != nil {
-		return "", false, fmt.Errorf("install baton-setup: %w", err)
-	}
-	defer pf.Cleanup()
-	if _, err := io.Copy(pf, src); err != nil {
-		return "", false, fmt.Errorf("install baton-setup: %w", err)
-	}
-	if err := pf.CloseAtomicallyReplace(); err != nil {
+	if err := copyExecutable(self, dst); err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
 	}
 	return dst, true, nil
+}
+
+// Retarget points the plan's connector at the copies StableSelf made when
+// it is the demo: baton-setup (running) or its companion (sdk).
+func Retarget(p *plan.Plan, running, sdk, self string) {
+	switch {
+	case p.Connector.Path == running:
+		p.Connector.Path = self
+	case sdk != "" && p.Connector.Path == sdk && self != running:
+		p.Connector.Path = filepath.Join(filepath.Dir(self), companion.Name)
+	}
+}
+
+// copyExecutable replaces dst with a copy of src atomically, mode 0755.
+func copyExecutable(src, dst string) error {
+	if src == dst {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	pf, err := renameio.NewPendingFile(dst, renameio.WithStaticPermissions(0o755))
+	if err != nil {
+		return err
+	}
+	defer pf.Cleanup()
+	if _, err := io.Copy(pf, in); err != nil {
+		return err
+	}
+	return pf.CloseAtomicallyReplace()
 }
 
 // ErrServiceMode is returned for a plan that sets ConductorOne's client
@@ -142,14 +174,11 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	self, copied, err := StableSelf(opts.Self, opts.BinDir, opts.DryRun)
+	self, copied, err := StableSelf(opts.Self, opts.SDK, opts.BinDir, opts.DryRun)
 	if err != nil {
 		return Result{}, err
 	}
-	// The demo connector is baton-setup itself.
-	if p.Connector.Path == opts.Self {
-		p.Connector.Path = self
-	}
+	Retarget(p, opts.Self, opts.SDK, self)
 	files, err := render.Files(p, render.Options{Self: self, Timeout: opts.Timeout, Scheduler: scheduler, SystemdSystem: opts.SystemdSystem})
 	if err != nil {
 		return Result{}, err

@@ -189,26 +189,36 @@ func TestStableSelf(t *testing.T) {
 	tmpBuild := filepath.Join(root, "go-build123", "b001", "exe", "baton-setup")
 	os.MkdirAll(filepath.Dir(tmpBuild), 0o755)
 	os.WriteFile(tmpBuild, []byte("binary"), 0o755)
+	sdk := filepath.Join(root, "cache", "baton-setup-sdk")
+	os.MkdirAll(filepath.Dir(sdk), 0o755)
+	os.WriteFile(sdk, []byte("companion"), 0o755)
 	binDir := filepath.Join(root, "share", "bin")
 
-	got, copied, err := StableSelf(tmpBuild, binDir, true)
+	got, copied, err := StableSelf(tmpBuild, sdk, binDir, true)
 	if err != nil || !copied || got != filepath.Join(binDir, "baton-setup") {
 		t.Fatalf("dry run: %q %v %v", got, copied, err)
 	}
 	if _, err := os.Stat(binDir); !os.IsNotExist(err) {
 		t.Error("dry run copied the binary")
 	}
-	got, copied, err = StableSelf(tmpBuild, binDir, false)
+	got, copied, err = StableSelf(tmpBuild, sdk, binDir, false)
 	if err != nil || !copied {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o755 {
 		t.Errorf("copy: %v %v", st, err)
 	}
-	if got, copied, _ := StableSelf("/usr/local/bin/baton-setup", binDir, false); copied || got != "/usr/local/bin/baton-setup" {
+	// The copy finds its companion beside it.
+	if b, err := os.ReadFile(filepath.Join(binDir, "baton-setup-sdk")); err != nil || string(b) != "companion" {
+		t.Errorf("companion copy: %q %v", b, err)
+	}
+	if _, _, err := StableSelf(tmpBuild, "", binDir, false); err == nil || !strings.Contains(err.Error(), "baton-setup-sdk was not found") {
+		t.Errorf("no companion: %v", err)
+	}
+	if got, copied, _ := StableSelf("/usr/local/bin/baton-setup", sdk, binDir, false); copied || got != "/usr/local/bin/baton-setup" {
 		t.Errorf("stable binary: %q %v", got, copied)
 	}
-	if _, _, err := StableSelf(tmpBuild, "", false); err == nil {
+	if _, _, err := StableSelf(tmpBuild, sdk, "", false); err == nil {
 		t.Error("no bin dir accepted")
 	}
 }

@@ -132,3 +132,33 @@ func ReadEnvFile(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// ScriptSetup returns the baton-setup binary a generated sync.sh calls: the
+// value of its top-level BATON_SETUP= assignment.
+func ScriptSetup(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(f, path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, stmt := range file.Stmts {
+		call, ok := stmt.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) > 0 {
+			continue
+		}
+		for _, a := range call.Assigns {
+			if a.Name.Value == "BATON_SETUP" && a.Value != nil {
+				v, err := expand.Literal(nil, a.Value)
+				if err != nil {
+					return "", fmt.Errorf("read %s: line %d: %w", path, a.Pos().Line(), err)
+				}
+				return v, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("read %s: no BATON_SETUP= line; regenerate it", path)
+}

@@ -17,15 +17,20 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/conductorone/baton-setup/internal/companion"
 )
 
-// Build compiles ./cmd/baton-setup into dir and returns the binary's path.
+// Build compiles ./cmd/baton-setup and its companion ./cmd/baton-setup-sdk
+// into dir, side by side as installed, and returns baton-setup's path. It
+// also sets $BATON_SETUP_SDK for this process, so in-process callers
+// (c1z.Summarize, discover) use that companion: the test binary has none
+// beside it, and would otherwise build one from the checkout.
 // Call it once from TestMain; the Go build cache makes repeats cheap.
 func Build(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	bin := filepath.Join(dir, "baton-setup")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/baton-setup")
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/baton-setup", "./cmd/"+companion.Name)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var out bytes.Buffer
@@ -33,8 +38,15 @@ func Build(dir string) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build baton-setup: %w\n%s", err, out.String())
 	}
+	bin := filepath.Join(dir, "baton-setup")
+	if err := os.Setenv(companion.EnvPath, SDK(bin)); err != nil {
+		return "", err
+	}
 	return bin, nil
 }
+
+// SDK returns the companion built next to bin by Build.
+func SDK(bin string) string { return filepath.Join(filepath.Dir(bin), companion.Name) }
 
 // S3 is an in-process S3 protocol server.
 type S3 struct {

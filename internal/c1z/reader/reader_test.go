@@ -1,4 +1,4 @@
-package c1z
+package reader
 
 import (
 	"context"
