@@ -20,7 +20,6 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/service"
 	"github.com/conductorone/baton-setup/internal/synctest"
@@ -31,10 +30,10 @@ import (
 type Deps struct {
 	Connectors func() []discover.Found
 	LoadSchema func(ctx context.Context, f discover.Found) (*schema.Schema, error)
-	StartTest  func(ctx context.Context, p *plan.Plan) (*runner.Run, error)
+	StartTest  func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error)
 	// StartQuick starts a quick credentials check; nil hides the option.
-	StartQuick    func(ctx context.Context, p *plan.Plan) (*runner.Run, error)
-	FinishTest    func(ctx context.Context, run *runner.Run) synctest.Outcome
+	StartQuick    func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error)
+	FinishTest    func(ctx context.Context, run *synctest.Sync) synctest.Outcome
 	Generate      func(ctx context.Context, p *plan.Plan) (generate.Result, error)
 	DefaultOutDir func(profile string) (string, error)
 	Getenv        func(string) string

@@ -19,7 +19,6 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/synctest"
 	"github.com/conductorone/baton-setup/internal/testenv"
@@ -84,7 +83,7 @@ esac
 			return []discover.Found{{Name: "demo", Path: connectorBin, Args: []string{"demo-connector"}, Source: "built-in"}}
 		},
 		LoadSchema: discover.Schema,
-		StartTest: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
+		StartTest: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
 			return synctest.Start(ctx, p, synctest.Options{Timeout: syncWait, BaseEnv: baseEnv})
 		},
 		FinishTest: synctest.Finish,

@@ -14,8 +14,8 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/synctest"
 )
 
 // startWizardAt is startWizard from a given plan, e.g. a saved profile.
@@ -36,7 +36,7 @@ func acmeDeps(sch *schema.Schema) Deps {
 			c := *sch
 			return &c, nil
 		},
-		StartTest: func(context.Context, *plan.Plan) (*runner.Run, error) {
+		StartTest: func(context.Context, *plan.Plan) (*synctest.Sync, error) {
 			return nil, errors.New("start connector: not in this test")
 		},
 		Now: func() time.Time { return fixedNow },

@@ -11,7 +11,6 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/synctest"
 )
@@ -20,7 +19,7 @@ import (
 // Back while its sync was stopping must not feed the next one.
 type syncStartedMsg struct {
 	from *testStep
-	run  *runner.Run
+	run  *synctest.Sync
 	err  error
 }
 
@@ -44,7 +43,7 @@ type testStep struct {
 	deps     Deps
 	styles   Styles
 	draft    *plan.Plan
-	run      *runner.Run
+	run      *synctest.Sync
 	progress synclog.Progress
 	started  time.Time
 	outcome  *synctest.Outcome
@@ -92,7 +91,7 @@ func (s *testStep) startCmd() tea.Cmd {
 }
 
 // release waits in the background for a stopped run and removes its files.
-func release(run *runner.Run) {
+func release(run *synctest.Sync) {
 	go func() {
 		run.Wait()
 		_ = run.Cleanup()

@@ -276,7 +276,7 @@ func TestTestStepDetailsShowsMaskedTail(t *testing.T) {
 func TestTestStepQuickCheck(t *testing.T) {
 	s := newSyncStep(t)
 	// The Cmds are never run here; the function only has to exist.
-	s.deps.StartQuick = func(context.Context, *plan.Plan) (*runner.Run, error) { return nil, errors.New("not run") }
+	s.deps.StartQuick = func(context.Context, *plan.Plan) (*synctest.Sync, error) { return nil, errors.New("not run") }
 	s, _ = send(t, s, syncStartedMsg{from: s})
 	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{Err: errors.New("the connector failed")}})
 	requireContains(t, keyHelp(s.Keys()), "k quick check")

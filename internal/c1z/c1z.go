@@ -10,9 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/companion"
@@ -73,9 +75,15 @@ func Stat(path string) (os.FileInfo, error) {
 	return st, nil
 }
 
-// SummaryCommand is the companion's subcommand that reads a file's summary;
-// it prints a Result as JSON on stdout.
+// SummaryCommand is the companion's subcommand that reads a file's summary.
+// Given no FILE it reads a Request from stdin, so it can start before the
+// file exists; it prints a Result as JSON on stdout.
 const SummaryCommand = "summary"
+
+// Request names the file a started companion reads.
+type Request struct {
+	Path string `json:"path"`
+}
 
 // Result is what the companion prints: the summary, or the error.
 type Result struct {
@@ -99,27 +107,74 @@ func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
 	if _, err := Stat(path); err != nil {
 		return Summary{}, err
 	}
-	bin, err := companion.Path(ctx)
+	r, err := StartReader(ctx, tmpDir)
 	if err != nil {
 		return Summary{}, fmt.Errorf("read sync file %s: %w", path, err)
+	}
+	return r.Summarize(path)
+}
+
+// Reader is the companion started ahead of the file it will read: its
+// start-up, about 45 ms of baton-sdk initialisation, then overlaps the
+// sync that writes the file. Call Summarize once, or Close.
+type Reader struct {
+	ctx            context.Context
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	stdout, stderr bytes.Buffer
+	mu             sync.Mutex
+	used           bool
+}
+
+// StartReader starts the companion waiting for a file; it stops with ctx.
+func StartReader(ctx context.Context, tmpDir string) (*Reader, error) {
+	bin, err := companion.Path(ctx)
+	if err != nil {
+		return nil, err
 	}
 	args := []string{SummaryCommand}
 	if tmpDir != "" {
 		args = append(args, "--tmp-dir", tmpDir)
 	}
-	args = append(args, "--", path)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	if ctx.Err() != nil {
-		return Summary{}, fmt.Errorf("read sync file %s: %w", path, ctx.Err())
+	r := &Reader{ctx: ctx, cmd: exec.CommandContext(ctx, bin, args...)}
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", companion.Name, err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", companion.Name, err)
+	}
+	return r, nil
+}
+
+// Summarize hands path to the started companion and returns what it read.
+func (r *Reader) Summarize(path string) (Summary, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.used {
+		return Summary{}, fmt.Errorf("read sync file %s: the reader was already used", path)
+	}
+	r.used = true
+	if _, err := Stat(path); err != nil {
+		r.stop()
+		return Summary{}, err
+	}
+	// JSON, not a line: a path may hold any byte but NUL.
+	reqErr := json.NewEncoder(r.stdin).Encode(Request{Path: path})
+	_ = r.stdin.Close()
+	runErr := r.cmd.Wait()
+	if r.ctx.Err() != nil {
+		return Summary{}, fmt.Errorf("read sync file %s: %w", path, r.ctx.Err())
 	}
 	var res Result
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || (res.Summary == nil && res.Error == "") {
-		why := strings.TrimSpace(stderr.String())
-		if why == "" && runErr != nil {
+	if err := json.Unmarshal(r.stdout.Bytes(), &res); err != nil || (res.Summary == nil && res.Error == "") {
+		why := strings.TrimSpace(r.stderr.String())
+		switch {
+		case why != "":
+		case runErr != nil:
 			why = runErr.Error()
+		case reqErr != nil:
+			why = reqErr.Error()
 		}
 		return Summary{}, fmt.Errorf("read sync file %s: %s gave no result: %s", path, companion.Name, why)
 	}
@@ -130,4 +185,20 @@ func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
 		return Summary{}, errors.New(res.Error)
 	}
 	return *res.Summary, nil
+}
+
+// Close stops an unused reader: with no request on stdin the companion
+// exits at once.
+func (r *Reader) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.used {
+		r.used = true
+		r.stop()
+	}
+}
+
+func (r *Reader) stop() {
+	_ = r.stdin.Close()
+	_ = r.cmd.Wait()
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
-	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/service"
@@ -30,10 +29,10 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 		LoadSchema: func(ctx context.Context, found discover.Found) (*schema.Schema, error) {
 			return f.Discover.Schema(ctx, found)
 		},
-		StartTest: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
+		StartTest: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
 			return synctest.Start(ctx, p, synctest.Options{Timeout: timeout, BaseEnv: f.Environ()})
 		},
-		StartQuick: func(ctx context.Context, p *plan.Plan) (*runner.Run, error) {
+		StartQuick: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
 			return synctest.Start(ctx, p, synctest.Options{Quick: true, Timeout: timeout, BaseEnv: f.Environ()})
 		},
 		FinishTest: synctest.Finish,

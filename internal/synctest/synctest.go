@@ -29,10 +29,26 @@ type Options struct {
 	BaseEnv []string
 }
 
+// Sync is a started test sync: the connector's run, and the sync-file
+// reader started beside it, so the reader's own start-up overlaps the
+// sync instead of following it.
+type Sync struct {
+	*runner.Run
+	reader *c1z.Reader
+}
+
+// Cleanup stops the reader if it was not used and removes the run's files.
+func (s *Sync) Cleanup() error {
+	if s.reader != nil {
+		s.reader.Close()
+	}
+	return s.Run.Cleanup()
+}
+
 // Start launches the plan's connector for a test sync. A quick check syncs
 // one user-like resource type without entitlements and grants, which is
 // enough to prove the credentials in seconds.
-func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error) {
+func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	env := p.ConnectorEnv()
 	var extra []string
 	if opts.Quick {
@@ -48,7 +64,7 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error)
 			return nil, err
 		}
 	}
-	return runner.Start(ctx, runner.Options{
+	run, err := runner.Start(ctx, runner.Options{
 		Binary:    binary,
 		Image:     p.Connector.Image,
 		Args:      p.Connector.Args,
@@ -57,6 +73,13 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*runner.Run, error)
 		Timeout:   opts.Timeout,
 		BaseEnv:   opts.BaseEnv,
 	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Sync{Run: run}
+	// Without a reader now, Finish starts one and reports why it cannot.
+	s.reader, _ = c1z.StartReader(ctx, run.WorkDir())
+	return s, nil
 }
 
 // UserType asks the connector for its resource types (`capabilities`, which
@@ -175,7 +198,7 @@ func crashed(tail []string) bool {
 var ErrNoComplete = errors.New("the connector exited without finishing a sync")
 
 // Finish waits for the run and reads the sync file's summary.
-func Finish(ctx context.Context, run *runner.Run) Outcome {
+func Finish(ctx context.Context, run *Sync) Outcome {
 	res := run.Wait()
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
@@ -200,7 +223,13 @@ func Finish(ctx context.Context, run *runner.Run) Outcome {
 		}
 		return out
 	}
-	sum, err := c1z.Summarize(ctx, res.File, run.WorkDir())
+	var sum c1z.Summary
+	var err error
+	if run.reader != nil {
+		sum, err = run.reader.Summarize(res.File)
+	} else {
+		sum, err = c1z.Summarize(ctx, res.File, run.WorkDir())
+	}
 	if err != nil {
 		out.Err = err
 		return out
