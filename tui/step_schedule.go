@@ -42,7 +42,7 @@ func (s *scheduleStep) buildForm() *huh.Form {
 	return huh.NewForm(
 		huh.NewGroup(huh.NewSelect[string]().
 			Title("How often should the sync run?").
-			Description("ConductorOne reads the bucket once an hour.").
+			Description(s.cadenceNote()).
 			Options(
 				huh.NewOption(fmt.Sprintf("Every hour at minute %d (recommended; %s)", s.minute, schedule.Hourly(s.minute)), scheduleHourly),
 				huh.NewOption("A custom cron expression", scheduleCustom),
@@ -55,6 +55,15 @@ func (s *scheduleStep) buildForm() *huh.Form {
 			Validate(func(v string) error { _, err := schedule.Normalize(v); return err }),
 		).WithHideFunc(func() bool { return s.choice != scheduleCustom }),
 	)
+}
+
+// cadenceNote says what the schedule feeds: ConductorOne polls a bucket,
+// but a local file reaches it only when someone uploads it.
+func (s *scheduleStep) cadenceNote() string {
+	if s.draft.Destination.Kind == plan.DestS3 {
+		return "ConductorOne reads the bucket once an hour."
+	}
+	return "Each run replaces the local sync file; ConductorOne sees it only when you upload it."
 }
 
 func (s *scheduleStep) submitSchedule() (tea.Cmd, error) {
