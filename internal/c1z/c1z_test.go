@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,15 +20,9 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
 // its failure modes ("" for none).
 func demoSync(t *testing.T, file, failure string) {
 	t.Helper()
-	cmd := exec.Command(testenv.SDK(bin), "demo-connector", "--file", file, "--log-format", "json")
-	cmd.Dir = filepath.Dir(file)
-	cmd.Env = append(testenv.CleanEnv(cmd.Dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "BATON_USER_COUNT=12", "TMPDIR="+cmd.Dir)
-	if failure != "" {
-		cmd.Env = append(cmd.Env, "BATON_DEMO_FAILURE="+failure)
-	}
-	out, err := cmd.CombinedOutput()
-	if (err == nil) != (failure == "") {
-		t.Fatalf("demo sync (failure %q): %v\n%s", failure, err, out)
+	code, out, err := testenv.DemoSync(context.Background(), bin, file, []string{"BATON_USER_COUNT=12", "BATON_DEMO_FAILURE=" + failure})
+	if err != nil || (code == 0) != (failure == "") {
+		t.Fatalf("demo sync (failure %q): exit %d, %v\n%s", failure, code, err, out)
 	}
 }
 

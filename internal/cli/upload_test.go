@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,17 +56,8 @@ func TestMain(m *testing.M) {
 func demoSync(bin, dir, file, failure string, wantCode int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "demo-connector", "--file", file, "--log-format", "json")
-	cmd.Env = append(testenv.CleanEnv(dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "BATON_USER_COUNT=200")
-	if failure != "" {
-		cmd.Env = append(cmd.Env, "BATON_DEMO_FAILURE="+failure)
-	}
-	out, err := cmd.CombinedOutput()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
+	code, out, err := testenv.DemoSync(ctx, bin, file, []string{"BATON_USER_COUNT=200", "BATON_DEMO_FAILURE=" + failure})
+	if err != nil {
 		return err
 	}
 	if code != wantCode {

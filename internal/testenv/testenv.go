@@ -5,6 +5,8 @@ package testenv
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -165,4 +167,20 @@ func RequireTool(t testing.TB, name string) string {
 		t.Skipf("%s is not installed", name)
 	}
 	return path
+}
+
+// DemoSync runs the real demo connector (the companion next to bin) into
+// file with tenant acme, a clean environment plus env, and extra flags. It
+// returns the exit code and the combined output; err is set only when the
+// connector could not be run at all.
+func DemoSync(ctx context.Context, bin, file string, env []string, args ...string) (int, []byte, error) {
+	cmd := exec.CommandContext(ctx, SDK(bin), append([]string{companion.DemoCommand, "--file", file, "--log-format", "json"}, args...)...)
+	cmd.Dir = filepath.Dir(file)
+	cmd.Env = append(append(CleanEnv(cmd.Dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "TMPDIR="+cmd.Dir), env...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out, nil
+	}
+	return 0, out, err
 }

@@ -3,7 +3,6 @@ package reader
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,13 +17,10 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
 // sync runs the demo connector into a new file with extra flags.
 func sync(t *testing.T, extra ...string) string {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "sync.c1z")
-	cmd := exec.Command(bin, append([]string{"demo-connector", "--file", file, "--log-format", "json"}, extra...)...)
-	cmd.Dir = dir
-	cmd.Env = append(testenv.CleanEnv(dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "BATON_USER_COUNT=40", "TMPDIR="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("demo sync: %v\n%s", err, out)
+	file := filepath.Join(t.TempDir(), "sync.c1z")
+	code, out, err := testenv.DemoSync(context.Background(), bin, file, []string{"BATON_USER_COUNT=40"}, extra...)
+	if err != nil || code != 0 {
+		t.Fatalf("demo sync: exit %d, %v\n%s", code, err, out)
 	}
 	return file
 }
