@@ -348,11 +348,12 @@ func (s *doneStep) View() string {
 	}
 	b.WriteString(st.Good.Render("✓ Setup written") + "\n\n")
 	if s.res.CopiedSelf {
-		user := "sync.sh can call it"
+		user := "sync.sh"
 		if p.Mode == plan.ModeService {
-			user = "the service can run it"
+			user = "the service"
 		}
-		fmt.Fprintf(&b, "Copied this temporary build of baton-setup to %s so that %s.\n", s.res.Self, user)
+		note := generate.CopyNote(s.res.Self, false, user)
+		fmt.Fprintf(&b, "%s%s.\n", strings.ToUpper(note[:1]), note[1:])
 	}
 	for _, f := range s.res.Files {
 		fmt.Fprintf(&b, "  %s  %s\n", st.Muted.Render(fmt.Sprintf("%04o", f.Mode)), f.Path)

@@ -374,11 +374,7 @@ func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
 		fmt.Fprintln(w, "dry run: nothing is written")
 	}
 	if res.CopiedSelf {
-		if res.DryRun {
-			fmt.Fprintf(w, "would copy this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
-		} else {
-			fmt.Fprintf(w, "copied this temporary build of baton-setup to %s so that sync.sh can call it\n", res.Self)
-		}
+		fmt.Fprintln(w, generate.CopyNote(res.Self, res.DryRun, "sync.sh"))
 	}
 	render.PrintChanges(w, res.Changes, func(i int) string { return res.Files[i].Shown() }, res.DryRun)
 	res.Schedule.Print(w)

@@ -159,7 +159,7 @@ func generateServiceRun(_ context.Context, opts *GenerateOptions, p *plan.Plan) 
 		fmt.Fprintln(w, "dry run: nothing is written")
 	}
 	if copied {
-		fmt.Fprintf(w, "copied this temporary build of baton-setup to %s so that the service can run it\n", stable)
+		fmt.Fprintln(w, generate.CopyNote(stable, res.DryRun, "the service"))
 	}
 	render.PrintChanges(w, res.Changes, func(i int) string { return res.Files[i].Shown() }, res.DryRun)
 	fmt.Fprintln(w, "service mode: the connector runs all the time and takes its tasks from ConductorOne; no sync.sh, schedule or S3")

@@ -58,6 +58,9 @@ func TestGoRun(t *testing.T) {
 		t.Fatalf("go run … generate: exit %d\n%s", r.code, r.stderr)
 	}
 	bin := filepath.Join(home, ".local", "share", "baton-setup", "bin")
+	if !strings.Contains(r.stdout, "copied this temporary build of baton-setup and its companion baton-setup-sdk to "+bin+" so that sync.sh can run them\n") {
+		t.Errorf("generate does not say where the programs went:\n%s", r.stdout)
+	}
 	for _, name := range []string{"baton-setup", "baton-setup-sdk"} {
 		if st, err := os.Stat(filepath.Join(bin, name)); err != nil || st.Mode().Perm() != 0o755 {
 			t.Errorf("%s was not copied for sync.sh: %v", name, err)

@@ -110,6 +110,16 @@ func StableSelf(self, sdk, binDir string, dryRun bool) (string, bool, error) {
 	return dst, true, nil
 }
 
+// CopyNote tells where StableSelf copied a temporary build (self is the
+// copy) and for whom: "sync.sh" or "the service".
+func CopyNote(self string, dryRun bool, user string) string {
+	verb := "copied"
+	if dryRun {
+		verb = "would copy"
+	}
+	return fmt.Sprintf("%s this temporary build of baton-setup and its companion %s to %s so that %s can run them", verb, companion.Name, filepath.Dir(self), user)
+}
+
 // Retarget points the plan's connector at the copies StableSelf made when
 // it is the demo: baton-setup (running) or its companion (sdk).
 func Retarget(p *plan.Plan, running, sdk, self string) {

@@ -208,6 +208,12 @@ func TestStableSelf(t *testing.T) {
 	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o755 {
 		t.Errorf("copy: %v %v", st, err)
 	}
+	if note := CopyNote(got, false, "sync.sh"); note != "copied this temporary build of baton-setup and its companion baton-setup-sdk to "+binDir+" so that sync.sh can run them" {
+		t.Errorf("note: %q", note)
+	}
+	if note := CopyNote(got, true, "the service"); !strings.HasPrefix(note, "would copy this temporary build") || !strings.HasSuffix(note, "so that the service can run them") {
+		t.Errorf("dry-run note: %q", note)
+	}
 	// The copy finds its companion beside it.
 	if b, err := os.ReadFile(filepath.Join(binDir, "baton-setup-sdk")); err != nil || string(b) != "companion" {
 		t.Errorf("companion copy: %q %v", b, err)
