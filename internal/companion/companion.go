@@ -101,7 +101,7 @@ func (e Env) Find(ctx context.Context) (string, error) {
 // find is Find that also reports a build from source.
 func (e Env) find(ctx context.Context) (path string, built bool, err error) {
 	if p := e.Getenv(EnvPath); p != "" {
-		if err := checkExecutable(p); err != nil {
+		if err := CheckExecutable(p); err != nil {
 			return "", false, fmt.Errorf("find %s: %s=%s: %w", Name, EnvPath, p, err)
 		}
 		return p, false, nil
@@ -114,7 +114,7 @@ func (e Env) find(ctx context.Context) (path string, built bool, err error) {
 		self = resolved
 	}
 	sibling := filepath.Join(filepath.Dir(self), Name)
-	if checkExecutable(sibling) == nil {
+	if CheckExecutable(sibling) == nil {
 		return sibling, false, nil
 	}
 	if e.Devel != nil && e.Devel() {
@@ -129,7 +129,8 @@ func (e Env) find(ctx context.Context) (path string, built bool, err error) {
 	return "", false, &NotFoundError{Self: self}
 }
 
-func checkExecutable(p string) error {
+// CheckExecutable reports why p is not a regular file with an execute bit.
+func CheckExecutable(p string) error {
 	st, err := os.Stat(p)
 	if err != nil {
 		return err

@@ -166,10 +166,7 @@ func (e Env) All() []Found {
 	return out
 }
 
-func isExecutable(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
-}
+func isExecutable(p string) bool { return companion.CheckExecutable(p) == nil }
 
 // Resolve turns what the user typed into a runnable connector: "demo", a
 // catalog name such as "okta" (binary baton-okta), "baton-okta", or a path.
