@@ -21,8 +21,8 @@ import (
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/service"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -30,10 +30,10 @@ import (
 type Deps struct {
 	Connectors func() []discover.Found
 	LoadSchema func(ctx context.Context, f discover.Found) (*schema.Schema, error)
-	StartTest  func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error)
+	StartTest  func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
 	// StartQuick starts a quick credentials check; nil hides the option.
-	StartQuick    func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error)
-	FinishTest    func(ctx context.Context, run *synctest.Sync) synctest.Outcome
+	StartQuick    func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
+	FinishTest    func(ctx context.Context, run *testsync.Sync) testsync.Outcome
 	Generate      func(ctx context.Context, p *plan.Plan) (generate.Result, error)
 	DefaultOutDir func(profile string) (string, error)
 	Getenv        func(string) string
@@ -50,7 +50,7 @@ type Deps struct {
 	// PreviewService renders service mode's files and commands for the
 	// review as Generate would write them, without touching the filesystem;
 	// nil shows none.
-	PreviewService func(p *plan.Plan) (service.Result, error)
+	PreviewService func(p *plan.Plan) (servicemode.Result, error)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.

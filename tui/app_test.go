@@ -20,7 +20,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -83,10 +83,10 @@ esac
 			return []discover.Found{{Name: "demo", Path: connectorBin, Args: []string{"demo-connector"}, Source: "built-in"}}
 		},
 		LoadSchema: discover.Schema,
-		StartTest: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
-			return synctest.Start(ctx, p, synctest.Options{Timeout: syncWait, BaseEnv: baseEnv})
+		StartTest: func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error) {
+			return testsync.Start(ctx, p, testsync.Options{Timeout: syncWait, BaseEnv: baseEnv})
 		},
-		FinishTest: synctest.Finish,
+		FinishTest: testsync.Finish,
 		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
 			return generate.Run(ctx, p, generate.Options{Self: connectorBin, Timeout: time.Hour, Crontab: crontab, Now: now})
 		},

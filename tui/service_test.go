@@ -15,7 +15,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -66,11 +66,11 @@ func serviceDeps(root, self string) Deps {
 		Now:           now,
 		RandomMinute:  func() int { return 17 },
 		DefaultOutDir: func(profile string) (string, error) { return filepath.Join(root, profile), nil },
-		PreviewService: func(p *plan.Plan) (service.Result, error) {
-			return service.Preview(p, self)
+		PreviewService: func(p *plan.Plan) (servicemode.Result, error) {
+			return servicemode.Preview(p, self)
 		},
 		Generate: func(_ context.Context, p *plan.Plan) (generate.Result, error) {
-			res, err := service.Generate(p, service.Options{Self: self, Now: now})
+			res, err := servicemode.Generate(p, servicemode.Options{Self: self, Now: now})
 			return generate.Result{Files: res.Files, Changes: res.Changes, Self: self, SystemdCommands: res.SystemdCommands}, err
 		},
 	}
@@ -129,7 +129,7 @@ func TestServiceModeScreens(t *testing.T) {
 	h.waitFor("Step 5/6 · Review", uiWait)
 	h.waitFor("┃ Profile name", uiWait)
 	review := h.screen()
-	unit := "/home/operator/.config/baton-setup/demo/" + service.UnitName("demo")
+	unit := "/home/operator/.config/baton-setup/demo/" + servicemode.UnitName("demo")
 	requireContains(t, review,
 		"BATON_API_KEY="+plan.NewSecret(canary).Masked(), "BATON_TENANT=acme", "BATON_CLIENT_ID="+testClientID, "BATON_CLIENT_SECRET="+plan.NewSecret(testClientSecret).Masked(),
 		"ExecStart=/usr/local/bin/baton-setup demo-connector --health-check",
@@ -152,7 +152,7 @@ func TestServiceModeDoneScreen(t *testing.T) {
 	p.Profile, p.Mode, p.Service.ClientID = "demo", plan.ModeService, testClientID
 	p.Secrets[plan.SecretClientSecret] = plan.NewSecret(testClientSecret)
 	p.Output.Dir = "/home/operator/.config/baton-setup/demo"
-	sr, err := service.Preview(p, "/usr/local/bin/baton-setup")
+	sr, err := servicemode.Preview(p, "/usr/local/bin/baton-setup")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,8 @@ func TestWizardServiceModeWrites(t *testing.T) {
 	}
 
 	dir := filepath.Join(root, "demo")
-	unit := service.UnitName("demo")
-	for name, want := range map[string]os.FileMode{"": 0o700, service.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
+	unit := servicemode.UnitName("demo")
+	for name, want := range map[string]os.FileMode{"": 0o700, servicemode.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
 		if got := testenv.Mode(t, filepath.Join(dir, name)); got != want {
 			t.Errorf("%s: mode %04o, want %04o", name, got, want)
 		}
@@ -236,7 +236,7 @@ func TestWizardServiceModeWrites(t *testing.T) {
 			t.Errorf("service mode wrote %s", name)
 		}
 	}
-	env, _ := os.ReadFile(filepath.Join(dir, service.EnvFile))
+	env, _ := os.ReadFile(filepath.Join(dir, servicemode.EnvFile))
 	if !bytes.Contains(env, []byte("BATON_CLIENT_SECRET="+testClientSecret+"\n")) || !bytes.Contains(env, []byte("BATON_CLIENT_ID="+testClientID)) ||
 		!bytes.Contains(env, []byte("BATON_API_KEY="+canary)) {
 		t.Errorf("service.env:\n%s", env)
@@ -248,7 +248,7 @@ func TestWizardServiceModeWrites(t *testing.T) {
 		}
 	}
 	unitText, _ := os.ReadFile(filepath.Join(dir, unit))
-	if !bytes.Contains(unitText, []byte("\nEnvironmentFile="+filepath.Join(dir, service.EnvFile)+"\n")) {
+	if !bytes.Contains(unitText, []byte("\nEnvironmentFile="+filepath.Join(dir, servicemode.EnvFile)+"\n")) {
 		t.Errorf("unit:\n%s", unitText)
 	}
 	if p := app.plan; p.Mode != plan.ModeService || p.Service.ClientID != testClientID || p.Schedule.Cron != "" || p.Destination.Kind != "" {

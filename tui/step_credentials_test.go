@@ -15,7 +15,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/testsync"
 )
 
 // startWizardAt is startWizard from a given plan, e.g. a saved profile.
@@ -36,7 +36,7 @@ func acmeDeps(sch *schema.Schema) Deps {
 			c := *sch
 			return &c, nil
 		},
-		StartTest: func(context.Context, *plan.Plan) (*synctest.Sync, error) {
+		StartTest: func(context.Context, *plan.Plan) (*testsync.Sync, error) {
 			return nil, errors.New("start connector: not in this test")
 		},
 		Now: func() time.Time { return fixedNow },

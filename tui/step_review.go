@@ -17,7 +17,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 )
 
 // reviewStep shows what will be written and writes it.
@@ -32,7 +32,7 @@ type reviewStep struct {
 	busy    bool
 	// preview is service mode's files and commands for the profile name
 	// previewFor, or previewErr.
-	preview    *service.Result
+	preview    *servicemode.Result
 	previewErr error
 	previewFor string
 }
@@ -164,7 +164,7 @@ func (s *reviewStep) serviceSummary() string {
 		for i, f := range res.Files {
 			names[i] = f.Name
 			switch f.Name {
-			case service.EnvFile:
+			case servicemode.EnvFile:
 				rows(f.Name, envRows(f, p))
 			case res.Unit:
 				rows("Unit", pickLines(string(f.Content), unitLines))
@@ -380,10 +380,10 @@ func (s *doneStep) serviceView() string {
 		b.WriteString("  " + c + "\n")
 	}
 	b.WriteString("Check it:\n")
-	for _, c := range service.CheckCommands(p) {
+	for _, c := range servicemode.CheckCommands(p) {
 		b.WriteString("  " + c + "\n")
 	}
-	fmt.Fprintf(&b, "After a later regeneration: systemctl daemon-reload && systemctl restart %s\n", service.UnitName(p.Profile))
+	fmt.Fprintf(&b, "After a later regeneration: systemctl daemon-reload && systemctl restart %s\n", servicemode.UnitName(p.Profile))
 	return b.String()
 }
 

@@ -12,14 +12,14 @@ import (
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/synclog"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/testsync"
 )
 
 // The sync messages name the step that started the run: a step left with
 // Back while its sync was stopping must not feed the next one.
 type syncStartedMsg struct {
 	from *testStep
-	run  *synctest.Sync
+	run  *testsync.Sync
 	err  error
 }
 
@@ -30,7 +30,7 @@ type syncEventMsg struct {
 
 type syncDoneMsg struct {
 	from    *testStep
-	outcome synctest.Outcome
+	outcome testsync.Outcome
 }
 
 // testStep runs a test sync and shows its progress, then its summary or a
@@ -43,10 +43,10 @@ type testStep struct {
 	deps     Deps
 	styles   Styles
 	draft    *plan.Plan
-	run      *synctest.Sync
+	run      *testsync.Sync
 	progress synclog.Progress
 	started  time.Time
-	outcome  *synctest.Outcome
+	outcome  *testsync.Outcome
 	startErr error
 	spin     spinner.Model
 	// quick is a credentials check: one user-like type, no grants.
@@ -91,7 +91,7 @@ func (s *testStep) startCmd() tea.Cmd {
 }
 
 // release waits in the background for a stopped run and removes its files.
-func release(run *synctest.Sync) {
+func release(run *testsync.Sync) {
 	go func() {
 		run.Wait()
 		_ = run.Cleanup()
@@ -251,7 +251,7 @@ func (s *testStep) View() string {
 			fmt.Fprintf(&b, "  %-18s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
 		}
 		fmt.Fprintf(&b, "  sync file: format %s (%s), %d bytes\n", sum.Format, sum.Engine, sum.Size)
-		if synctest.NoUsers(sum) {
+		if testsync.NoUsers(sum) {
 			b.WriteString(st.Warn.Render("  ! No users were found. That usually means the credentials lack read permission for users.") + "\n")
 			if e, ok := catalog.Lookup(s.draft.Connector.Name); ok && e.ZeroUsersHint != "" {
 				fmt.Fprintf(&b, "    %s (%s)\n", e.ZeroUsersHint, e.DocsURL)

@@ -16,7 +16,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/synclog"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/testsync"
 )
 
 // newSyncStep returns a test step that never starts a connector: its Init
@@ -119,7 +119,7 @@ func TestTestStepFinished(t *testing.T) {
 	for _, ev := range progressEvents()[:4] {
 		s, _ = send(t, s, syncEventMsg{from: s, ev: ev})
 	}
-	out := synctest.Outcome{
+	out := testsync.Outcome{
 		Result: runner.Result{Duration: 1234 * time.Millisecond, SawComplete: true},
 		Summary: &c1z.Summary{ResourceTypes: 3, Resources: 24, Entitlements: 4, Grants: 40, ByType: []c1z.TypeCount{
 			{ResourceType: "group", Resources: 1, Entitlements: 1, Grants: 20},
@@ -163,7 +163,7 @@ func TestTestStepFinished(t *testing.T) {
 
 func TestTestStepNoUsers(t *testing.T) {
 	s := newSyncStep(t)
-	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
 		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 1, ByType: []c1z.TypeCount{{ResourceType: "group", Resources: 1}}},
 	}})
 	requireContains(t, ansi.Strip(s.View()), "✓ Test sync finished",
@@ -174,7 +174,7 @@ func TestTestStepFailed(t *testing.T) {
 	s := newSyncStep(t)
 	s, _ = send(t, s, syncStartedMsg{from: s})
 	failure := synclog.Failure{Message: "demo: invalid API key " + canary + " (401 from upstream)", Code: "Unauthenticated"}
-	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
 		Result:    runner.Result{ExitCode: 16, Failure: failure},
 		Diagnosis: synclog.Diagnose(failure, 16, false),
 		Err:       errors.New("the connector failed"),
@@ -240,7 +240,7 @@ func TestTestStepIgnoresOtherRuns(t *testing.T) {
 	if cmd != nil || len(s.progress.Types) != 0 {
 		t.Errorf("an event of another run was applied (cmd %v, types %v)", cmd != nil, s.progress.Types)
 	}
-	s, cmd = send(t, s, syncDoneMsg{from: old, outcome: synctest.Outcome{Err: errors.New("the test sync was cancelled")}})
+	s, cmd = send(t, s, syncDoneMsg{from: old, outcome: testsync.Outcome{Err: errors.New("the test sync was cancelled")}})
 	if cmd != nil || s.outcome != nil {
 		t.Error("the outcome of another run was applied")
 	}
@@ -276,9 +276,9 @@ func TestTestStepDetailsShowsMaskedTail(t *testing.T) {
 func TestTestStepQuickCheck(t *testing.T) {
 	s := newSyncStep(t)
 	// The Cmds are never run here; the function only has to exist.
-	s.deps.StartQuick = func(context.Context, *plan.Plan) (*synctest.Sync, error) { return nil, errors.New("not run") }
+	s.deps.StartQuick = func(context.Context, *plan.Plan) (*testsync.Sync, error) { return nil, errors.New("not run") }
 	s, _ = send(t, s, syncStartedMsg{from: s})
-	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{Err: errors.New("the connector failed")}})
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{Err: errors.New("the connector failed")}})
 	requireContains(t, keyHelp(s.Keys()), "k quick check")
 	s, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k")})
 	if !s.quick || cmd == nil {
@@ -286,7 +286,7 @@ func TestTestStepQuickCheck(t *testing.T) {
 	}
 	requireContains(t, ansi.Strip(s.View()), "Quick check of demo (one user type, no grants)")
 	s, _ = send(t, s, syncStartedMsg{from: s})
-	s, _ = send(t, s, syncDoneMsg{from: s, outcome: synctest.Outcome{
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
 		Result:  runner.Result{SawComplete: true},
 		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 20, ByType: []c1z.TypeCount{{ResourceType: "user", Resources: 20}}},
 	}})

@@ -14,7 +14,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 )
 
 // clientSecretField is how --secret-file and --secret-stdin name the
@@ -126,7 +126,7 @@ func applyService(opts *GenerateOptions, p *plan.Plan, secret string) error {
 	}
 	if secret == "" {
 		// Regenerating keeps the secret already in place.
-		if saved, err := profile.ReadEnvFile(filepath.Join(p.Output.Dir, service.EnvFile)); err == nil {
+		if saved, err := profile.ReadEnvFile(filepath.Join(p.Output.Dir, servicemode.EnvFile)); err == nil {
 			secret = saved[plan.SecretClientSecret]
 		}
 	}
@@ -176,11 +176,11 @@ func generateServiceRun(_ context.Context, opts *GenerateOptions, p *plan.Plan) 
 // points the plan at a baton-setup that outlives this process, copying a
 // temporary build when not a dry run, and returns that baton-setup and
 // whether it copied one.
-func generateService(f *Factory, p *plan.Plan, dryRun bool) (res service.Result, self string, copied bool, err error) {
+func generateService(f *Factory, p *plan.Plan, dryRun bool) (res servicemode.Result, self string, copied bool, err error) {
 	if self, copied, err = serviceSelf(f, p, dryRun); err != nil {
 		return res, "", false, err
 	}
-	res, err = service.Generate(p, service.Options{Self: self, DryRun: dryRun, Now: f.Now})
+	res, err = servicemode.Generate(p, servicemode.Options{Self: self, DryRun: dryRun, Now: f.Now})
 	return res, self, copied, err
 }
 

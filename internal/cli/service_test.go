@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/conductorone/baton-setup/internal/profile"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -36,7 +36,7 @@ func TestGenerateServiceMode(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.out, res.errOut)
 	}
-	unit := service.UnitName("demo")
+	unit := servicemode.UnitName("demo")
 	for name, mode := range map[string]os.FileMode{"service.env": 0o600, unit: 0o600, "plan.json": 0o600, "README.txt": 0o600, "work": 0o700 | os.ModeDir, ".": 0o700 | os.ModeDir} {
 		st, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/synclog"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/testsync"
 )
 
 // TestOptions are the inputs of `baton-setup test`.
@@ -127,7 +127,7 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 		}
 		fmt.Fprintf(f.IO.ErrOut, "testing %s connector (%s)\n", p.Connector.Name, where)
 	}
-	run, err := synctest.Start(ctx, p, synctest.Options{Timeout: opts.Timeout, Quick: opts.Quick, BaseEnv: f.Environ()})
+	run, err := testsync.Start(ctx, p, testsync.Options{Timeout: opts.Timeout, Quick: opts.Quick, BaseEnv: f.Environ()})
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 			emit(Event{Type: "phase", Phase: synclog.PhaseDone.String()})
 		}
 	}
-	o := synctest.Finish(ctx, run)
+	o := testsync.Finish(ctx, run)
 	elapsed := o.Result.Duration
 	if o.Result.Canceled {
 		return errCancelled
@@ -167,7 +167,7 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 		}
 		return &silentError{code: exitError}
 	}
-	if synctest.NoUsers(o.Summary) && !opts.Quick {
+	if testsync.NoUsers(o.Summary) && !opts.Quick {
 		msg := "no users or accounts were found; the credentials probably lack read permission"
 		hint := ""
 		if e, ok := catalog.Lookup(p.Connector.Name); ok && e.ZeroUsersHint != "" {

@@ -16,8 +16,8 @@ import (
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/service"
-	"github.com/conductorone/baton-setup/internal/synctest"
+	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
 	"github.com/conductorone/baton-setup/tui"
 )
@@ -29,13 +29,13 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 		LoadSchema: func(ctx context.Context, found discover.Found) (*schema.Schema, error) {
 			return f.Discover.Schema(ctx, found)
 		},
-		StartTest: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
-			return synctest.Start(ctx, p, synctest.Options{Timeout: timeout, BaseEnv: f.Environ()})
+		StartTest: func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error) {
+			return testsync.Start(ctx, p, testsync.Options{Timeout: timeout, BaseEnv: f.Environ()})
 		},
-		StartQuick: func(ctx context.Context, p *plan.Plan) (*synctest.Sync, error) {
-			return synctest.Start(ctx, p, synctest.Options{Quick: true, Timeout: timeout, BaseEnv: f.Environ()})
+		StartQuick: func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error) {
+			return testsync.Start(ctx, p, testsync.Options{Quick: true, Timeout: timeout, BaseEnv: f.Environ()})
 		},
-		FinishTest: synctest.Finish,
+		FinishTest: testsync.Finish,
 		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
 			if p.Mode == plan.ModeService {
 				return wizardService(f, p)
@@ -52,13 +52,13 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 				Self: self, SDK: f.Discover.SDKPath(ctx), BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
 			})
 		},
-		PreviewService: func(p *plan.Plan) (service.Result, error) {
+		PreviewService: func(p *plan.Plan) (servicemode.Result, error) {
 			p = p.Clone()
 			self, _, err := serviceSelf(f, p, true)
 			if err != nil {
-				return service.Result{}, err
+				return servicemode.Result{}, err
 			}
-			return service.Preview(p, self)
+			return servicemode.Preview(p, self)
 		},
 		DefaultOutDir: func(profile string) (string, error) { return defaultOutDir(f, profile) },
 		Getenv:        f.Getenv,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -62,7 +62,7 @@ func TestWizardServiceModeAccessible(t *testing.T) {
 		t.Errorf("service mode asked for a schedule or a bucket:\n%s", between)
 	}
 	review := r.Expect("Profile name", 30*time.Second)
-	unit := service.UnitName("demo")
+	unit := servicemode.UnitName("demo")
 	for _, want := range []string{"BATON_CLIENT_ID=" + testClientID, "Restart=always", "systemctl enable --now " + unit, "journalctl -u " + unit} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review lacks %q:\n%s", want, review)
@@ -83,7 +83,7 @@ func TestWizardServiceModeAccessible(t *testing.T) {
 	}
 
 	dir := filepath.Join(home, ".config", "baton-setup", "demo")
-	for name, want := range map[string]os.FileMode{service.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
+	for name, want := range map[string]os.FileMode{servicemode.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Mode().Perm() != want {
 			t.Errorf("%s: %v, want mode %04o", name, err, want)
 		}
@@ -91,7 +91,7 @@ func TestWizardServiceModeAccessible(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sync.sh")); err == nil {
 		t.Error("service mode wrote sync.sh")
 	}
-	env, err := profile.ReadEnvFile(filepath.Join(dir, service.EnvFile))
+	env, err := profile.ReadEnvFile(filepath.Join(dir, servicemode.EnvFile))
 	if err != nil || env["BATON_CLIENT_SECRET"] != testClientSecret || env["BATON_CLIENT_ID"] != testClientID || env["BATON_API_KEY"] != apiKey {
 		t.Errorf("service.env: %v %v", err, env)
 	}
@@ -100,7 +100,7 @@ func TestWizardServiceModeAccessible(t *testing.T) {
 			t.Errorf("%s holds a secret", name)
 		}
 	}
-	if u := string(mustFile(t, filepath.Join(dir, unit))); !strings.Contains(u, "\nEnvironmentFile="+filepath.Join(dir, service.EnvFile)+"\n") {
+	if u := string(mustFile(t, filepath.Join(dir, unit))); !strings.Contains(u, "\nEnvironmentFile="+filepath.Join(dir, servicemode.EnvFile)+"\n") {
 		t.Errorf("unit:\n%s", u)
 	}
 
@@ -123,7 +123,7 @@ func TestWizardServiceModeAccessible(t *testing.T) {
 	r.SendLine("")
 	r.Expect("wrote 4 files; enable the service with:", 30*time.Second)
 	r.Wait(time.Minute)
-	if env, err := profile.ReadEnvFile(filepath.Join(dir, service.EnvFile)); err != nil || env["BATON_CLIENT_SECRET"] != testClientSecret {
+	if env, err := profile.ReadEnvFile(filepath.Join(dir, servicemode.EnvFile)); err != nil || env["BATON_CLIENT_SECRET"] != testClientSecret {
 		t.Errorf("the re-run lost the client secret: %v", err)
 	}
 	if strings.Contains(r.Output(), "eyJrdHkiOiJPS1Ai") {

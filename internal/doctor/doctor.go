@@ -22,7 +22,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/schedule"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -114,8 +114,8 @@ func Checks(e Env) []Check {
 		return []Check{
 			&connectorCheck{e: e},
 			toolCheck{e, "systemctl", "systemd runs the connector as a service", "service mode needs a Linux machine with systemd"},
-			filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, service.UnitName(e.Plan.Profile)), 0o600}, {e.planFile(), 0o600}}},
-			secretsCheck{e, filepath.Join(e.Dir, service.EnvFile)},
+			filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, servicemode.UnitName(e.Plan.Profile)), 0o600}, {e.planFile(), 0o600}}},
+			secretsCheck{e, filepath.Join(e.Dir, servicemode.EnvFile)},
 			unitCheck{e},
 			workDirCheck{e},
 		}
@@ -432,11 +432,11 @@ func unitEnabled(ctx context.Context, e Env, unit string, user bool, fix string)
 type unitCheck struct{ e Env }
 
 func (c unitCheck) String() string {
-	return "service " + service.UnitName(c.e.Plan.Profile) + " installed, enabled and running"
+	return "service " + servicemode.UnitName(c.e.Plan.Profile) + " installed, enabled and running"
 }
 
 func (c unitCheck) Run(ctx context.Context) error {
-	unit := service.UnitName(c.e.Plan.Profile)
+	unit := servicemode.UnitName(c.e.Plan.Profile)
 	path := filepath.Join(c.e.Dir, unit)
 	if _, err := os.Stat(path); err != nil {
 		return fail(c.e.self()+" generate --plan "+c.e.planFile(), "%s: %v", path, errors.Unwrap(err))

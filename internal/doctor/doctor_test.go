@@ -11,7 +11,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 )
 
 // serviceProfile generates a real service-mode profile whose connector is
@@ -31,7 +31,7 @@ func serviceProfile(t *testing.T) Env {
 		Secrets: map[string]plan.Secret{plan.SecretClientSecret: plan.NewSecret("secret-token:c1.com:v1:a2V5")},
 	}
 	p.SetValue(sch.Fields[0], "acme.okta.com")
-	if _, err := service.Generate(p, service.Options{Self: "/usr/local/bin/baton-setup"}); err != nil {
+	if _, err := servicemode.Generate(p, servicemode.Options{Self: "/usr/local/bin/baton-setup"}); err != nil {
 		t.Fatal(err)
 	}
 	return Env{Plan: p, Dir: p.Output.Dir, LookPath: exec.LookPath, UID: os.Getuid()}
@@ -93,13 +93,13 @@ func TestDoctorServiceMode(t *testing.T) {
 	t.Run("service.env readable by others", func(t *testing.T) {
 		e := serviceProfile(t)
 		e.LookPath, e.Systemctl = lookPath, systemd("enabled", "active")
-		os.Chmod(filepath.Join(e.Dir, service.EnvFile), 0o640)
+		os.Chmod(filepath.Join(e.Dir, servicemode.EnvFile), 0o640)
 		results := Run(context.Background(), Checks(e))
 		if Failed(results) != 1 {
 			t.Fatalf("%+v", results)
 		}
 		for _, r := range results {
-			if !r.OK && (!strings.Contains(r.Name, "service.env") || r.Fix != "chmod 600 "+filepath.Join(e.Dir, service.EnvFile)+", then rotate the secrets if others could log in here") {
+			if !r.OK && (!strings.Contains(r.Name, "service.env") || r.Fix != "chmod 600 "+filepath.Join(e.Dir, servicemode.EnvFile)+", then rotate the secrets if others could log in here") {
 				t.Errorf("%+v", r)
 			}
 		}

@@ -16,7 +16,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 )
 
 // Info describes a saved profile.
@@ -85,7 +85,7 @@ func Load(root, name string) (*plan.Plan, map[string]string, error) {
 	}
 	file := "secrets.env"
 	if p.Mode == plan.ModeService {
-		file = service.EnvFile
+		file = servicemode.EnvFile
 	}
 	secrets, err := ReadEnvFile(filepath.Join(Dir(root, name), file))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -11,7 +11,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/service"
+	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -49,7 +49,7 @@ func servicePlan(dir, connectorPath string) *plan.Plan {
 
 func TestServiceGolden(t *testing.T) {
 	p := servicePlan("/home/op/.config/baton-setup/okta-svc", "/opt/baton/bin/baton-okta")
-	files, err := service.Files(p, "/usr/local/bin/baton-setup")
+	files, err := servicemode.Files(p, "/usr/local/bin/baton-setup")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +159,12 @@ func systemdEnv(t *testing.T, content string) map[string]string {
 // values that went into service.env.
 func TestServiceEnvFile(t *testing.T) {
 	p := servicePlan("/home/op/p", "/opt/baton/bin/baton-okta")
-	files, err := service.Files(p, "/usr/local/bin/baton-setup")
+	files, err := servicemode.Files(p, "/usr/local/bin/baton-setup")
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := files[0]
-	if env.Name != service.EnvFile || env.Mode != 0o600 || !env.Secret {
+	if env.Name != servicemode.EnvFile || env.Mode != 0o600 || !env.Secret {
 		t.Fatalf("first file = %s %04o secret=%v, want service.env 0600 secret", env.Name, env.Mode, env.Secret)
 	}
 	want := map[string]string{
@@ -205,17 +205,17 @@ func TestServiceEnvFile(t *testing.T) {
 
 func TestServiceNoSecretOutsideEnvFile(t *testing.T) {
 	p := servicePlan("/home/op/p", "/opt/baton/bin/baton-okta")
-	files, err := service.Files(p, "/usr/local/bin/baton-setup")
+	files, err := servicemode.Files(p, "/usr/local/bin/baton-setup")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
 		for _, secret := range []string{svcSecret, "eyJrdHkiOiJPS1Ai", "tok'en", `tok'"'"'en`} {
-			if has := bytes.Contains(f.Content, []byte(secret)); has != (f.Name == service.EnvFile && secret != "tok'en") {
+			if has := bytes.Contains(f.Content, []byte(secret)); has != (f.Name == servicemode.EnvFile && secret != "tok'en") {
 				t.Errorf("%s holds %q: %v", f.Name, secret[:6], has)
 			}
 		}
-		if f.Name == service.EnvFile {
+		if f.Name == servicemode.EnvFile {
 			continue
 		}
 		if strings.Contains(f.Shown(), svcSecret) {
@@ -254,7 +254,7 @@ func TestServiceFilesRefuse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := servicePlan("/home/op/p", "/opt/baton/bin/baton-okta")
 			tt.change(p)
-			_, err := service.Files(p, "/usr/local/bin/baton-setup")
+			_, err := servicemode.Files(p, "/usr/local/bin/baton-setup")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want %q", err, tt.want)
 			}
@@ -270,7 +270,7 @@ func TestServiceUnitVerify(t *testing.T) {
 	analyze := testenv.RequireTool(t, "systemd-analyze")
 	dir := t.TempDir()
 	p := servicePlan(dir, "/bin/true")
-	res, err := service.Generate(p, service.Options{Self: "/usr/local/bin/baton-setup"})
+	res, err := servicemode.Generate(p, servicemode.Options{Self: "/usr/local/bin/baton-setup"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package synctest
+package testsync
 
 import (
 	"context"

@@ -1,7 +1,7 @@
-// Package service writes the files of service mode: the connector runs as a
+// Package servicemode writes the files of service mode: the connector runs as a
 // long-lived systemd service with a ConductorOne client ID and secret,
 // takes its tasks from ConductorOne and needs no sync.sh, schedule or S3.
-package service
+package servicemode
 
 import (
 	"encoding/json"

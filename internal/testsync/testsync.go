@@ -1,6 +1,6 @@
-// Package synctest runs a test sync for a plan and judges it: the one code
+// Package testsync runs a test sync for a plan and judges it: the one code
 // path behind both `baton-setup test` and the wizard's test step.
-package synctest
+package testsync
 
 import (
 	"context"
