@@ -20,8 +20,8 @@ import (
 	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
-	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/testenv"
+	"github.com/conductorone/baton-setup/internal/testsync"
 )
 
 // connectorBin is baton-setup built once for the package; its hidden
