@@ -8,14 +8,14 @@
 # Measures:
 #   1. start-up:   `baton-setup --version` vs `gh --version` (hyperfine)
 #   2. overhead:   `baton-setup test` vs the same demo connector run directly
-#                  (`baton-setup-sdk demo-connector`) on the same data (50k
+#                  (`baton-setup demo-connector`) on the same data (50k
 #                  users), interleaved runs, median
 #   3. log parse:  synclog.Parse vs `jq -c .msg` over a 1M-line log captured
 #                  from the demo connector (Go benchmark internal/bench,
 #                  both sides in the same benchmark binary, interleaved)
 #   4. summary:    `baton-setup inspect` vs baton-sdk's `baton stats` on a
 #                  c1z with 1M grants (500k users): wall and peak RSS
-#   5. cold build: `go build ./cmd/...` (baton-setup and baton-setup-sdk)
+#   5. cold build: `go build ./cmd/baton-setup`
 #                  with an empty GOCACHE
 #   6. picker:     BenchmarkFilter in internal/catalog
 #
@@ -105,7 +105,6 @@ mkdir -p "$W/bin" "$W/gocache" "$W/gh" "$W/tmp"
 export TMPDIR=$W/tmp # the SDK's and go's temporary files go away with $W
 export XDG_CACHE_HOME=$W/cache # baton-setup's schema cache too
 X=$W/bin/baton-setup
-SDK=$W/bin/baton-setup-sdk # the companion: demo connector and c1z reader
 BATON=$W/bin/baton
 export CGO_ENABLED=0 # as the README's builds; the baton CLI is built the same way
 export GOCACHE=$W/gocache
@@ -171,10 +170,10 @@ if [ -n "${BENCH_SKIP_COLD_BUILD:-}" ]; then
 	# For trying the script out: build with the usual (warm) cache.
 	unset GOCACHE
 	log "building ./cmd/... with the usual GOCACHE (BENCH_SKIP_COLD_BUILD)"
-	(cd "$SRC" && go build -buildvcs=false -o "$W/bin/" ./cmd/baton-setup ./cmd/baton-setup-sdk)
+	(cd "$SRC" && go build -buildvcs=false -o "$W/bin/" ./cmd/baton-setup)
 else
-	log "cold build of ./cmd/baton-setup and ./cmd/baton-setup-sdk with an empty GOCACHE (CGO_ENABLED=0)"
-	(cd "$SRC" && timed coldbuild go build -buildvcs=false -o "$W/bin/" ./cmd/baton-setup ./cmd/baton-setup-sdk)
+	log "cold build of ./cmd/baton-setup with an empty GOCACHE (CGO_ENABLED=0)"
+	(cd "$SRC" && timed coldbuild go build -buildvcs=false -o "$W/bin/" ./cmd/baton-setup)
 	COLD_WALL=$(awk '{printf "%.1f", $1/1000}' "$W/coldbuild.times")
 	COLD_CPU=$(awk '{printf "%.1f", $2+$3}' "$W/coldbuild.times")
 	log "cold build: ${COLD_WALL} s wall, ${COLD_CPU} s CPU"
@@ -203,13 +202,13 @@ PID_BATON=$!
 BG_PIDS+=("$PID_BATON")
 (
 	env BATON_TENANT=acme BATON_API_KEY=bench BATON_USER_COUNT="$BIG_USERS" \
-		/usr/bin/time -f '%e' -o "$W/big.time" "$SDK" demo-connector --file "$W/big.c1z" --log-format json
+		/usr/bin/time -f '%e' -o "$W/big.time" "$X" demo-connector --file "$W/big.c1z" --log-format json
 ) >/dev/null 2>"$W/big.log" &
 PID_BIG=$!
 BG_PIDS+=("$PID_BIG")
 
 env BATON_TENANT=acme BATON_API_KEY=bench BATON_USER_COUNT="$CAPTURE_USERS" \
-	"$SDK" demo-connector --file "$W/capture.c1z" --log-format json --log-level debug 2>"$W/capture.log" >/dev/null ||
+	"$X" demo-connector --file "$W/capture.c1z" --log-format json --log-level debug 2>"$W/capture.log" >/dev/null ||
 	die "capturing the demo connector's log failed: $(tail -n 3 "$W/capture.log")"
 CAPTURE_LINES=$(wc -l <"$W/capture.log")
 [ "$CAPTURE_LINES" -gt 0 ] || die "the captured log is empty"
@@ -348,7 +347,7 @@ run_test() {
 run_direct() {
 	rm -f "$W/direct.c1z" # an existing unfinished file would be resumed
 	timed direct env BATON_TENANT=acme BATON_API_KEY=bench BATON_USER_COUNT="$SYNC_USERS" \
-		"$SDK" demo-connector --file "$W/direct.c1z" --log-format json
+		"$X" demo-connector --file "$W/direct.c1z" --log-format json
 }
 for i in $(seq "$SYNC_RUNS"); do
 	if ((i % 2)); then
@@ -430,10 +429,10 @@ BIG_NOTE="$BIG_RESOURCES resources, $BIG_GRANTS grants, $(awk -v b="$BIG_SIZE" '
 	echo "Details:"
 	echo
 	echo "- Start-up: $STARTUP_TOOL; CPU (user+sys) per run: baton-setup $(fmt "$SU_X_CPU" 1) ms$([ -n "$HAVE_GH" ] && echo ", gh $(fmt "$SU_GH_CPU" 1) ms"). gh run with GH_NO_UPDATE_NOTIFIER=1 and an empty GH_CONFIG_DIR. Load $LOAD_STARTUP."
-	echo "- Test-sync overhead: \`BATON_API_KEY=… baton-setup test --json --connector demo --set tenant=acme --set user-count=$SYNC_USERS\` vs \`BATON_TENANT=acme BATON_API_KEY=… BATON_USER_COUNT=$SYNC_USERS baton-setup-sdk demo-connector --file F --log-format json\` (fresh F each run; the second run of \`test\` onwards reads the schema from its cache, as a user's re-runs do); pairs interleaved, order alternating; wall from \`date +%s%N\`, CPU from \`/usr/bin/time\`; median of the per-pair wall ratios $(fmt "$OV_PAIR")×. The same-run ratio divides each \`test\` wall by the \`elapsedNs\` of its \`--json\` summary event (the connector process from start to exit), so the connector's own run-to-run spread (often larger than the 3% the goal allows) cancels out of it. Load $LOAD_SYNC."
+	echo "- Test-sync overhead: \`BATON_API_KEY=… baton-setup test --json --connector demo --set tenant=acme --set user-count=$SYNC_USERS\` vs \`BATON_TENANT=acme BATON_API_KEY=… BATON_USER_COUNT=$SYNC_USERS baton-setup demo-connector --file F --log-format json\` (fresh F each run; the second run of \`test\` onwards reads the schema from its cache, as a user's re-runs do); pairs interleaved, order alternating; wall from \`date +%s%N\`, CPU from \`/usr/bin/time\`; median of the per-pair wall ratios $(fmt "$OV_PAIR")×. The same-run ratio divides each \`test\` wall by the \`elapsedNs\` of its \`--json\` summary event (the connector process from start to exit), so the connector's own run-to-run spread (often larger than the 3% the goal allows) cancels out of it. Load $LOAD_SYNC."
 	echo "- Log parsing: internal/bench BenchmarkParseLog, sub-benchmarks \`synclog\` (bufio.Scanner + synclog.Parse per line, file read included; $(fmt "$NS_GO" 0) ns/op per pass over the $LOG_LINES lines, $(fmt "$ALLOC_GO" 0) allocs/op) and \`jq\` (\`jq -c .msg FILE >/dev/null\`, $(fmt "$NS_JQ" 0) ns/op); $PARSE_RUNS separate rounds so the two alternate. Log: demo connector, $CAPTURE_USERS users, \`--log-level debug\`, $CAPTURE_LINES lines repeated to $LOG_LINES. Load $LOAD_PARSE."
 	echo "- Summary: c1z from the demo connector with $BIG_USERS users ($BIG_NOTE; generated in ${BIG_GEN} s). \`baton-setup inspect FILE\` vs \`baton stats -f FILE\`, both printing their console table to /dev/null; interleaved, order alternating, after one warm-up each; peak RSS from \`/usr/bin/time\` %M; median of the per-pair wall ratios $(fmt "$SUM_PAIR")×. baton CLI built from $BATON_SDK/cmd/baton@$BATON_SDK_VERSION with the same versions as baton-setup of: $(awk '{printf "%s%s %s", sep, $1, $2; sep=", "}' "$W/versions.txt"). Load $LOAD_SUMMARY."
-	echo "- Cold build: \`GOCACHE=\$(mktemp -d) CGO_ENABLED=0 go build -o DIR/ ./cmd/baton-setup ./cmd/baton-setup-sdk\` after \`go mod download\`. Load at start $LOAD_BUILD."
+	echo "- Cold build: \`GOCACHE=\$(mktemp -d) CGO_ENABLED=0 go build -o DIR/ ./cmd/baton-setup\` after \`go mod download\`. Load at start $LOAD_BUILD."
 	echo "- Picker: slowest query $(fmt "$FILTER_MAX" 0) ns/op. Load $LOAD_FILTER."
 	echo "- Whole script: ${ELAPSED} s."
 	echo

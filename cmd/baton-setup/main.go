@@ -2,22 +2,18 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
 
 	"github.com/conductorone/baton-setup/internal/cli"
-	"github.com/conductorone/baton-setup/internal/companion"
+	"github.com/conductorone/baton-setup/internal/demo"
 )
 
 func main() {
-	// The built-in demo connector lives in baton-setup-sdk; `baton-setup
-	// demo-connector …` becomes that program, so plans and sync.sh scripts
-	// can keep naming baton-setup.
-	if companion.DemoRouted(os.Args, os.Getenv) {
-		err := companion.Exec(context.Background(), os.Args[1:])
-		fmt.Fprintf(os.Stderr, "baton-setup: %v\n", err)
-		os.Exit(1)
+	// The built-in demo connector is this binary; the SDK re-executes it for
+	// its service child, so the route must be decided before anything else.
+	if demo.Routed() {
+		demo.Main()
+		return
 	}
 	os.Exit(cli.Main(os.Args[1:]))
 }

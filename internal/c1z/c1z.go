@@ -1,23 +1,22 @@
-// Package c1z describes sync files and reads their summary through
-// baton-setup-sdk, the companion program that links baton-sdk's reader
-// (see internal/c1z/reader), so baton-setup itself starts without
-// Pebble, SQLite and gRPC.
+// Package c1z describes sync files and reads their summary with baton-sdk's
+// dotc1z. With internal/demo it is the only package that imports baton-sdk's
+// storage packages (a test in cmd/baton-setup keeps it so), so the rest of
+// baton-setup stays separable from them.
 package c1z
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/conductorone/baton-setup/internal/companion"
+	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorstore"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z/c1zstore"
 )
 
 // ErrUnfinished means the file holds no finished sync: a failed or cut-short
@@ -75,130 +74,85 @@ func Stat(path string) (os.FileInfo, error) {
 	return st, nil
 }
 
-// SummaryCommand is the companion's subcommand that reads a file's summary.
-// Given no FILE it reads a Request from stdin, so it can start before the
-// file exists; it prints a Result as JSON on stdout.
-const SummaryCommand = "summary"
-
-// Request names the file a started companion reads.
-type Request struct {
-	Path string `json:"path"`
-}
-
-// Result is what the companion prints: the summary, or the error.
-type Result struct {
-	Summary    *Summary `json:"summary,omitempty"`
-	Error      string   `json:"error,omitempty"`
-	Unfinished bool     `json:"unfinished,omitempty"`
-}
-
-// NewResult is the companion's side: the summary or the error of a read.
-func NewResult(sum Summary, err error) Result {
-	if err != nil {
-		return Result{Error: err.Error(), Unfinished: errors.Is(err, ErrUnfinished)}
-	}
-	return Result{Summary: &sum}
-}
-
-// Summarize reads the stats of the latest finished sync in path with the
-// companion (internal/c1z/reader does the reading). tmpDir holds the
-// extracted database while it is open and may be "" for the OS default.
+// Summarize opens the file read-only and reads the stats of its latest
+// finished sync. tmpDir holds the extracted database while it is open and
+// may be "" for the OS default.
 func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
-	if _, err := Stat(path); err != nil {
+	st, err := Stat(path)
+	if err != nil {
 		return Summary{}, err
 	}
-	r, err := StartReader(ctx, tmpDir)
-	if err != nil {
-		return Summary{}, fmt.Errorf("read sync file %s: %w", path, err)
-	}
-	return r.Summarize(path)
-}
-
-// Reader is the companion started ahead of the file it will read: its
-// start-up, about 45 ms of baton-sdk initialisation, then overlaps the
-// sync that writes the file. Call Summarize once, or Close.
-type Reader struct {
-	ctx            context.Context
-	cmd            *exec.Cmd
-	stdin          io.WriteCloser
-	stdout, stderr bytes.Buffer
-	mu             sync.Mutex
-	used           bool
-}
-
-// StartReader starts the companion waiting for a file; it stops with ctx.
-func StartReader(ctx context.Context, tmpDir string) (*Reader, error) {
-	bin, err := companion.Path(ctx)
-	if err != nil {
-		return nil, err
-	}
-	args := []string{SummaryCommand}
+	opts := []dotc1z.C1ZOption{dotc1z.WithReadOnly(true)}
 	if tmpDir != "" {
-		args = append(args, "--tmp-dir", tmpDir)
+		opts = append(opts, dotc1z.WithTmpDir(tmpDir))
 	}
-	r := &Reader{ctx: ctx, cmd: exec.CommandContext(ctx, bin, args...)}
-	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
-	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", companion.Name, err)
+	store, err := dotc1z.NewStore(ctx, path, opts...)
+	if err != nil {
+		return Summary{}, fmt.Errorf("open sync file %s: %w", path, err)
 	}
-	if err := r.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", companion.Name, err)
+	sum := Summary{Path: path, Size: st.Size()}
+	err = read(ctx, store, &sum)
+	if cerr := store.Close(ctx); cerr != nil && err == nil {
+		err = fmt.Errorf("close sync file: %w", cerr)
 	}
-	return r, nil
+	if errors.Is(err, ErrUnfinished) {
+		return sum, fmt.Errorf("check sync file %s: %w", path, err)
+	}
+	return sum, err
 }
 
-// Summarize hands path to the started companion and returns what it read.
-func (r *Reader) Summarize(path string) (Summary, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.used {
-		return Summary{}, fmt.Errorf("read sync file %s: the reader was already used", path)
+// read fills sum from an open store.
+func read(ctx context.Context, store c1zstore.Store, sum *Summary) error {
+	md := store.Metadata()
+	sum.Format, sum.Engine = md.Format, md.Engine
+	resp, err := store.GetLatestFinishedSync(ctx, reader_v2.SyncsReaderServiceGetLatestFinishedSyncRequest_builder{}.Build())
+	if err != nil {
+		return fmt.Errorf("find finished sync: %w", err)
 	}
-	r.used = true
-	if _, err := Stat(path); err != nil {
-		r.stop()
-		return Summary{}, err
+	run := resp.GetSync()
+	if run == nil {
+		return ErrUnfinished
 	}
-	// JSON, not a line: a path may hold any byte but NUL.
-	reqErr := json.NewEncoder(r.stdin).Encode(Request{Path: path})
-	_ = r.stdin.Close()
-	runErr := r.cmd.Wait()
-	if r.ctx.Err() != nil {
-		return Summary{}, fmt.Errorf("read sync file %s: %w", path, r.ctx.Err())
+	sum.SyncID = run.GetId()
+	if run.HasStartedAt() {
+		sum.StartedAt = run.GetStartedAt().AsTime()
 	}
-	var res Result
-	if err := json.Unmarshal(r.stdout.Bytes(), &res); err != nil || (res.Summary == nil && res.Error == "") {
-		why := strings.TrimSpace(r.stderr.String())
-		switch {
-		case why != "":
-		case runErr != nil:
-			why = runErr.Error()
-		case reqErr != nil:
-			why = reqErr.Error()
+	if run.HasEndedAt() {
+		sum.EndedAt = run.GetEndedAt().AsTime()
+	}
+	if !sum.StartedAt.IsZero() && !sum.EndedAt.IsZero() {
+		sum.Duration = sum.EndedAt.Sub(sum.StartedAt)
+	}
+	if err := store.SetCurrentSync(ctx, sum.SyncID); err != nil {
+		return fmt.Errorf("select sync %s: %w", sum.SyncID, err)
+	}
+	stats, err := store.SyncMeta().StatsV2(ctx, connectorstore.SyncTypeAny, sum.SyncID)
+	if err != nil {
+		return fmt.Errorf("read sync stats: %w", err)
+	}
+	sum.ResourceTypes = stats.GetResourceTypes()
+	sum.Resources = stats.GetResources()
+	sum.Entitlements = stats.GetEntitlements()
+	sum.Grants = stats.GetGrants()
+	types := map[string]*TypeCount{}
+	get := func(rt string) *TypeCount {
+		if types[rt] == nil {
+			types[rt] = &TypeCount{ResourceType: rt}
 		}
-		return Summary{}, fmt.Errorf("read sync file %s: %s gave no result: %s", path, companion.Name, why)
+		return types[rt]
 	}
-	switch {
-	case res.Unfinished:
-		return Summary{}, fmt.Errorf("check sync file %s: %w", path, ErrUnfinished)
-	case res.Error != "":
-		return Summary{}, errors.New(res.Error)
+	for rt, n := range stats.GetResourcesByResourceType() {
+		get(rt).Resources = n
 	}
-	return *res.Summary, nil
-}
-
-// Close stops an unused reader: with no request on stdin the companion
-// exits at once.
-func (r *Reader) Close() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.used {
-		r.used = true
-		r.stop()
+	for rt, n := range stats.GetEntitlementsByResourceType() {
+		get(rt).Entitlements = n
 	}
-}
-
-func (r *Reader) stop() {
-	_ = r.stdin.Close()
-	_ = r.cmd.Wait()
+	for rt, n := range stats.GetGrantsByResourceType() {
+		get(rt).Grants = n
+	}
+	for _, tc := range types {
+		sum.ByType = append(sum.ByType, *tc)
+	}
+	slices.SortFunc(sum.ByType, func(a, b TypeCount) int { return strings.Compare(a.ResourceType, b.ResourceType) })
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
@@ -26,10 +25,9 @@ func demoSync(t *testing.T, file, failure string) {
 	}
 }
 
-// TestSummarizeThroughCompanion reads real files through baton-setup-sdk:
-// the counts cross the process boundary intact, and its errors keep their
-// meaning.
-func TestSummarizeThroughCompanion(t *testing.T) {
+// TestSummarize reads real files of the demo connector: a finished sync,
+// an unfinished one, garbage, a missing file and a directory.
+func TestSummarize(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	finished := filepath.Join(dir, "finished.c1z")
@@ -66,58 +64,62 @@ func TestSummarizeThroughCompanion(t *testing.T) {
 	}
 }
 
-// TestReaderStartedAhead starts the reader before the file exists, as a
-// test sync does, and names a file whose path holds a line break.
-func TestReaderStartedAhead(t *testing.T) {
-	r, err := StartReader(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+// sync runs the demo connector into a new file with extra flags.
+func syncFile(t *testing.T, extra ...string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "sync.c1z")
+	code, out, err := testenv.DemoSync(context.Background(), bin, file, []string{"BATON_USER_COUNT=40"}, extra...)
+	if err != nil || code != 0 {
+		t.Fatalf("demo sync: exit %d, %v\n%s", code, err, out)
 	}
-	dir := filepath.Join(t.TempDir(), "odd\nname")
-	os.Mkdir(dir, 0o700)
-	file := filepath.Join(dir, "sync.c1z")
-	demoSync(t, file, "")
-	s, err := r.Summarize(file)
-	if err != nil || s.Count("user") != 12 {
-		t.Fatalf("summary %+v, %v", s, err)
-	}
-	if _, err := r.Summarize(file); err == nil {
-		t.Error("a reader was used twice")
+	return file
+}
+
+// TestSummarizeBothFormats reads a Pebble (v3) and a SQLite (v1) file of
+// the same data and expects the same counts.
+func TestSummarizeBothFormats(t *testing.T) {
+	for _, tt := range []struct {
+		engine, format string
+	}{
+		{"pebble", "v3"},
+		{"sqlite", "v1"},
+	} {
+		t.Run(tt.engine, func(t *testing.T) {
+			s, err := Summarize(context.Background(), syncFile(t, "--storage-engine", tt.engine), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Format != tt.format || s.Engine != tt.engine {
+				t.Errorf("format %s engine %s, want %s %s", s.Format, s.Engine, tt.format, tt.engine)
+			}
+			if s.SyncID == "" || s.EndedAt.IsZero() || s.Duration <= 0 {
+				t.Errorf("sync run: %+v", s)
+			}
+			if s.Count("user") != 40 || s.Count("group") != 2 || s.Count("role") != 3 || s.ResourceTypes != 3 {
+				t.Errorf("counts: %+v", s.ByType)
+			}
+			// 40 group memberships and 40 role assignments.
+			if s.Grants != 80 || s.Entitlements != 5 {
+				t.Errorf("grants %d entitlements %d", s.Grants, s.Entitlements)
+			}
+		})
 	}
 }
 
-// TestReaderClose stops an unused reader: its process must be gone.
-func TestReaderClose(t *testing.T) {
-	r, err := StartReader(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { r.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Close did not return")
-	}
-	if st := r.cmd.ProcessState; st == nil || st.ExitCode() != 0 {
-		t.Errorf("companion state after Close: %v", st)
-	}
-	r.Close() // twice is harmless
-}
-
-// TestReaderCancelled stops the companion with the context.
-func TestReaderCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := StartReader(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	_, err = r.Summarize(filepath.Join(t.TempDir(), "x.c1z"))
-	if err == nil {
-		t.Fatal("a cancelled reader read")
-	}
-	if r.cmd.ProcessState == nil {
-		t.Error("the companion was not waited for")
+func TestSummarizeRejects(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.c1z")
+	os.WriteFile(garbage, []byte("C1ZX not really"), 0o600)
+	empty := filepath.Join(dir, "empty.c1z")
+	os.WriteFile(empty, nil, 0o600)
+	for _, tt := range []struct{ name, path, want string }{
+		{"garbage", garbage, "open sync file"},
+		{"empty", empty, "the file is empty"},
+		{"missing", filepath.Join(dir, "nope.c1z"), "no such file"},
+		{"directory", dir, "not a regular file"},
+	} {
+		if _, err := Summarize(context.Background(), tt.path, t.TempDir()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
 	}
 }

@@ -167,19 +167,19 @@ func TestDoctorBroken(t *testing.T) {
 			p.Destination.Bucket = "no-such-bucket"
 			saveTestPlan(t, p)
 		}, "AWS identity", []string{"bucket no-such-bucket does not exist", "fix: the bucket does not exist"}},
-		{"sync.sh's baton-setup has no companion", func(t *testing.T, p *plan.Plan, _ string) {
+		{"sync.sh's baton-setup is gone", func(t *testing.T, p *plan.Plan, _ string) {
 			script := filepath.Join(p.Output.Dir, "sync.sh")
 			data, err := os.ReadFile(script)
 			if err != nil {
 				t.Fatal(err)
 			}
-			lone := "/opt/lone/baton-setup" // nothing beside it
+			lone := "/opt/lone/baton-setup" // no such file
 			fixed := regexp.MustCompile(`(?m)^BATON_SETUP=.*$`).ReplaceAll(data, []byte("BATON_SETUP="+lone))
 			if bytes.Equal(fixed, data) {
 				t.Fatal("sync.sh has no BATON_SETUP line")
 			}
 			os.WriteFile(script, fixed, 0o700)
-		}, "baton-setup-sdk (sync-file reader) for sync.sh", []string{"baton-setup-sdk is not next to /opt/lone/baton-setup nor on PATH", "fix: install it next to /opt/lone/baton-setup: GOBIN=/opt/lone go install github.com/conductorone/baton-setup/cmd/baton-setup-sdk@latest"}},
+		}, "baton-setup for sync.sh", []string{"/opt/lone/baton-setup, which sync.sh calls, is missing or not executable", "fix: ", "generate --plan "}},
 		{"file owned by another user", func(t *testing.T, p *plan.Plan, _ string) {
 			if os.Getuid() != 0 {
 				t.Skip("only root can give a file away")

@@ -287,7 +287,7 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		return err
 	}
 	res, err := generate.Run(ctx, p, generate.Options{
-		Self: self, SDK: f.Discover.SDKPath(ctx), BinDir: filepath.Join(binDir, "bin"), Timeout: opts.Timeout,
+		Self: self, BinDir: filepath.Join(binDir, "bin"), Timeout: opts.Timeout,
 		Scheduler: opts.Scheduler, SystemdSystem: opts.SystemdSystem, DryRun: opts.DryRun,
 		Crontab: f.Crontab, Now: f.Now,
 	})

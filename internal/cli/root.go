@@ -50,9 +50,6 @@ every step also has a command for scripts.`,
 			if f.Getenv("ACCESSIBLE") != "" {
 				opts.Accessible = true
 			}
-			// In a development checkout this may build the companion; do it
-			// on the plain terminal, before the wizard takes the screen.
-			f.Discover.SDKPath(cmd.Context())
 			return f.RunWizard(cmd.Context(), f, opts)
 		},
 	}

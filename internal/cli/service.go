@@ -196,10 +196,9 @@ func serviceSelf(f *Factory, p *plan.Plan, dryRun bool) (self string, copied boo
 	if err != nil {
 		return "", false, err
 	}
-	sdk := f.Discover.SDKPath(context.Background())
-	if self, copied, err = generate.StableSelf(running, sdk, filepath.Join(binDir, "bin"), dryRun); err != nil {
+	if self, copied, err = generate.StableSelf(running, filepath.Join(binDir, "bin"), dryRun); err != nil {
 		return "", false, err
 	}
-	generate.Retarget(p, running, sdk, self)
+	generate.Retarget(p, running, self)
 	return self, copied, nil
 }

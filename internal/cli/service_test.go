@@ -9,7 +9,6 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/servicemode"
-	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 const (
@@ -61,8 +60,8 @@ func TestGenerateServiceMode(t *testing.T) {
 	}
 	unitText := string(mustFile(t, filepath.Join(dir, unit)))
 	bin := baton(t)
-	// The demo connector is the companion's subcommand.
-	if !strings.Contains(unitText, "\nExecStart="+testenv.SDK(bin)+" demo-connector --health-check\n") ||
+	// The demo connector is baton-setup's own subcommand.
+	if !strings.Contains(unitText, "\nExecStart="+bin+" demo-connector --health-check\n") ||
 		!strings.Contains(unitText, "\nEnvironmentFile="+filepath.Join(dir, "service.env")+"\n") {
 		t.Errorf("unit:\n%s", unitText)
 	}

@@ -49,7 +49,7 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 				return generate.Result{}, err
 			}
 			return generate.Run(ctx, p, generate.Options{
-				Self: self, SDK: f.Discover.SDKPath(ctx), BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
+				Self: self, BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
 			})
 		},
 		PreviewService: func(p *plan.Plan) (servicemode.Result, error) {

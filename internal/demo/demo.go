@@ -11,17 +11,17 @@ import (
 	"runtime/debug"
 
 	"github.com/conductorone/baton-sdk/pkg/config"
-
-	"github.com/conductorone/baton-setup/internal/companion"
 )
 
-// EnvMarker is the environment variable that routes a process into the demo
-// connector; see companion.DemoEnvMarker.
-const EnvMarker = companion.DemoEnvMarker
+// EnvMarker routes a process into the demo connector. The SDK's one-shot
+// runner re-executes its own binary with the same arguments plus
+// "_connector-service"; the variable is inherited by that child, whereas
+// the subcommand word is already gone from its arguments.
+const EnvMarker = "BATON_SETUP_DEMO_CONNECTOR"
 
 // Subcommand is the first argument that selects the demo connector, as in
 // []string{exe, demo.Subcommand, "--file", path}.
-const Subcommand = companion.DemoCommand
+const Subcommand = "demo-connector"
 
 // ConnectorName is the name the demo connector reports to the SDK.
 const ConnectorName = "baton-demo"

@@ -21,7 +21,6 @@ import (
 	"github.com/google/renameio/v2"
 
 	"github.com/conductorone/baton-setup/internal/catalog"
-	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -29,16 +28,15 @@ import (
 // DemoName is the built-in demo connector's name.
 const DemoName = "demo"
 
-// DemoSubcommand routes baton-setup to the demo connector; see internal/demo.
-const DemoSubcommand = companion.DemoCommand
+// DemoSubcommand routes baton-setup to the demo connector; it is
+// internal/demo's Subcommand, which this package cannot import without
+// linking baton-sdk's connector packages.
+const DemoSubcommand = "demo-connector"
 
 // Env holds the side effects discovery needs.
 type Env struct {
 	// Self returns the running baton-setup binary.
-	Self func() (string, error)
-	// SDK returns baton-setup-sdk, the companion that holds the demo
-	// connector and the sync-file reader; nil when there is none.
-	SDK      func(context.Context) (string, error)
+	Self     func() (string, error)
 	LookPath func(string) (string, error)
 	Getenv   func(string) string
 	HomeDir  func() (string, error)
@@ -49,7 +47,7 @@ type Env struct {
 // System returns an Env backed by the real machine.
 func System() Env {
 	return Env{
-		Self: os.Executable, SDK: companion.Path, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir,
+		Self: os.Executable, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir,
 		CacheDir: func() (string, error) { // Depends on XDG_CACHE_HOME / HOME.
 			d, err := os.UserCacheDir()
 			return filepath.Join(d, "baton-setup"), err
@@ -110,31 +108,13 @@ func sourceOf(dir string) string {
 	}
 }
 
-// SDKPath is the companion's path, or "" when there is none.
-func (e Env) SDKPath(ctx context.Context) string {
-	if e.SDK == nil {
-		return ""
-	}
-	p, err := e.SDK(ctx)
-	if err != nil {
-		return ""
-	}
-	return p
-}
-
-// Demo returns the built-in demo connector: baton-setup-sdk's subcommand,
-// or, when the companion cannot be found, baton-setup's same subcommand,
-// which hands over to the companion and says why it cannot.
+// Demo returns the built-in demo connector: baton-setup's own subcommand.
 func (e Env) Demo() (Found, error) {
-	// Finding the companion also builds it first in a development checkout.
-	if sdk := e.SDKPath(context.Background()); sdk != "" {
-		return Found{Name: DemoName, Path: sdk, Args: []string{DemoSubcommand}, Source: "built-in", SDKVersion: SDKVersion(sdk)}, nil
-	}
 	self, err := e.Self()
 	if err != nil {
 		return Found{}, fmt.Errorf("locate baton-setup: %w", err)
 	}
-	return Found{Name: DemoName, Path: self, Args: []string{DemoSubcommand}, Source: "built-in"}, nil
+	return Found{Name: DemoName, Path: self, Args: []string{DemoSubcommand}, Source: "built-in", SDKVersion: SDKVersion(self)}, nil
 }
 
 // All lists the demo connector first, then every baton-* executable found,
@@ -152,7 +132,7 @@ func (e Env) All() []Found {
 		}
 		for _, ent := range entries {
 			name := ent.Name()
-			if !strings.HasPrefix(name, "baton-") || name == "baton-setup" || name == companion.Name || seen[name] {
+			if !strings.HasPrefix(name, "baton-") || name == "baton-setup" || seen[name] {
 				continue
 			}
 			p := filepath.Join(dir, name)
@@ -166,7 +146,11 @@ func (e Env) All() []Found {
 	return out
 }
 
-func isExecutable(p string) bool { return companion.CheckExecutable(p) == nil }
+// isExecutable reports whether p is a regular file that someone may execute.
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}
 
 // Resolve turns what the user typed into a runnable connector: "demo", a
 // catalog name such as "okta" (binary baton-okta), "baton-okta", or a path.

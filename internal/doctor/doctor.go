@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
@@ -138,8 +137,8 @@ func Checks(e Env) []Check {
 	checks = append(checks,
 		filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, "sync.sh"), 0o700}, {e.planFile(), 0o600}}},
 		secretsCheck{e, filepath.Join(e.Dir, "secrets.env")},
-		companionCheck{e}, // the baton-setup sync.sh calls finds the sync-file reader
-		scheduleCheck{e},  // the crontab block is installed exactly once, or the timer is enabled
+		selfCheck{e},     // the baton-setup sync.sh calls to check and upload the file is there
+		scheduleCheck{e}, // the crontab block is installed exactly once, or the timer is enabled
 	)
 	if e.Plan.Destination.Kind == plan.DestS3 && e.Preflight != nil {
 		checks = append(checks, awsCheck{e: e})
@@ -245,27 +244,22 @@ func cleanEnv() []string {
 	return env
 }
 
-// companionCheck looks for baton-setup-sdk where the baton-setup that
-// sync.sh calls will look: without it, that baton-setup can neither run the
-// demo connector nor check a sync file before uploading it.
-type companionCheck struct{ e Env }
+// selfCheck looks for the baton-setup that sync.sh calls: without it no
+// sync file is checked or uploaded. A `go run` build copies itself for
+// sync.sh; an upgrade or a cleanup can remove that copy.
+type selfCheck struct{ e Env }
 
-func (c companionCheck) String() string { return companion.Name + " (sync-file reader) for sync.sh" }
+func (c selfCheck) String() string { return "baton-setup for sync.sh" }
 
-func (c companionCheck) Run(ctx context.Context) error {
-	script := filepath.Join(c.e.Dir, "sync.sh")
-	setup, err := profile.ScriptSetup(script)
+func (c selfCheck) Run(context.Context) error {
+	setup, err := profile.ScriptSetup(filepath.Join(c.e.Dir, "sync.sh"))
 	if err != nil {
 		return fail(c.e.self()+" generate --plan "+c.e.planFile(), "%v", err)
 	}
-	env := companion.Env{
-		Self:     func() (string, error) { return setup, nil },
-		LookPath: c.e.LookPath,
-		Getenv:   func(string) string { return "" }, // cron sets nothing
-	}
-	if _, err := env.Find(ctx); err != nil {
-		return fail("install it next to "+setup+": GOBIN="+filepath.Dir(setup)+" go install "+companion.Module+"/cmd/"+companion.Name+"@latest (or copy it from where baton-setup was built)",
-			"%s is not next to %s nor on PATH", companion.Name, setup)
+	st, err := os.Stat(setup)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
+		return fail(c.e.self()+" generate --plan "+c.e.planFile()+" (points sync.sh at this baton-setup)",
+			"%s, which sync.sh calls, is missing or not executable", setup)
 	}
 	return nil
 }

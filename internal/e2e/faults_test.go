@@ -67,7 +67,6 @@ func newFaultBox(t *testing.T, s3 *testenv.S3) *faultBox {
 	}
 	box := &faultBox{root: root, bin: filepath.Join(root, "baton-setup"), home: filepath.Join(root, "home"), s3: s3}
 	copyFile(t, bin, box.bin, 0o755)
-	copyFile(t, testenv.SDK(bin), testenv.SDK(box.bin), 0o755)
 	box.mkdir(t, "home", nobodyID)
 	return box
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/google/renameio/v2"
 
-	"github.com/conductorone/baton-setup/internal/companion"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -26,9 +25,6 @@ import (
 type Options struct {
 	// Self is the running baton-setup binary.
 	Self string
-	// SDK is the baton-setup-sdk companion Self runs; it is copied with a
-	// temporary Self.
-	SDK string
 	// BinDir receives a copy of Self when Self is a temporary `go run`
 	// build that will be gone when the schedule runs sync.sh.
 	BinDir  string
@@ -79,19 +75,14 @@ func IsTemporary(path string) bool {
 }
 
 // StableSelf returns a path of baton-setup that outlives this process,
-// copying a temporary build into binDir when needed, together with sdk,
-// the baton-setup-sdk companion it runs (the demo connector and the
-// sync-file reader), so the copy finds it beside itself. With dryRun it
-// only says where the copy would go.
-func StableSelf(self, sdk, binDir string, dryRun bool) (string, bool, error) {
+// copying a temporary build into binDir when needed. With dryRun it only
+// says where the copy would go.
+func StableSelf(self, binDir string, dryRun bool) (string, bool, error) {
 	if !IsTemporary(self) {
 		return self, false, nil
 	}
 	if binDir == "" {
-		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build; run `go install ./cmd/...` and use that binary", self)
-	}
-	if sdk == "" {
-		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build and %s was not found to copy next to it; run `go install ./cmd/...` and use that binary", self, companion.Name)
+		return "", false, fmt.Errorf("install baton-setup: %s is a temporary `go run` build; run `go install ./cmd/baton-setup` and use that binary", self)
 	}
 	dst := filepath.Join(binDir, "baton-setup")
 	if dryRun {
@@ -99,10 +90,6 @@ func StableSelf(self, sdk, binDir string, dryRun bool) (string, bool, error) {
 	}
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
-	}
-	// The companion first: a copied baton-setup must never run without it.
-	if err := copyExecutable(sdk, filepath.Join(binDir, companion.Name)); err != nil {
-		return "", false, fmt.Errorf("install %s: %w", companion.Name, err)
 	}
 	if err := copyExecutable(self, dst); err != nil {
 		return "", false, fmt.Errorf("install baton-setup: %w", err)
@@ -117,17 +104,18 @@ func CopyNote(self string, dryRun bool, user string) string {
 	if dryRun {
 		verb = "would copy"
 	}
-	return fmt.Sprintf("%s this temporary build of baton-setup and its companion %s to %s so that %s can run them", verb, companion.Name, filepath.Dir(self), user)
+	return fmt.Sprintf("%s this temporary build of baton-setup to %s so that %s can run it", verb, self, user)
 }
 
-// Retarget points the plan's connector at the copies StableSelf made when
-// it is the demo: baton-setup (running) or its companion (sdk).
-func Retarget(p *plan.Plan, running, sdk, self string) {
-	switch {
-	case p.Connector.Path == running:
+// companionName is the program that held the demo connector before it
+// moved back into baton-setup; plans written then may still name it.
+const companionName = "baton-setup-sdk"
+
+// Retarget points the plan's connector at self when it is the demo: the
+// running baton-setup, or the baton-setup-sdk of earlier versions.
+func Retarget(p *plan.Plan, running, self string) {
+	if p.Connector.Path == running || filepath.Base(p.Connector.Path) == companionName {
 		p.Connector.Path = self
-	case sdk != "" && p.Connector.Path == sdk && self != running:
-		p.Connector.Path = filepath.Join(filepath.Dir(self), companion.Name)
 	}
 }
 
@@ -184,11 +172,11 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	self, copied, err := StableSelf(opts.Self, opts.SDK, opts.BinDir, opts.DryRun)
+	self, copied, err := StableSelf(opts.Self, opts.BinDir, opts.DryRun)
 	if err != nil {
 		return Result{}, err
 	}
-	Retarget(p, opts.Self, opts.SDK, self)
+	Retarget(p, opts.Self, self)
 	files, err := render.Files(p, render.Options{Self: self, Timeout: opts.Timeout, Scheduler: scheduler, SystemdSystem: opts.SystemdSystem})
 	if err != nil {
 		return Result{}, err

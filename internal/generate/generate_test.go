@@ -189,42 +189,50 @@ func TestStableSelf(t *testing.T) {
 	tmpBuild := filepath.Join(root, "go-build123", "b001", "exe", "baton-setup")
 	os.MkdirAll(filepath.Dir(tmpBuild), 0o755)
 	os.WriteFile(tmpBuild, []byte("binary"), 0o755)
-	sdk := filepath.Join(root, "cache", "baton-setup-sdk")
-	os.MkdirAll(filepath.Dir(sdk), 0o755)
-	os.WriteFile(sdk, []byte("companion"), 0o755)
 	binDir := filepath.Join(root, "share", "bin")
 
-	got, copied, err := StableSelf(tmpBuild, sdk, binDir, true)
+	got, copied, err := StableSelf(tmpBuild, binDir, true)
 	if err != nil || !copied || got != filepath.Join(binDir, "baton-setup") {
 		t.Fatalf("dry run: %q %v %v", got, copied, err)
 	}
 	if _, err := os.Stat(binDir); !os.IsNotExist(err) {
 		t.Error("dry run copied the binary")
 	}
-	got, copied, err = StableSelf(tmpBuild, sdk, binDir, false)
+	got, copied, err = StableSelf(tmpBuild, binDir, false)
 	if err != nil || !copied {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o755 {
 		t.Errorf("copy: %v %v", st, err)
 	}
-	if note := CopyNote(got, false, "sync.sh"); note != "copied this temporary build of baton-setup and its companion baton-setup-sdk to "+binDir+" so that sync.sh can run them" {
+	if b, err := os.ReadFile(got); err != nil || string(b) != "binary" {
+		t.Errorf("copy holds %q, %v", b, err)
+	}
+	if note := CopyNote(got, false, "sync.sh"); note != "copied this temporary build of baton-setup to "+got+" so that sync.sh can run it" {
 		t.Errorf("note: %q", note)
 	}
-	if note := CopyNote(got, true, "the service"); !strings.HasPrefix(note, "would copy this temporary build") || !strings.HasSuffix(note, "so that the service can run them") {
+	if note := CopyNote(got, true, "the service"); !strings.HasPrefix(note, "would copy this temporary build") || !strings.HasSuffix(note, "so that the service can run it") {
 		t.Errorf("dry-run note: %q", note)
 	}
-	// The copy finds its companion beside it.
-	if b, err := os.ReadFile(filepath.Join(binDir, "baton-setup-sdk")); err != nil || string(b) != "companion" {
-		t.Errorf("companion copy: %q %v", b, err)
-	}
-	if _, _, err := StableSelf(tmpBuild, "", binDir, false); err == nil || !strings.Contains(err.Error(), "baton-setup-sdk was not found") {
-		t.Errorf("no companion: %v", err)
-	}
-	if got, copied, _ := StableSelf("/usr/local/bin/baton-setup", sdk, binDir, false); copied || got != "/usr/local/bin/baton-setup" {
+	if got, copied, _ := StableSelf("/usr/local/bin/baton-setup", binDir, false); copied || got != "/usr/local/bin/baton-setup" {
 		t.Errorf("stable binary: %q %v", got, copied)
 	}
-	if _, _, err := StableSelf(tmpBuild, sdk, "", false); err == nil {
+	if _, _, err := StableSelf(tmpBuild, "", false); err == nil {
 		t.Error("no bin dir accepted")
+	}
+}
+
+// TestRetargetCompanion rewrites a plan written when the demo connector
+// lived in baton-setup-sdk, so that regenerating it points at baton-setup.
+func TestRetargetCompanion(t *testing.T) {
+	p := &plan.Plan{Connector: plan.Connector{Name: "demo", Path: "/home/u/.local/share/baton-setup/bin/baton-setup-sdk", Args: []string{"demo-connector"}}}
+	Retarget(p, "/tmp/go-build1/exe/baton-setup", "/usr/local/bin/baton-setup")
+	if p.Connector.Path != "/usr/local/bin/baton-setup" {
+		t.Errorf("path %s", p.Connector.Path)
+	}
+	other := &plan.Plan{Connector: plan.Connector{Name: "okta", Path: "/usr/bin/baton-okta"}}
+	Retarget(other, "/tmp/go-build1/exe/baton-setup", "/usr/local/bin/baton-setup")
+	if other.Connector.Path != "/usr/bin/baton-okta" {
+		t.Errorf("a real connector was retargeted: %s", other.Connector.Path)
 	}
 }

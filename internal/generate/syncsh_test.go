@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"al.essio.dev/pkg/shellescape"
 	"bytes"
 	"context"
 	"errors"
@@ -236,35 +237,32 @@ func TestSyncFailures(t *testing.T) {
 		})
 	}
 
-	// copies gives a profile its own copy of baton-setup and of the
-	// companion, which is the demo connector.
-	copies := func(t *testing.T) (self, dir string, env []string) {
-		self = filepath.Join(t.TempDir(), "baton-setup")
-		for src, dst := range map[string]string{bin: self, testenv.SDK(bin): testenv.SDK(self)} {
-			data, err := os.ReadFile(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(dst, data, 0o755)
-		}
-		dir, env = profile(t, self)
-		return self, dir, env
-	}
 	t.Run("connector missing", func(t *testing.T) {
-		self, dir, env := copies(t)
-		os.Remove(testenv.SDK(self))
+		// A copy of baton-setup is both the demo connector and the uploader.
+		self := filepath.Join(t.TempDir(), "baton-setup")
+		data, _ := os.ReadFile(bin)
+		os.WriteFile(self, data, 0o755)
+		dir, env := profile(t, self)
+		os.Remove(self)
 		r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
 		checkLog(t, r.out, true)
-		if r.code == 0 || !strings.Contains(r.out, "sync failed: the connector "+testenv.SDK(self)+" is missing or not executable") {
+		if r.code == 0 || !strings.Contains(r.out, "sync failed: the connector "+self+" is missing or not executable") {
 			t.Errorf("exit %d:\n%s", r.code, r.out)
 		}
 	})
 	t.Run("baton-setup missing", func(t *testing.T) {
-		self, dir, env := copies(t)
-		os.Remove(self)
-		r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
+		dir, env := profile(t, bin)
+		script := filepath.Join(dir, "sync.sh")
+		gone := filepath.Join(t.TempDir(), "baton-setup")
+		data, _ := os.ReadFile(script)
+		edited := strings.Replace(string(data), "BATON_SETUP="+shellescape.Quote(bin), "BATON_SETUP="+shellescape.Quote(gone), 1)
+		if edited == string(data) {
+			t.Fatalf("no BATON_SETUP= line for %s in sync.sh", bin)
+		}
+		os.WriteFile(script, []byte(edited), 0o700)
+		r := run(t, env, "/bin/sh", script)
 		checkLog(t, r.out, true)
-		if r.code == 0 || !strings.Contains(r.out, "sync failed: baton-setup "+self+" is missing or not executable") {
+		if r.code == 0 || !strings.Contains(r.out, "sync failed: baton-setup "+gone+" is missing or not executable") {
 			t.Errorf("exit %d:\n%s", r.code, r.out)
 		}
 	})

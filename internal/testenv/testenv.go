@@ -19,20 +19,14 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/conductorone/baton-setup/internal/companion"
 )
 
-// Build compiles ./cmd/baton-setup and its companion ./cmd/baton-setup-sdk
-// into dir, side by side as installed, and returns baton-setup's path. It
-// also sets $BATON_SETUP_SDK for this process, so in-process callers
-// (c1z.Summarize, discover) use that companion: the test binary has none
-// beside it, and would otherwise build one from the checkout.
+// Build compiles ./cmd/baton-setup into dir and returns its path.
 // Call it once from TestMain; the Go build cache makes repeats cheap.
 func Build(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/baton-setup", "./cmd/"+companion.Name)
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/baton-setup")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var out bytes.Buffer
@@ -40,15 +34,8 @@ func Build(dir string) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build baton-setup: %w\n%s", err, out.String())
 	}
-	bin := filepath.Join(dir, "baton-setup")
-	if err := os.Setenv(companion.EnvPath, SDK(bin)); err != nil {
-		return "", err
-	}
-	return bin, nil
+	return filepath.Join(dir, "baton-setup"), nil
 }
-
-// SDK returns the companion built next to bin by Build.
-func SDK(bin string) string { return filepath.Join(filepath.Dir(bin), companion.Name) }
 
 // S3 is an in-process S3 protocol server.
 type S3 struct {
@@ -169,12 +156,12 @@ func RequireTool(t testing.TB, name string) string {
 	return path
 }
 
-// DemoSync runs the real demo connector (the companion next to bin) into
+// DemoSync runs the real demo connector (bin demo-connector) into
 // file with tenant acme, a clean environment plus env, and extra flags. It
 // returns the exit code and the combined output; err is set only when the
 // connector could not be run at all.
 func DemoSync(ctx context.Context, bin, file string, env []string, args ...string) (int, []byte, error) {
-	cmd := exec.CommandContext(ctx, SDK(bin), append([]string{companion.DemoCommand, "--file", file, "--log-format", "json"}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"demo-connector", "--file", file, "--log-format", "json"}, args...)...)
 	cmd.Dir = filepath.Dir(file)
 	cmd.Env = append(append(CleanEnv(cmd.Dir), "BATON_TENANT=acme", "BATON_API_KEY=k", "TMPDIR="+cmd.Dir), env...)
 	out, err := cmd.CombinedOutput()

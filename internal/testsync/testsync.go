@@ -29,20 +29,9 @@ type Options struct {
 	BaseEnv []string
 }
 
-// Sync is a started test sync: the connector's run, and the sync-file
-// reader started beside it, so the reader's own start-up overlaps the
-// sync instead of following it.
+// Sync is a started test sync: the connector's run.
 type Sync struct {
 	*runner.Run
-	reader *c1z.Reader
-}
-
-// Cleanup stops the reader if it was not used and removes the run's files.
-func (s *Sync) Cleanup() error {
-	if s.reader != nil {
-		s.reader.Close()
-	}
-	return s.Run.Cleanup()
 }
 
 // Start launches the plan's connector for a test sync. A quick check syncs
@@ -76,10 +65,7 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sync{Run: run}
-	// Without a reader now, Finish starts one and reports why it cannot.
-	s.reader, _ = c1z.StartReader(ctx, run.WorkDir())
-	return s, nil
+	return &Sync{Run: run}, nil
 }
 
 // UserType asks the connector for its resource types (`capabilities`, which
@@ -223,13 +209,7 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 		}
 		return out
 	}
-	var sum c1z.Summary
-	var err error
-	if run.reader != nil {
-		sum, err = run.reader.Summarize(res.File)
-	} else {
-		sum, err = c1z.Summarize(ctx, res.File, run.WorkDir())
-	}
+	sum, err := c1z.Summarize(ctx, res.File, run.WorkDir())
 	if err != nil {
 		out.Err = err
 		return out
