@@ -18,8 +18,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/synclog"
 )
 
@@ -29,7 +29,7 @@ import (
 // test sync reported as text lines and the review as plain text. Nothing it
 // writes to out contains an escape sequence. in should be the terminal, so
 // that secrets are read without echo.
-func RunAccessible(ctx context.Context, deps Deps, p *plan.Plan, in io.Reader, out io.Writer) (*plan.Plan, *generate.Result, error) {
+func RunAccessible(ctx context.Context, deps Deps, p *plan.Plan, in io.Reader, out io.Writer) (*plan.Plan, *setup.Result, error) {
 	// No colour, and no question to the terminal about its background:
 	// lipgloss would send one the first time a theme's adaptive colour is
 	// drawn, and its answer would arrive as typed input.

@@ -18,10 +18,9 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
@@ -34,7 +33,9 @@ type Deps struct {
 	// StartQuick starts a quick credentials check; nil hides the option.
 	StartQuick    func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
 	FinishTest    func(ctx context.Context, run *testsync.Sync) testsync.Outcome
-	Generate      func(ctx context.Context, p *plan.Plan) (generate.Result, error)
+	// Apply writes the plan's files and installs what it asks for, as
+	// baton-setup generate does.
+	Apply         func(ctx context.Context, p *plan.Plan) (setup.Result, error)
 	DefaultOutDir func(profile string) (string, error)
 	Getenv        func(string) string
 	Now           func() time.Time
@@ -47,10 +48,9 @@ type Deps struct {
 	Preflight func(ctx context.Context, d plan.Destination) (upload.Report, error)
 	// Install installs a missing connector from the picker.
 	Install InstallDeps
-	// PreviewService renders service mode's files and commands for the
-	// review as Generate would write them, without touching the filesystem;
-	// nil shows none.
-	PreviewService func(p *plan.Plan) (servicemode.Result, error)
+	// Preview works out what Apply would write and do, without touching
+	// anything; nil shows none.
+	Preview func(ctx context.Context, p *plan.Plan) (setup.Result, error)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -60,7 +60,7 @@ var ErrCancelled = errors.New("wizard cancelled")
 // with what it wrote.
 type stepDoneMsg struct {
 	plan   *plan.Plan
-	result *generate.Result
+	result *setup.Result
 }
 
 // stepBackMsg returns to the previous step, dropping the draft.
@@ -70,7 +70,7 @@ type stepBackMsg struct{}
 // generate left it (it may point the connector at a stable copy).
 type generatedMsg struct {
 	plan *plan.Plan
-	res  generate.Result
+	res  setup.Result
 	err  error
 }
 
@@ -116,7 +116,7 @@ type App struct {
 	cur     step
 	width   int
 	height  int
-	result  *generate.Result
+	result  *setup.Result
 	err     error
 	keys    appKeys
 	help    help.Model
@@ -148,7 +148,7 @@ func newApp(ctx context.Context, deps Deps, p *plan.Plan, st Styles) *App {
 
 // Run starts the full-screen wizard and returns the final plan and what was
 // generated.
-func Run(ctx context.Context, deps Deps, p *plan.Plan, opts ...tea.ProgramOption) (*plan.Plan, *generate.Result, error) {
+func Run(ctx context.Context, deps Deps, p *plan.Plan, opts ...tea.ProgramOption) (*plan.Plan, *setup.Result, error) {
 	a := New(ctx, deps, p)
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
 	final, err := tea.NewProgram(a, opts...).Run()

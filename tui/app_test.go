@@ -17,9 +17,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testenv"
 	"github.com/conductorone/baton-setup/internal/testsync"
 )
@@ -87,8 +87,9 @@ esac
 			return testsync.Start(ctx, p, testsync.Options{Timeout: syncWait, BaseEnv: baseEnv})
 		},
 		FinishTest: testsync.Finish,
-		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
-			return generate.Run(ctx, p, generate.Options{Self: connectorBin, Timeout: time.Hour, Crontab: crontab, Now: now})
+		Apply: func(ctx context.Context, p *plan.Plan) (setup.Result, error) {
+			env := setup.Env{Discover: discover.Env{Self: func() (string, error) { return connectorBin, nil }}, Crontab: crontab, Now: now}
+			return setup.Apply(ctx, env, p, setup.Options{})
 		},
 		DefaultOutDir: func(profile string) (string, error) {
 			return filepath.Join(home, ".config", "baton-setup", profile), nil
@@ -307,9 +308,9 @@ func TestWizardWalkthrough(t *testing.T) {
 		t.Errorf("crontab table:\n%s", table)
 	}
 	// The old table is backed up under the injected clock's time.
-	backup, err := os.ReadFile(app.result.CronBackup)
-	if err != nil || string(backup) != existingCron || !strings.Contains(filepath.Base(app.result.CronBackup), "20250602T093000Z") {
-		t.Errorf("crontab backup %q: %q, %v", app.result.CronBackup, backup, err)
+	backup, err := os.ReadFile(app.result.Cron.Backup)
+	if err != nil || string(backup) != existingCron || !strings.Contains(filepath.Base(app.result.Cron.Backup), "20250602T093000Z") {
+		t.Errorf("crontab backup %q: %q, %v", app.result.Cron.Backup, backup, err)
 	}
 	if bytes.Contains(h.all.Bytes(), []byte(canary)) {
 		t.Error("the secret was drawn on the screen")

@@ -11,13 +11,13 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/setup"
 )
 
 // donePlan is a finished setup with paths long enough to overflow.
-func donePlan(t *testing.T) (*plan.Plan, *generate.Result) {
+func donePlan(t *testing.T) (*plan.Plan, *setup.Result) {
 	t.Helper()
 	dir := "/home/operator-with-a-long-name/.config/baton-setup/demo-production"
 	p := &plan.Plan{
@@ -33,18 +33,18 @@ func donePlan(t *testing.T) (*plan.Plan, *generate.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, &generate.Result{
+	return p, &setup.Result{
 		Files: []render.File{
 			{Name: "sync.sh", Path: dir + "/sync.sh", Mode: 0o700},
 			{Name: "secrets.env", Path: dir + "/secrets.env", Mode: 0o600},
 			{Name: "plan.json", Path: dir + "/plan.json", Mode: 0o600},
 		},
-		CronBlock: block, CronInstalled: true,
+		Cron: &setup.CronState{Block: block, Wanted: true, Installed: true},
 	}
 }
 
 // newAppAt returns an App showing step i for p, laid out in no window yet.
-func newAppAt(t *testing.T, i int, p *plan.Plan, res *generate.Result) *App {
+func newAppAt(t *testing.T, i int, p *plan.Plan, res *setup.Result) *App {
 	t.Helper()
 	deps := Deps{Connectors: func() []discover.Found { return nil }}
 	a := New(context.Background(), deps, p)
@@ -156,7 +156,7 @@ func TestSettingsRelayout(t *testing.T) {
 // wrapped on narrow windows and cannot be pasted into crontab -e whole.
 func TestDoneScreenNotInstalled(t *testing.T) {
 	p, res := donePlan(t)
-	p.Schedule.Install, res.CronInstalled = false, false
+	p.Schedule.Install, res.Cron.Installed = false, false
 	a := newAppAt(t, stepDone, p, res)
 	view := resize(a, 60, 40)
 	requireContains(t, view, "Crontab entry, not installed. Install it with:\n  baton-setup schedule install --profile "+p.Profile+"\n")

@@ -13,9 +13,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
-	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -56,22 +55,22 @@ func demoPlan(t *testing.T) *plan.Plan {
 	return p
 }
 
-// serviceDeps renders and writes service mode with internal/service, the
+// serviceDeps renders and writes service mode with internal/setup, the
 // files under root, naming self as baton-setup.
 func serviceDeps(root, self string) Deps {
 	now := func() time.Time { return fixedNow }
+	env := setup.Env{Discover: discover.Env{Self: func() (string, error) { return self, nil }}, Now: now}
 	return Deps{
 		Connectors:    func() []discover.Found { return nil },
 		Getenv:        func(string) string { return "" },
 		Now:           now,
 		RandomMinute:  func() int { return 17 },
 		DefaultOutDir: func(profile string) (string, error) { return filepath.Join(root, profile), nil },
-		PreviewService: func(p *plan.Plan) (servicemode.Result, error) {
-			return servicemode.Preview(p, self)
+		Preview: func(ctx context.Context, p *plan.Plan) (setup.Result, error) {
+			return setup.Preview(ctx, env, p.Clone(), setup.Options{})
 		},
-		Generate: func(_ context.Context, p *plan.Plan) (generate.Result, error) {
-			res, err := servicemode.Generate(p, servicemode.Options{Self: self, Now: now})
-			return generate.Result{Files: res.Files, Changes: res.Changes, Self: self, SystemdCommands: res.SystemdCommands}, err
+		Apply: func(ctx context.Context, p *plan.Plan) (setup.Result, error) {
+			return setup.Apply(ctx, env, p, setup.Options{})
 		},
 	}
 }
@@ -129,7 +128,7 @@ func TestServiceModeScreens(t *testing.T) {
 	h.waitFor("Step 5/6 · Review", uiWait)
 	h.waitFor("┃ Profile name", uiWait)
 	review := h.screen()
-	unit := "/home/operator/.config/baton-setup/demo/" + servicemode.UnitName("demo")
+	unit := "/home/operator/.config/baton-setup/demo/" + setup.ServiceUnit("demo")
 	requireContains(t, review,
 		"BATON_API_KEY="+plan.NewSecret(canary).Masked(), "BATON_TENANT=acme", "BATON_CLIENT_ID="+testClientID, "BATON_CLIENT_SECRET="+plan.NewSecret(testClientSecret).Masked(),
 		"ExecStart=/usr/local/bin/baton-setup demo-connector --health-check",
@@ -152,11 +151,12 @@ func TestServiceModeDoneScreen(t *testing.T) {
 	p.Profile, p.Mode, p.Service.ClientID = "demo", plan.ModeService, testClientID
 	p.Secrets[plan.SecretClientSecret] = plan.NewSecret(testClientSecret)
 	p.Output.Dir = "/home/operator/.config/baton-setup/demo"
-	sr, err := servicemode.Preview(p, "/usr/local/bin/baton-setup")
+	env := setup.Env{Discover: discover.Env{Self: func() (string, error) { return "/usr/local/bin/baton-setup", nil }}}
+	sr, err := setup.Preview(context.Background(), env, p.Clone(), setup.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &generate.Result{Files: sr.Files, SystemdCommands: sr.SystemdCommands}
+	res := &sr
 	a := New(context.Background(), Deps{Connectors: func() []discover.Found { return nil }}, p)
 	a.result = res
 	_ = a.enter(stepDone)
@@ -225,8 +225,8 @@ func TestWizardServiceModeWrites(t *testing.T) {
 	}
 
 	dir := filepath.Join(root, "demo")
-	unit := servicemode.UnitName("demo")
-	for name, want := range map[string]os.FileMode{"": 0o700, servicemode.EnvFile: 0o600, unit: 0o600, "plan.json": 0o600} {
+	unit := setup.ServiceUnit("demo")
+	for name, want := range map[string]os.FileMode{"": 0o700, "service.env": 0o600, unit: 0o600, "plan.json": 0o600} {
 		if got := testenv.Mode(t, filepath.Join(dir, name)); got != want {
 			t.Errorf("%s: mode %04o, want %04o", name, got, want)
 		}
@@ -236,7 +236,7 @@ func TestWizardServiceModeWrites(t *testing.T) {
 			t.Errorf("service mode wrote %s", name)
 		}
 	}
-	env, _ := os.ReadFile(filepath.Join(dir, servicemode.EnvFile))
+	env, _ := os.ReadFile(filepath.Join(dir, "service.env"))
 	if !bytes.Contains(env, []byte("BATON_CLIENT_SECRET="+testClientSecret+"\n")) || !bytes.Contains(env, []byte("BATON_CLIENT_ID="+testClientID)) ||
 		!bytes.Contains(env, []byte("BATON_API_KEY="+canary)) {
 		t.Errorf("service.env:\n%s", env)
@@ -248,7 +248,7 @@ func TestWizardServiceModeWrites(t *testing.T) {
 		}
 	}
 	unitText, _ := os.ReadFile(filepath.Join(dir, unit))
-	if !bytes.Contains(unitText, []byte("\nEnvironmentFile="+filepath.Join(dir, servicemode.EnvFile)+"\n")) {
+	if !bytes.Contains(unitText, []byte("\nEnvironmentFile="+filepath.Join(dir, "service.env")+"\n")) {
 		t.Errorf("unit:\n%s", unitText)
 	}
 	if p := app.plan; p.Mode != plan.ModeService || p.Service.ClientID != testClientID || p.Schedule.Cron != "" || p.Destination.Kind != "" {

@@ -13,11 +13,10 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
-	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/setup"
 )
 
 // reviewStep shows what will be written and writes it.
@@ -32,7 +31,7 @@ type reviewStep struct {
 	busy    bool
 	// preview is service mode's files and commands for the profile name
 	// previewFor, or previewErr.
-	preview    *servicemode.Result
+	preview    *setup.Result
 	previewErr error
 	previewFor string
 }
@@ -136,7 +135,7 @@ var unitLines = []string{"ExecStart=", "EnvironmentFile=", "Restart="}
 
 // serviceSummary is the review of service mode: the connector, service.env
 // masked, the unit's main lines, and how to start and check the service,
-// all from internal/service as Generate will write them.
+// all as Apply will write them.
 func (s *reviewStep) serviceSummary() string {
 	p, st := s.draft, s.styles
 	s.refreshPreview()
@@ -163,15 +162,15 @@ func (s *reviewStep) serviceSummary() string {
 		names := make([]string, len(res.Files))
 		for i, f := range res.Files {
 			names[i] = f.Name
-			switch f.Name {
-			case servicemode.EnvFile:
+			switch {
+			case f.Secret:
 				rows(f.Name, envRows(f, p))
-			case res.Unit:
+			case f.Name == res.Unit:
 				rows("Unit", pickLines(string(f.Content), unitLines))
 			}
 		}
 		rows("Files", []string{strings.Join(names, ", "), "in " + filepath.Dir(res.Files[0].Path)})
-		rows("Enable (root)", res.SystemdCommands)
+		rows("Enable (root)", res.Commands)
 		rows("Check", res.CheckCommands)
 	}
 	if s.busy {
@@ -187,7 +186,7 @@ func (s *reviewStep) refreshPreview() {
 		return
 	}
 	s.previewFor, s.preview, s.previewErr = s.profile, nil, nil
-	if s.deps.PreviewService == nil {
+	if s.deps.Preview == nil {
 		return
 	}
 	if err := plan.ValidateProfile(s.profile); err != nil {
@@ -199,7 +198,7 @@ func (s *reviewStep) refreshPreview() {
 		s.previewErr = err
 		return
 	}
-	res, err := s.deps.PreviewService(p)
+	res, err := s.deps.Preview(s.ctx, p)
 	if err != nil {
 		s.previewErr = err
 		return
@@ -289,7 +288,7 @@ func (s *reviewStep) submitReview() (tea.Cmd, error) {
 	s.draft = p
 	s.busy = true
 	// generate may change the plan it is given, while View reads the draft.
-	ctx, gen, gp := s.ctx, s.deps.Generate, p.Clone()
+	ctx, gen, gp := s.ctx, s.deps.Apply, p.Clone()
 	return func() tea.Msg {
 		res, err := gen(ctx, gp)
 		return generatedMsg{plan: gp, res: res, err: err}
@@ -315,11 +314,11 @@ func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
 type doneStep struct {
 	styles Styles
 	draft  *plan.Plan
-	res    *generate.Result
+	res    *setup.Result
 	width  int
 }
 
-func newDoneStep(st Styles, draft *plan.Plan, res *generate.Result) *doneStep {
+func newDoneStep(st Styles, draft *plan.Plan, res *setup.Result) *doneStep {
 	return &doneStep{styles: st, draft: draft, res: res}
 }
 
@@ -352,7 +351,7 @@ func (s *doneStep) View() string {
 		if p.Mode == plan.ModeService {
 			user = "the service"
 		}
-		note := generate.CopyNote(s.res.Self, false, user)
+		note := setup.CopyNote(s.res.Self, false, user)
 		fmt.Fprintf(&b, "%s%s.\n", strings.ToUpper(note[:1]), note[1:])
 	}
 	for _, f := range s.res.Files {
@@ -370,20 +369,19 @@ func (s *doneStep) View() string {
 }
 
 // serviceView says how to start the service and check on it, with the
-// commands of internal/service.
+// commands Apply returned.
 func (s *doneStep) serviceView() string {
-	p := s.draft
 	var b strings.Builder
 	b.WriteString("The connector runs as a service and takes its tasks from ConductorOne; nothing is scheduled.\n")
 	b.WriteString("Enable and start it (as root):\n")
-	for _, c := range s.res.SystemdCommands {
+	for _, c := range s.res.Commands {
 		b.WriteString("  " + c + "\n")
 	}
 	b.WriteString("Check it:\n")
-	for _, c := range servicemode.CheckCommands(p) {
+	for _, c := range s.res.CheckCommands {
 		b.WriteString("  " + c + "\n")
 	}
-	fmt.Fprintf(&b, "After a later regeneration: systemctl daemon-reload && systemctl restart %s\n", servicemode.UnitName(p.Profile))
+	fmt.Fprintf(&b, "After a later regeneration: systemctl daemon-reload && systemctl restart %s\n", s.res.Unit)
 	return b.String()
 }
 
@@ -391,7 +389,7 @@ func (s *doneStep) serviceView() string {
 func (s *doneStep) syncView() string {
 	st, p := s.styles, s.draft
 	var b strings.Builder
-	if s.res.CronInstalled {
+	if s.res.Cron != nil && s.res.Cron.Installed {
 		b.WriteString("Installed in your crontab:\n")
 	} else {
 		// A boxed, wrapped line cannot be pasted into crontab -e whole; the
@@ -399,7 +397,10 @@ func (s *doneStep) syncView() string {
 		fmt.Fprintf(&b, "Crontab entry, not installed. Install it with:\n  baton-setup schedule install --profile %s\n", p.Profile)
 	}
 	box := st.Box
-	block := strings.TrimRight(s.res.CronBlock, "\n")
+	block := ""
+	if s.res.Cron != nil {
+		block = strings.TrimRight(s.res.Cron.Block, "\n")
+	}
 	if s.width > 0 && lipgloss.Width(box.Render(block)) > s.width {
 		// Wrap inside the box rather than let the terminal cut it off.
 		box = box.Width(max(s.width-box.GetHorizontalBorderSize(), 10))

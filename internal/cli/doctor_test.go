@@ -17,10 +17,10 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/doctor"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/iostreams"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
@@ -31,20 +31,12 @@ func baton(t *testing.T) string {
 	return cliBin
 }
 
-// fakeCrontab writes a crontab command that keeps the table in a file, as
-// the real one does, and never touches the machine's crontab.
+// fakeCrontab is the tests' crontab stand-in, in a directory of its own.
 func fakeCrontab(t *testing.T) (schedule.System, string) {
 	t.Helper()
 	dir := t.TempDir()
-	table := filepath.Join(dir, "table")
-	script := filepath.Join(dir, "crontab")
-	body := "#!/bin/sh\nset -e\ncase \"$1\" in\n" +
-		"-l) if [ -f '" + table + "' ]; then cat '" + table + "'; else echo 'no crontab for tester' >&2; exit 1; fi ;;\n" +
-		"-) cat > '" + table + "' ;;\n*) echo \"fake crontab: $*\" >&2; exit 2 ;;\nesac\n"
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return schedule.System{Bin: script}, table
+	ct := testenv.FakeCrontab(t, dir, filepath.Join(dir, "table"))
+	return schedule.System{Bin: ct.Bin}, ct.Table
 }
 
 // opsFactory is a Factory over a private config directory, the fake
@@ -104,7 +96,7 @@ func healthySetup(t *testing.T) (root string, p *plan.Plan, ct schedule.System, 
 		fld, _ := sch.Field(name)
 		p.SetValue(fld, v)
 	}
-	if _, err := generate.Run(ctx, p, generate.Options{Self: bin, Crontab: ct, Now: time.Now}); err != nil {
+	if _, err := setup.Apply(ctx, setup.Env{Discover: discover.Env{Self: func() (string, error) { return bin, nil }}, Crontab: ct, Now: time.Now}, p, setup.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return root, p, ct, table, srv.URL

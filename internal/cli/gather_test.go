@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/setup"
 )
 
 // legacyConnector is a connector too old for `config` whose --help lists
@@ -62,7 +62,7 @@ func TestExtraVarsSurviveProfile(t *testing.T) {
 		p.SetValue(plan.ExtraField(v.extra), v.value)
 	}
 	ct, _ := fakeCrontab(t)
-	if _, err := generate.Run(ctx, p, generate.Options{Self: bin, Crontab: ct, Now: time.Now}); err != nil {
+	if _, err := setup.Apply(ctx, setup.Env{Discover: discover.Env{Self: func() (string, error) { return bin, nil }}, Crontab: ct, Now: time.Now}, p, setup.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	dir := p.Output.Dir

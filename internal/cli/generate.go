@@ -2,22 +2,18 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/conductorone/baton-setup/internal/container"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/kube"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/setup"
 )
 
 // GenerateOptions are the inputs of `baton-setup generate`.
@@ -50,6 +46,9 @@ type GenerateOptions struct {
 	// Mode is "" or "sync" for scheduled syncs, "service" for service mode.
 	Mode     string
 	ClientID string
+
+	// Choices are the flags above as setup takes them.
+	Choices setup.Choices
 }
 
 func newGenerateCmd(f *Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
@@ -120,6 +119,7 @@ ConductorOne, which is not a scheduled sync.`,
 			default:
 				return flagErrorf("--scheduler %q: want cron or systemd", opts.Scheduler)
 			}
+			opts.Choices = opts.choices(cmd)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -153,11 +153,22 @@ ConductorOne, which is not a scheduled sync.`,
 
 // defaultOutDir is where a profile lives unless --out says otherwise.
 func defaultOutDir(f *Factory, profile string) (string, error) {
-	dir, err := f.ConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find config directory: %w", err)
+	return setup.DefaultOutDir(setupEnv(f), profile)
+}
+
+// choices are the flags' answers about the setup.
+func (opts *GenerateOptions) choices(cmd *cobra.Command) setup.Choices {
+	c := setup.Choices{
+		Profile: opts.Profile, Dest: opts.Dest, Region: opts.Region, Endpoint: opts.Endpoint,
+		AWS:      setup.AWSChoice{Credentials: opts.AWS.Credentials, Profile: opts.AWS.Profile, RoleARN: opts.AWS.RoleARN, ExternalID: opts.AWS.ExternalID},
+		Schedule: opts.Schedule, InstallSchedule: opts.InstallCron, Out: opts.Out,
+		Mode: opts.Mode, ClientID: opts.ClientID, Image: opts.DockerImage, Target: opts.Target, DryRun: opts.DryRun,
 	}
-	return filepath.Join(dir, profile), nil
+	// A saved plan keeps its scheduler unless one is asked for.
+	if cmd.Flags().Changed("scheduler") || cmd.Flags().Changed("systemd-system") {
+		c.Scheduler, c.System = opts.Scheduler, opts.SystemdSystem
+	}
+	return c
 }
 
 func generateRun(ctx context.Context, opts *GenerateOptions) error {
@@ -166,157 +177,52 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		// A saved profile of that name is the starting point.
 		opts.Connector.Profile = opts.Profile
 	}
-	clientSecret, err := takeClientSecret(f, &opts.Connector)
-	if err != nil {
-		return err
-	}
-	opts.Connector.SecretFiles, opts.AWS.SecretFiles = splitAWSSecretFiles(opts.Connector.SecretFiles)
 	opts.Connector.DockerImage, opts.Connector.NoPull = opts.DockerImage, opts.DryRun
-	p, err := gatherPlan(ctx, f, opts.Connector)
+	opts.Connector.CatalogOnly = opts.Target == kube.TargetKubernetes
+	g, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
 	}
-	// Before the generic checks, so that the message names service mode.
-	if err := generate.CheckScheduled(p); err != nil {
-		return &FlagError{err: err}
-	}
-	if err := requireComplete(p); err != nil {
-		return err
-	}
-	if opts.Profile != "" {
-		p.Profile = opts.Profile
-	} else if p.Profile == "" {
-		p.Profile = p.Connector.Name
-	}
-	if err := plan.ValidateProfile(p.Profile); err != nil {
-		return &FlagError{err: err}
-	}
-	if opts.Mode == plan.ModeService || (opts.Mode == "" && p.Mode == plan.ModeService) {
-		if err := applyService(opts, p, clientSecret); err != nil {
-			return err
-		}
-		if opts.Target != kube.TargetKubernetes {
-			return generateServiceRun(ctx, opts, p)
-		}
-	} else if clientSecret != "" {
-		return flagErrorf("client-secret: only service mode takes a client secret (--mode service)")
-	} else {
-		p.Mode = plan.ModeSync
-	}
-	dest := p.Destination
-	if opts.Dest != "" {
-		if dest, err = plan.ParseDest(opts.Dest); err != nil {
-			return &FlagError{err: err}
-		}
-	}
-	if opts.Region != "" {
-		dest.Region = opts.Region
-	}
-	if opts.Endpoint != "" {
-		dest.Endpoint = opts.Endpoint
-	}
-	if dest.Kind == "" {
-		return flagErrorf("--dest is required: s3://BUCKET/KEY, or local for manual upload")
-	}
-	if dest.Kind == plan.DestS3 {
-		if err := opts.AWS.apply(f, &dest); err != nil {
-			return err
-		}
-	}
-	if err := dest.Validate(); err != nil {
-		return &FlagError{err: err}
-	}
-	for _, w := range credentialWarnings(ctx, f, dest) {
-		fmt.Fprintln(f.IO.ErrOut, "warning: "+w)
-	}
-	p.Destination = dest
-	spec := opts.Schedule
-	if spec == "" {
-		spec = p.Schedule.Cron
-	}
-	if spec == "" {
-		spec = "hourly"
-	}
-	if p.Schedule.Cron, err = schedule.ParsePreset(spec, schedule.RandomMinute); err != nil {
-		return &FlagError{err: err}
-	}
-	p.Schedule.Install = opts.InstallCron
-	if opts.DockerImage != "" {
-		p.Connector.Image = opts.DockerImage
-		// The image holds the connector; the local binary only gave the schema.
-		p.Connector.Args = nil
-	}
-	if p.Connector.Image != "" && opts.Target != kube.TargetKubernetes {
-		// Cron's PATH is minimal: record where docker is now.
-		docker, err := exec.LookPath("docker")
-		if err != nil {
-			return fmt.Errorf("docker mode: the docker CLI is not installed: %w", err)
-		}
-		if p.Connector.Docker, err = filepath.Abs(docker); err != nil {
-			return fmt.Errorf("docker mode: %w", err)
-		}
-		// sync.sh writes the values into docker's env file at run time.
-		if err := container.CheckEnv(p.ConnectorEnv()); err != nil {
-			return &FlagError{err: err}
-		}
-		if err := dockerPreflight(ctx, opts, p); err != nil {
-			return err
-		}
-	}
-	out := opts.Out
-	if out == "" && p.Output.Dir != "" && opts.Profile == "" {
-		out = p.Output.Dir
-	}
-	if out == "" {
-		if out, err = defaultOutDir(f, p.Profile); err != nil {
-			return err
-		}
-	}
-	if p.Output.Dir, err = filepath.Abs(out); err != nil {
-		return &FlagError{err: fmt.Errorf("--out %s: %w", out, err)}
-	}
-	if opts.Target == kube.TargetKubernetes {
-		return generateKubeRun(opts, p)
-	}
-	self, err := f.Discover.Self()
-	if err != nil {
-		return fmt.Errorf("locate baton-setup: %w", err)
-	}
-	binDir, err := f.DataDir()
+	env := setupEnv(f)
+	notes, err := setup.Complete(ctx, env, g, opts.Choices)
 	if err != nil {
 		return err
 	}
-	res, err := generate.Run(ctx, p, generate.Options{
-		Self: self, BinDir: filepath.Join(binDir, "bin"), Timeout: opts.Timeout,
-		Scheduler: opts.Scheduler, SystemdSystem: opts.SystemdSystem, DryRun: opts.DryRun,
-		Crontab: f.Crontab, Now: f.Now,
+	// Warnings go to stderr, also with --json; the rest belongs to the result.
+	var rest []string
+	for _, n := range notes {
+		if strings.HasPrefix(n, "warning: ") {
+			fmt.Fprintln(f.IO.ErrOut, n)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	res, err := setup.Apply(ctx, env, g.Plan, setup.Options{
+		Target: opts.Target, Timeout: opts.Timeout, Namespace: opts.Namespace,
+		UploaderImage: opts.UploaderImage, DryRun: opts.DryRun,
 	})
 	if err != nil {
 		return err
 	}
+	res.Notes = append(rest, res.Notes...)
 	if opts.JSON {
+		// Stdout holds only the JSON; people read the notes on stderr.
+		for _, n := range res.Notes {
+			fmt.Fprintln(f.IO.ErrOut, n)
+		}
 		return writeJSON(f.IO.Out, res)
 	}
-	printGenerated(f.IO.Out, p, res)
+	res.Print(f.IO.Out, selfCommand(res))
 	return nil
 }
 
-// dockerPreflight checks that docker can run the image, and pulls it when
-// missing; a dry run only says that it would pull it.
-func dockerPreflight(ctx context.Context, opts *GenerateOptions, p *plan.Plan) error {
-	if !opts.DryRun {
-		return container.Preflight(ctx, p.Connector.Docker, p.Connector.Image)
+// selfCommand is how printed commands call baton-setup: the copy sync.sh
+// uses, so that they work when pasted.
+func selfCommand(res setup.Result) string {
+	if res.Self != "" {
+		return res.Self
 	}
-	present, err := container.Present(ctx, p.Connector.Docker, p.Connector.Image)
-	if err != nil || present {
-		return err
-	}
-	w := opts.Factory.IO.Out
-	if opts.JSON {
-		w = opts.Factory.IO.ErrOut
-	}
-	fmt.Fprintf(w, "dry run: would pull %s (docker image inspect finds no copy on this machine)\n", p.Connector.Image)
-	return nil
+	return "baton-setup"
 }
 
 // checkTarget validates --target and the flags that belong to one target.
@@ -343,67 +249,4 @@ func checkTarget(opts *GenerateOptions) error {
 		}
 	}
 	return nil
-}
-
-// generateKubeRun writes the kubernetes target's manifests.
-func generateKubeRun(opts *GenerateOptions, p *plan.Plan) error {
-	f := opts.Factory
-	res, err := kube.Run(p, kube.Options{
-		Namespace: opts.Namespace, UploaderImage: opts.UploaderImage,
-		Timeout: opts.Timeout, DryRun: opts.DryRun, Now: f.Now,
-	})
-	var ie *kube.InputError
-	if errors.As(err, &ie) {
-		return &FlagError{err: err}
-	}
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		return writeJSON(f.IO.Out, res)
-	}
-	kube.Print(f.IO.Out, res)
-	return nil
-}
-
-// printGenerated tells the user what changed, when the sync will run and
-// what to do next. Secret values never reach it: File.Shown and the diffs
-// mask them.
-func printGenerated(w io.Writer, p *plan.Plan, res generate.Result) {
-	if res.DryRun {
-		fmt.Fprintln(w, "dry run: nothing is written")
-	}
-	if res.CopiedSelf {
-		fmt.Fprintln(w, generate.CopyNote(res.Self, res.DryRun, "sync.sh"))
-	}
-	render.PrintChanges(w, res.Changes, func(i int) string { return res.Files[i].Shown() }, res.DryRun)
-	res.Schedule.Print(w)
-	if res.Scheduler == render.SchedulerSystemd {
-		fmt.Fprintln(w, "enable the systemd timer with:")
-		render.Indent(w, strings.Join(res.SystemdCommands, "\n"))
-		fmt.Fprintln(w, "after a later regeneration, run systemctl daemon-reload (with --user for user units)")
-	} else {
-		switch {
-		case res.CronInstalled:
-			fmt.Fprintln(w, "installed the crontab entry:")
-		case p.Schedule.Install:
-			fmt.Fprintln(w, "would install the crontab entry:")
-		default:
-			fmt.Fprintln(w, "crontab entry (install it with --install-cron or `baton-setup schedule install`):")
-		}
-		fmt.Fprint(w, res.CronBlock)
-		if res.CronDiff != "" && res.DryRun {
-			fmt.Fprintln(w, "crontab changes:")
-			render.Indent(w, res.CronDiff)
-		}
-		if res.CronBackup != "" {
-			fmt.Fprintf(w, "previous crontab saved to %s\n", res.CronBackup)
-		}
-	}
-	fmt.Fprintf(w, "run it now: %s\n", render.SyncScript(p))
-	if p.Destination.Kind == plan.DestS3 {
-		fmt.Fprintf(w, "in ConductorOne, set the S3 data source's File name to exactly: %s\n", p.Destination.Key)
-	} else {
-		fmt.Fprintf(w, "upload %s by hand: Applications > your app > Connectors > Import app data > From file\n", filepath.Join(p.Output.Dir, "sync.c1z"))
-	}
 }

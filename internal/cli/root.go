@@ -137,9 +137,9 @@ func exitCode(f *Factory, err error) int {
 		fmt.Fprintln(f.IO.ErrOut, "cancelled")
 		return exitCancelled
 	}
-	fmt.Fprintln(f.IO.ErrOut, "error: "+err.Error())
-	var flagErr *FlagError
-	if errors.As(err, &flagErr) {
+	text, usage := describe(err)
+	fmt.Fprintln(f.IO.ErrOut, "error: "+text)
+	if usage {
 		return exitUsage
 	}
 	return exitError

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/setup"
 )
 
 // Schedule actions.
@@ -145,7 +145,7 @@ func installCron(ctx context.Context, opts *ScheduleOptions, p *plan.Plan) error
 	if err != nil {
 		return err
 	}
-	res, err := generate.InstallCron(ctx, p, block, generate.Options{Crontab: f.Crontab, Now: f.Now, DryRun: opts.DryRun})
+	res, err := setup.InstallCron(ctx, setupEnv(f), p, block, opts.DryRun)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func installCron(ctx context.Context, opts *ScheduleOptions, p *plan.Plan) error
 func removeCron(ctx context.Context, opts *ScheduleOptions, profile, backupDir string) error {
 	f := opts.Factory
 	w := f.IO.Out
-	res, err := generate.RemoveCron(ctx, profile, backupDir, generate.Options{Crontab: f.Crontab, Now: f.Now, DryRun: opts.DryRun})
+	res, err := setup.RemoveCron(ctx, setupEnv(f), profile, backupDir, opts.DryRun)
 	if err != nil {
 		return err
 	}

@@ -11,20 +11,30 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/iostreams"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
-// tableCrontab is a crontab held in memory.
-type tableCrontab struct{ table string }
-
-func (c *tableCrontab) Read(context.Context) (string, error) { return c.table, nil }
-func (c *tableCrontab) Write(_ context.Context, s string) error {
-	c.table = s
-	return nil
+// tableCrontab is the tests' crontab stand-in with its table at hand.
+type tableCrontab struct {
+	*testenv.Crontab
+	t *testing.T
 }
+
+func newTableCrontab(t *testing.T, table string) tableCrontab {
+	dir := t.TempDir()
+	ct := tableCrontab{testenv.FakeCrontab(t, dir, filepath.Join(dir, "table")), t}
+	if table != "" {
+		ct.Set(t, table)
+	}
+	return ct
+}
+
+func (c tableCrontab) table() string { return c.Content(c.t) }
 
 // scheduleFactory returns a Factory whose config directory holds one
 // profile, "demo", with plan.json and an executable sync.sh.
-func scheduleFactory(t *testing.T, ct *tableCrontab) (*Factory, *bytes.Buffer, string) {
+func scheduleFactory(t *testing.T, ct tableCrontab) (*Factory, *bytes.Buffer, string) {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "baton-setup")
 	dir := filepath.Join(root, "demo")
@@ -47,7 +57,7 @@ func scheduleFactory(t *testing.T, ct *tableCrontab) (*Factory, *bytes.Buffer, s
 		IO:        io,
 		Now:       func() time.Time { return time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC) },
 		ConfigDir: func() (string, error) { return root, nil },
-		Crontab:   ct,
+		Crontab:   schedule.System{Bin: ct.Bin},
 	}
 	return f, out, dir
 }
@@ -64,14 +74,14 @@ func runSchedule(t *testing.T, f *Factory, args ...string) error {
 
 func TestScheduleInstallRemove(t *testing.T) {
 	const mine = "MAILTO=ops@example.com\n# mine\n5 4 * * * /usr/bin/backup 50%\n"
-	ct := &tableCrontab{table: mine}
+	ct := newTableCrontab(t, mine)
 	f, out, dir := scheduleFactory(t, ct)
 	job := "17 * * * * " + filepath.Join(dir, "sync.sh") + " >>" + filepath.Join(dir, "sync.log") + " 2>&1\n"
 
 	if err := runSchedule(t, f, "install", "--profile", "demo", "--dry-run"); err != nil {
 		t.Fatal(err)
 	}
-	if ct.table != mine || !strings.Contains(out.String(), "+"+job) || !strings.Contains(out.String(), "dry run") {
+	if ct.table() != mine || !strings.Contains(out.String(), "+"+job) || !strings.Contains(out.String(), "dry run") {
 		t.Fatalf("dry run changed the table or showed no diff:\n%s", out)
 	}
 
@@ -79,8 +89,8 @@ func TestScheduleInstallRemove(t *testing.T) {
 	if err := runSchedule(t, f, "install", "--profile", "demo"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(ct.table, mine+"# BEGIN baton-setup profile=demo ") || !strings.Contains(ct.table, "\n"+job) {
-		t.Fatalf("table:\n%s", ct.table)
+	if !strings.HasPrefix(ct.table(), mine+"# BEGIN baton-setup profile=demo ") || !strings.Contains(ct.table(), "\n"+job) {
+		t.Fatalf("table:\n%s", ct.table())
 	}
 	backup := filepath.Join(dir, "backup", "crontab.20260504T030201Z")
 	if data, err := os.ReadFile(backup); err != nil || string(data) != mine {
@@ -94,8 +104,8 @@ func TestScheduleInstallRemove(t *testing.T) {
 	}
 
 	out.Reset()
-	installed := ct.table
-	if err := runSchedule(t, f, "install", "--dir", dir); err != nil || ct.table != installed || !strings.Contains(out.String(), "already installed") {
+	installed := ct.table()
+	if err := runSchedule(t, f, "install", "--dir", dir); err != nil || ct.table() != installed || !strings.Contains(out.String(), "already installed") {
 		t.Errorf("reinstall: %v\n%s", err, out)
 	}
 
@@ -103,8 +113,8 @@ func TestScheduleInstallRemove(t *testing.T) {
 	if err := runSchedule(t, f, "remove", "--profile", "demo"); err != nil {
 		t.Fatal(err)
 	}
-	if ct.table != mine || !strings.Contains(out.String(), "removed the crontab entry for profile demo") {
-		t.Errorf("remove: %q\n%s", ct.table, out)
+	if ct.table() != mine || !strings.Contains(out.String(), "removed the crontab entry for profile demo") {
+		t.Errorf("remove: %q\n%s", ct.table(), out)
 	}
 	out.Reset()
 	if err := runSchedule(t, f, "remove", "--profile", "demo"); err != nil || !strings.Contains(out.String(), "nothing to remove") {
@@ -112,16 +122,16 @@ func TestScheduleInstallRemove(t *testing.T) {
 	}
 
 	// A profile whose directory is gone can still take its block out.
-	ct.table = installed
+	ct.Set(t, installed)
 	os.RemoveAll(dir)
 	out.Reset()
-	if err := runSchedule(t, f, "remove", "--profile", "demo"); err != nil || ct.table != mine {
-		t.Errorf("remove without a directory: %v %q", err, ct.table)
+	if err := runSchedule(t, f, "remove", "--profile", "demo"); err != nil || ct.table() != mine {
+		t.Errorf("remove without a directory: %v %q", err, ct.table())
 	}
 }
 
 func TestScheduleErrors(t *testing.T) {
-	ct := &tableCrontab{}
+	ct := newTableCrontab(t, "")
 	f, _, dir := scheduleFactory(t, ct)
 	for _, tt := range []struct {
 		args []string
@@ -142,8 +152,8 @@ func TestScheduleErrors(t *testing.T) {
 	if err := runSchedule(t, f, "install", "--profile", "demo"); err == nil || !strings.Contains(err.Error(), "missing or not executable") {
 		t.Errorf("missing sync.sh: %v", err)
 	}
-	if ct.table != "" {
-		t.Errorf("a failed install changed the crontab: %q", ct.table)
+	if ct.table() != "" {
+		t.Errorf("a failed install changed the crontab: %q", ct.table())
 	}
 	os.Chmod(dir, 0o777)
 	os.WriteFile(filepath.Join(dir, "sync.sh"), []byte("#!/bin/sh\n"), 0o700)
@@ -153,7 +163,7 @@ func TestScheduleErrors(t *testing.T) {
 }
 
 func TestScheduleSystemd(t *testing.T) {
-	f, out, dir := scheduleFactory(t, &tableCrontab{})
+	f, out, dir := scheduleFactory(t, newTableCrontab(t, ""))
 	if err := runSchedule(t, f, "install", "--profile", "demo", "--scheduler", "systemd"); err == nil || !strings.Contains(err.Error(), "--scheduler systemd") {
 		t.Errorf("no units: %v", err)
 	}

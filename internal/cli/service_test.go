@@ -119,7 +119,7 @@ func TestGenerateServiceModeRefuses(t *testing.T) {
 		secret string
 		want   string
 	}{
-		{"no client id", nil, testClientSecret, "--client-id is required"},
+		{"no client id", nil, testClientSecret, "service mode needs the ConductorOne client ID\nhint: give it with --client-id"},
 		{"client id without @", []string{"--client-id", "clever-fox"}, testClientSecret, `client ID "clever-fox": no '@'`},
 		{"client id without suffix", []string{"--client-id", "fox@acme.conductor.one"}, testClientSecret, "no '/' after the tenant host"},
 		{"secret as client id", []string{"--client-id", testClientSecret}, testClientSecret, "looks like a client secret"},

@@ -12,6 +12,8 @@ import (
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/container"
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/testsync"
 )
@@ -88,11 +90,12 @@ type Event struct {
 func testRun(ctx context.Context, opts *TestOptions) error {
 	f := opts.Factory
 	opts.Connector.DockerImage = opts.DockerImage
-	p, err := gatherPlan(ctx, f, opts.Connector)
+	g, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err
 	}
-	if err := requireComplete(p); err != nil {
+	p := g.Plan
+	if err := setup.RequireValues(p); err != nil {
 		return err
 	}
 	if opts.DockerImage != "" {
@@ -101,7 +104,7 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 	}
 	if p.Connector.Image != "" {
 		if err := container.CheckEnv(p.ConnectorEnv()); err != nil {
-			return &FlagError{err: err}
+			return plan.AsSetting(plan.SettingValue, err)
 		}
 		if p.Connector.Docker == "" {
 			p.Connector.Docker, _ = f.Discover.LookPath("docker")

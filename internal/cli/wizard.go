@@ -11,12 +11,11 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/discover"
-	"github.com/conductorone/baton-setup/internal/generate"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
-	"github.com/conductorone/baton-setup/internal/servicemode"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
 	"github.com/conductorone/baton-setup/tui"
@@ -24,6 +23,7 @@ import (
 
 // wizardDeps connects the TUI to the same services the commands use.
 func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
+	env := setupEnv(f)
 	return tui.Deps{
 		Connectors: f.Discover.All,
 		LoadSchema: func(ctx context.Context, found discover.Found) (*schema.Schema, error) {
@@ -36,31 +36,13 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 			return testsync.Start(ctx, p, testsync.Options{Quick: true, Timeout: timeout, BaseEnv: f.Environ()})
 		},
 		FinishTest: testsync.Finish,
-		Generate: func(ctx context.Context, p *plan.Plan) (generate.Result, error) {
-			if p.Mode == plan.ModeService {
-				return wizardService(f, p)
-			}
-			self, err := f.Discover.Self()
-			if err != nil {
-				return generate.Result{}, fmt.Errorf("locate baton-setup: %w", err)
-			}
-			data, err := f.DataDir()
-			if err != nil {
-				return generate.Result{}, err
-			}
-			return generate.Run(ctx, p, generate.Options{
-				Self: self, BinDir: filepath.Join(data, "bin"), Timeout: time.Hour, Crontab: f.Crontab, Now: f.Now,
-			})
+		Apply: func(ctx context.Context, p *plan.Plan) (setup.Result, error) {
+			return setup.Apply(ctx, env, p, setup.Options{})
 		},
-		PreviewService: func(p *plan.Plan) (servicemode.Result, error) {
-			p = p.Clone()
-			self, _, err := serviceSelf(f, p, true)
-			if err != nil {
-				return servicemode.Result{}, err
-			}
-			return servicemode.Preview(p, self)
+		Preview: func(ctx context.Context, p *plan.Plan) (setup.Result, error) {
+			return setup.Preview(ctx, env, p.Clone(), setup.Options{})
 		},
-		DefaultOutDir: func(profile string) (string, error) { return defaultOutDir(f, profile) },
+		DefaultOutDir: func(profile string) (string, error) { return setup.DefaultOutDir(env, profile) },
 		Getenv:        f.Getenv,
 		Now:           f.Now,
 		RandomMinute:  schedule.RandomMinute,
@@ -79,16 +61,6 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 	}
 }
 
-// wizardService writes service mode's files as generate --mode service
-// does, in the shape of the wizard's result.
-func wizardService(f *Factory, p *plan.Plan) (generate.Result, error) {
-	res, self, copied, err := generateService(f, p, false)
-	if err != nil {
-		return generate.Result{}, err
-	}
-	return generate.Result{Files: res.Files, Changes: res.Changes, Self: self, CopiedSelf: copied, SystemdCommands: res.SystemdCommands}, nil
-}
-
 func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 	p := &plan.Plan{Profile: opts.Profile}
 	if opts.Profile != "" {
@@ -102,14 +74,16 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 		// A saved profile pre-fills every answer, secrets included (read
 		// back from its secrets.env and shown masked).
 		if _, err := os.Stat(filepath.Join(profile.Dir(root, opts.Profile), "plan.json")); err == nil {
-			if p, err = gatherPlan(ctx, f, connectorFlags{Profile: opts.Profile}); err != nil {
+			g, err := gatherPlan(ctx, f, connectorFlags{Profile: opts.Profile})
+			if err != nil {
 				return err
 			}
+			p = g.Plan
 		}
 	}
 	deps := wizardDeps(f, opts.Timeout)
 	var final *plan.Plan
-	var res *generate.Result
+	var res *setup.Result
 	var err error
 	// huh and baton-setup agree: a terminal that cannot move the cursor
 	// gets the line prompts.
@@ -127,9 +101,9 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 	switch {
 	case res == nil:
 	case final != nil && final.Mode == plan.ModeService:
-		fmt.Fprintf(f.IO.Out, "wrote %d files; enable the service with: %s\n", len(res.Files), strings.Join(res.SystemdCommands, " && "))
+		fmt.Fprintf(f.IO.Out, "wrote %d files; enable the service with: %s\n", len(res.Files), strings.Join(res.Commands, " && "))
 	default:
-		fmt.Fprintf(f.IO.Out, "wrote %d files; run %s to sync now\n", len(res.Files), filepath.Join(filepath.Dir(res.Files[0].Path), "sync.sh"))
+		fmt.Fprintf(f.IO.Out, "wrote %d files; run %s to sync now\n", len(res.Files), res.SyncScript)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func newFake(t *testing.T, local, remote string) *fake {
 	home := t.TempDir()
 	f := &fake{home: home, binDir: filepath.Join(home, "bin")}
 	f.Docker = testenv.FakeDocker(t, f.binDir, bin, local, remote)
-	f.env = append(testenv.FakeCrontab(t, f.binDir, filepath.Join(home, "table"), testenv.CleanEnv(home)), f.Env()...)
+	f.env = append(testenv.FakeCrontab(t, f.binDir, filepath.Join(home, "table")).Env(testenv.CleanEnv(home)), f.Env()...)
 	return f
 }
 

@@ -74,8 +74,8 @@ func badInputRows() []badRow {
 		{name: "unknown command", args: []string{"sync"}, code: usage2, want: "error: unknown command \"sync\" for \"baton-setup\"\n"},
 
 		// test: the connector.
-		{name: "no connector", args: []string{"test"}, code: usage2, want: "error: no connector given: use --connector NAME (demo, a catalog name such as okta, or a path)\n"},
-		{name: "empty connector", args: []string{"test", "--connector", ""}, code: usage2, want: "error: no connector given: use --connector NAME (demo, a catalog name such as okta, or a path)\n"},
+		{name: "no connector", args: []string{"test"}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
+		{name: "empty connector", args: []string{"test", "--connector", ""}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
 		{name: "blank connector", args: []string{"test", "--connector", "   "}, code: usage2, want: "error: resolve connector: no name given\n"},
 		{name: "unknown connector", args: []string{"test", "--connector", "nosuchthing"}, code: usage2, want: "error: resolve connector nosuchthing: baton-nosuchthing is not installed\nhint: install it with `brew install conductorone/baton/baton-nosuchthing` or `go install github.com/conductorone/baton-nosuchthing/cmd/baton-nosuchthing@main`, or pass its path\n"},
 		{name: "catalog connector not installed", args: []string{"test", "--connector", "okta"}, code: usage2, want: "error: resolve connector okta: baton-okta is not installed\nhint: install it with `brew install conductorone/baton/baton-okta` or `go install github.com/conductorone/baton-okta/cmd/baton-okta@main`, or pass its path\n"},
@@ -107,7 +107,7 @@ func badInputRows() []badRow {
 		{name: "secret-file empty path", args: test("--set", "tenant=a", "--secret-file", "api-key="), code: usage2, want: "error: --secret-file \"api-key=\": want field=PATH\n"},
 		{name: "secret-file unknown field", args: test("--set", "tenant=a", "--secret-file", "nope={H}/key"), code: usage2, want: "error: --secret-file nope: the demo connector has no field \"nope\"; its fields are api-key, include-roles, tenant, user-count\n"},
 		{name: "secret-file missing", args: test("--set", "tenant=a", "--secret-file", "api-key={H}/nokey"), code: usage2, want: "error: --secret-file api-key: open {H}/nokey: no such file or directory\n"},
-		{name: "secret-file a directory", args: test("--set", "tenant=a", "--secret-file", "api-key={H}/adir"), code: usage2, want: "error: --secret-file api-key: read {H}/adir: is a directory\n"},
+		{name: "secret-file a directory", args: test("--set", "tenant=a", "--secret-file", "api-key={H}/adir"), code: usage2, want: "error: --secret-file api-key: {H}/adir is not a regular file\n"},
 		{name: "secret-file empty", args: test("--set", "tenant=a", "--secret-file", "api-key={H}/empty-key"), env: []string{"BATON_API_KEY="}, code: usage2, want: "error: --secret-file api-key: {H}/empty-key is empty\n"},
 		{name: "secret-stdin unknown field", args: test("--set", "tenant=a", "--secret-stdin", "nope"), code: usage2, want: "error: --secret-stdin nope: the demo connector has no field \"nope\"; its fields are api-key, include-roles, tenant, user-count\n"},
 		{name: "secret-stdin empty", args: test("--set", "tenant=a", "--secret-stdin", "api-key"), code: usage2, want: "error: --secret-stdin api-key: standard input was empty\n"},
@@ -124,7 +124,7 @@ func badInputRows() []badRow {
 		{name: "flag without value", args: test("--set"), code: usage2, want: "error: flag needs an argument: --set\n"},
 		// test: --plan.
 		{name: "plan missing", args: []string{"test", "--plan", "{H}/nope.json"}, code: usage2, want: "error: load plan: open {H}/nope.json: no such file or directory\n"},
-		{name: "plan empty path", args: []string{"test", "--plan", ""}, code: usage2, want: "error: no connector given: use --connector NAME (demo, a catalog name such as okta, or a path)\n"},
+		{name: "plan empty path", args: []string{"test", "--plan", ""}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
 		{name: "plan a directory", args: []string{"test", "--plan", "{H}/adir"}, code: usage2, want: "error: load plan: read {H}/adir: is a directory\n"},
 		{name: "plan garbage", args: []string{"test", "--plan", "{H}/garbage.json"}, code: usage2, want: "error: load plan {H}/garbage.json: not valid JSON at byte 2: invalid character 'n' looking for beginning of object key string\n"},
 		{name: "plan empty file", args: []string{"test", "--plan", "{H}/empty.json"}, code: usage2, want: "error: load plan {H}/empty.json: the file is empty\n"},
@@ -133,7 +133,7 @@ func badInputRows() []badRow {
 		{name: "plan version key", args: []string{"test", "--plan", "{H}/version.json"}, code: usage2, want: "error: load plan {H}/version.json: unknown key \"version\": a plan holds only what generate and the wizard save (was it written by a newer baton-setup?)\n"},
 		{name: "plan wrong type", args: []string{"test", "--plan", "{H}/wrongtype.json"}, code: usage2, want: "error: load plan {H}/wrongtype.json: key \"profile\": want string, not number\n"},
 		{name: "plan trailing garbage", args: []string{"test", "--plan", "{H}/trailing.json"}, code: usage2, want: "error: load plan {H}/trailing.json: more data follows the plan's closing brace\n"},
-		{name: "plan without connector", args: []string{"test", "--plan", "{H}/noconnector.json"}, code: usage2, want: "error: no connector given: use --connector NAME (demo, a catalog name such as okta, or a path)\n"},
+		{name: "plan without connector", args: []string{"test", "--plan", "{H}/noconnector.json"}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
 		{name: "plan unknown value", args: []string{"test", "--plan", "{H}/unknownvalue.json"}, code: usage2, want: "error: plan value colour: the demo connector has no such field\n"},
 
 		// generate: destination.
@@ -202,7 +202,7 @@ func badInputRows() []badRow {
 		{name: "profile with a slash", args: genS3("--profile", "../etc"), code: usage2, want: "error: profile \"../etc\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile with spaces", args: genS3("--profile", "my okta"), code: usage2, want: "error: profile \"my okta\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile too long", args: genS3("--profile", strings.Repeat("p", 64)), code: usage2, want: "error: profile \"pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
-		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: profile nope: not found in {H}/.config/baton-setup; give --connector to create it\n"},
+		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: profile nope: not found in {H}/.config/baton-setup\nhint: name its connector to create it with --connector\n"},
 		// Found only when writing starts, like any other unusable directory.
 		{name: "out is a file", args: genS3("--out", "{H}/finished.c1z"), code: 1, want: "error: refuse to write into {H}/finished.c1z: it is not a directory\n"},
 		{name: "out blank", args: genS3("--out", " "), code: usage2, want: "error: --out \" \": give a directory path\n"},

@@ -273,7 +273,7 @@ func TestUploadRefusesBadFiles(t *testing.T) {
 func fakeCrontab(t *testing.T, home string, env []string) ([]string, string) {
 	t.Helper()
 	table := filepath.Join(home, "table")
-	return testenv.FakeCrontab(t, filepath.Join(home, "bin"), table, env), table
+	return testenv.FakeCrontab(t, filepath.Join(home, "bin"), table).Env(env), table
 }
 
 func TestInstallCronWithFakeCrontab(t *testing.T) {

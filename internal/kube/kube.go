@@ -69,18 +69,6 @@ type Options struct {
 	Now    func() time.Time
 }
 
-// InputError is a problem with what the user asked for, as opposed to a
-// failure while writing.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-
-func (e *InputError) Unwrap() error { return e.Err }
-
-func inputErrorf(format string, args ...any) error {
-	return &InputError{Err: fmt.Errorf(format, args...)}
-}
-
 // KV is one label.
 type KV struct{ Key, Value string }
 
@@ -209,7 +197,7 @@ func connectorImage(p *plan.Plan, opts Options, uploader string) (string, []stri
 	if e, ok := catalog.Lookup(p.Connector.Name); ok && e.Image != "" {
 		return e.Image + ":latest", nil, nil
 	}
-	return "", nil, inputErrorf("find the %s connector's image: it is not in the catalog\nhint: give its container image with --docker-image", p.Connector.Name)
+	return "", nil, plan.SettingErrorf(plan.SettingImage, "find the %s connector's image: it is not in the catalog", p.Connector.Name).WithHint("give its container image with %s", plan.Placeholder)
 }
 
 func secretLine(name, value string) (render.EnvLine, error) {
@@ -230,7 +218,7 @@ var serviceModeVars = map[string]bool{"BATON_CLIENT_ID": true, "BATON_CLIENT_SEC
 // view of it.
 func NewData(p *plan.Plan, opts Options) (*Data, error) {
 	if err := p.Validate(); err != nil {
-		return nil, &InputError{Err: err}
+		return nil, plan.AsSetting(plan.SettingValue, err)
 	}
 	service := p.Mode == plan.ModeService
 	ns := opts.Namespace
@@ -238,21 +226,21 @@ func NewData(p *plan.Plan, opts Options) (*Data, error) {
 		ns = DefaultNamespace
 	}
 	if err := ValidateNamespace(ns); err != nil {
-		return nil, &InputError{Err: err}
+		return nil, plan.AsSetting(plan.SettingNamespace, err)
 	}
 	uploader := opts.UploaderImage
 	if uploader == "" {
 		uploader = DefaultUploaderImage
 	}
 	if err := container.CheckImage(uploader); err != nil {
-		return nil, &InputError{Err: fmt.Errorf("uploader %w", err)}
+		return nil, plan.SettingErrorf(plan.SettingUploaderImage, "uploader %w", err)
 	}
 	img, args, err := connectorImage(p, opts, uploader)
 	if err != nil {
 		return nil, err
 	}
 	if err := container.CheckImage(img); err != nil {
-		return nil, &InputError{Err: fmt.Errorf("connector %w", err)}
+		return nil, plan.SettingErrorf(plan.SettingImage, "connector %w", err)
 	}
 	if p.Output.Dir == "" || !filepath.IsAbs(p.Output.Dir) {
 		return nil, fmt.Errorf("render manifests: output directory %q is not absolute", p.Output.Dir)
@@ -262,7 +250,7 @@ func NewData(p *plan.Plan, opts Options) (*Data, error) {
 		timeout = time.Hour
 	}
 	if timeout < time.Second {
-		return nil, inputErrorf("render manifests: timeout %s is shorter than a second", timeout)
+		return nil, plan.SettingErrorf(plan.SettingTimeout, "render manifests: timeout %s is shorter than a second", timeout)
 	}
 	name := ObjectName(p.Profile)
 	component := "sync"
@@ -297,7 +285,7 @@ func NewData(p *plan.Plan, opts Options) (*Data, error) {
 	d.UsesSetupImage = !service || img == uploader
 	for _, e := range p.ConnectorEnv() {
 		if serviceModeVars[e.Name] {
-			return nil, inputErrorf("render manifests: %s is set as a connector value; ConductorOne's client credentials belong to service mode only", e.Name)
+			return nil, plan.SettingErrorf(plan.SettingValue, "render manifests: %s is set as a connector value; ConductorOne's client credentials belong to service mode only", e.Name)
 		}
 		line, err := secretLine(e.Name, e.Value)
 		if err != nil {
@@ -317,7 +305,7 @@ func NewData(p *plan.Plan, opts Options) (*Data, error) {
 
 func serviceData(d *Data, p *plan.Plan, args []string) error {
 	if p.Service.ClientID == "" || p.Secrets[plan.SecretClientSecret].IsZero() {
-		return inputErrorf("render manifests: service mode needs the ConductorOne client ID and client secret")
+		return plan.SettingErrorf(plan.SettingClientID, "render manifests: service mode needs the ConductorOne client ID and client secret")
 	}
 	for _, kv := range [][2]string{
 		{"BATON_CLIENT_ID", p.Service.ClientID},
@@ -336,14 +324,14 @@ func serviceData(d *Data, p *plan.Plan, args []string) error {
 func syncData(d *Data, p *plan.Plan, args []string) error {
 	dest := p.Destination
 	if dest.Kind != plan.DestS3 {
-		return inputErrorf("render manifests: the kubernetes target needs an s3:// destination (got %s): a pod's files are gone when it ends\nhint: use --dest s3://BUCKET/KEY", dest)
+		return plan.SettingErrorf(plan.SettingDest, "render manifests: the kubernetes target needs an s3:// destination (got %s): a pod's files are gone when it ends", dest).WithHint("give %s s3://BUCKET/KEY", plan.Placeholder)
 	}
 	if err := dest.Validate(); err != nil {
-		return &InputError{Err: err}
+		return err
 	}
 	spec, err := schedule.Normalize(p.Schedule.Cron)
 	if err != nil {
-		return &InputError{Err: fmt.Errorf("render manifests: %w", err)}
+		return plan.SettingErrorf(plan.SettingSchedule, "render manifests: %w", err)
 	}
 	d.Schedule = spec
 	d.Description = strings.Replace(schedule.Describe(spec), "(server time)", "("+TimeZone+")", 1)
@@ -357,12 +345,12 @@ func syncData(d *Data, p *plan.Plan, args []string) error {
 	}
 	switch dest.Credentials {
 	case plan.CredProfile:
-		return inputErrorf("render manifests: AWS profile %s lives in this machine's AWS config, which a pod does not have\nhint: use an IAM role for the pod's ServiceAccount (the default), or static keys", dest.AWSProfile)
+		return plan.SettingErrorf(plan.SettingAWSProfile, "render manifests: AWS profile %s lives in this machine's AWS config, which a pod does not have", dest.AWSProfile).WithHint("use an IAM role for the pod's ServiceAccount (the default), or static keys")
 	case plan.CredStatic:
 		// Long-term keys go into a Secret of their own for the upload
 		// container, instead of a role annotation on the ServiceAccount.
 		if dest.AccessKeyID.IsZero() || dest.SecretAccessKey.IsZero() {
-			return inputErrorf("render manifests: static AWS keys need both the access key ID and the secret access key")
+			return plan.SettingErrorf(plan.SettingAWSKeys, "render manifests: static AWS keys need both the access key ID and the secret access key")
 		}
 		for _, kv := range [][2]string{{"AWS_ACCESS_KEY_ID", dest.AccessKeyID.Reveal()}, {"AWS_SECRET_ACCESS_KEY", dest.SecretAccessKey.Reveal()}} {
 			line, err := secretLine(kv[0], kv[1])
@@ -442,8 +430,6 @@ type Result struct {
 	ApplyCommands   []string `json:"applyCommands"`
 	Dest            string   `json:"dest,omitempty"`
 	Key             string   `json:"key,omitempty"`
-
-	shown []string
 }
 
 // Run renders the plan's manifests and writes them atomically into
@@ -466,11 +452,9 @@ func Run(p *plan.Plan, opts Options) (Result, error) {
 			"kubectl apply -f " + d.Dir,
 		},
 	}
-	for _, f := range files {
-		if f.Secret {
-			res.shown = append(res.shown, masked)
-		} else {
-			res.shown = append(res.shown, string(f.Content))
+	for i := range files {
+		if files[i].Secret {
+			files[i].Masked = masked
 		}
 	}
 	if d.Service {
@@ -503,12 +487,4 @@ func Run(p *plan.Plan, opts Options) (Result, error) {
 		}
 	}
 	return res, err
-}
-
-// Shown returns file i as it may be printed: secret values masked.
-func (r Result) Shown(i int) string {
-	if i < len(r.shown) {
-		return r.shown[i]
-	}
-	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -620,16 +621,16 @@ func TestInputErrors(t *testing.T) {
 	}{
 		{"local destination", local, Options{}, "needs an s3:// destination"},
 		{"AWS profile", profile, Options{}, "AWS profile uploader"},
-		{"unknown connector", unknown, Options{}, "--docker-image"},
+		{"unknown connector", unknown, Options{}, "not in the catalog"},
 		{"namespace", testPlan(outDir, s3), Options{Namespace: "Bad_NS"}, "namespace"},
 		{"image", testPlan(outDir, s3), Options{ConnectorImage: "img --privileged"}, "image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := Files(tt.plan, tt.opts)
-			var ie *InputError
+			var ie *plan.SettingError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want an InputError with %q", err, tt.want)
+				t.Fatalf("err = %v, want a SettingError with %q", err, tt.want)
 			}
 			for _, v := range secretValues {
 				if strings.Contains(err.Error(), v) {
@@ -656,9 +657,11 @@ func TestRunWritesAndMasks(t *testing.T) {
 		t.Fatalf("dry run created %s: %v", dir, err)
 	}
 	var printed bytes.Buffer
-	Print(&printed, dry)
+	render.PrintChanges(&printed, dry.Changes, func(i int) string { return dry.Files[i].Shown() }, true)
+	dry.Schedule.Print(&printed)
+	fmt.Fprintln(&printed, strings.Join(dry.ApplyCommands, "\n"), dry.Key, RolePlaceholder)
 	text := printed.String()
-	for _, want := range []string{"would write " + filepath.Join(dir, "kubernetes", "secret.yaml"), `BATON_API_TOKEN: "••••"`, "concurrencyPolicy: Forbid", "kubectl apply -f " + filepath.Join(dir, "kubernetes"), "File name to exactly: baton/okta/sync.c1z", "next runs: Wed 2026-11-25 19:17 UTC", RolePlaceholder} {
+	for _, want := range []string{"would write " + filepath.Join(dir, "kubernetes", "secret.yaml"), `BATON_API_TOKEN: "••••"`, "concurrencyPolicy: Forbid", "kubectl apply -f " + filepath.Join(dir, "kubernetes"), "baton/okta/sync.c1z", "next runs: Wed 2026-11-25 19:17 UTC"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("dry-run output lacks %q:\n%s", want, text)
 		}
@@ -717,7 +720,7 @@ func TestRunWritesAndMasks(t *testing.T) {
 		t.Errorf("secret diff marks an unchanged key:\n%s", diff)
 	}
 	printed.Reset()
-	Print(&printed, res)
+	render.PrintChanges(&printed, res.Changes, func(i int) string { return res.Files[i].Shown() }, false)
 	checkNoSecret(t, "regeneration output", printed.String()+diff)
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -184,31 +185,31 @@ func (d Destination) validateCredentials() error {
 	case CredDefault:
 	case CredProfile:
 		if d.AWSProfile == "" {
-			return errors.New("AWS credentials profile: name the profile (--aws-profile)")
+			return SettingErrorf(SettingAWSProfile, "AWS credentials profile: name the profile").WithHint("give it with %s", Placeholder)
 		}
 	case CredRole:
 		if d.RoleARN == "" {
-			return errors.New("AWS credentials role: give the role ARN (--role-arn)")
+			return SettingErrorf(SettingRoleARN, "AWS credentials role: give the role ARN").WithHint("give it with %s", Placeholder)
 		}
 	case CredStatic:
 		if d.AccessKeyID.IsZero() || d.SecretAccessKey.IsZero() {
-			return errors.New("AWS credentials static: both the access key ID and the secret access key are needed")
+			return SettingErrorf(SettingAWSKeys, "AWS credentials static: both the access key ID and the secret access key are needed")
 		}
 		if !accessKeyID().MatchString(d.AccessKeyID.Reveal()) {
-			return errors.New("AWS access key ID: want 16-128 upper-case letters and digits, such as AKIA…")
+			return SettingErrorf(SettingAWSKeys, "AWS access key ID: want 16-128 upper-case letters and digits, such as AKIA…")
 		}
 		if v := d.SecretAccessKey.Reveal(); strings.ContainsAny(v, " \t\r\n\x00") {
-			return errors.New("AWS secret access key: contains white space or a line break; paste it as one line")
+			return SettingErrorf(SettingAWSKeys, "AWS secret access key: contains white space or a line break; paste it as one line")
 		}
 	default:
-		return fmt.Errorf("AWS credentials %q: want default, profile, role or static", d.Credentials)
+		return SettingErrorf(SettingAWSCredentials, "AWS credentials %q: want default, profile, role or static", d.Credentials)
 	}
 	if d.AWSProfile != "" {
 		if d.Credentials != CredProfile {
-			return errors.New("AWS profile: given without the profile credential mode")
+			return SettingErrorf(SettingAWSProfile, "AWS profile: given without the profile credential mode")
 		}
 		if !awsProfileName().MatchString(d.AWSProfile) {
-			return fmt.Errorf("AWS profile %q: use letters, digits or _.@+=,-", d.AWSProfile)
+			return SettingErrorf(SettingAWSProfile, "AWS profile %q: use letters, digits or _.@+=,-", d.AWSProfile)
 		}
 	}
 	return nil
@@ -220,6 +221,11 @@ type Schedule struct {
 	Cron string `json:"cron"`
 	// Install asks for the crontab block to be installed.
 	Install bool `json:"install,omitempty"`
+	// Scheduler is what runs sync.sh: "" for cron, or "systemd".
+	Scheduler string `json:"scheduler,omitempty"`
+	// System makes systemd system units (root's manager) rather than user
+	// units.
+	System bool `json:"system,omitempty"`
 }
 
 // Output is where the generated files go.
@@ -257,20 +263,20 @@ func ValidateRoleARN(arn string) error {
 	if m == nil {
 		switch {
 		case !strings.HasPrefix(arn, "arn:"):
-			return fmt.Errorf("role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME", arn)
+			return SettingErrorf(SettingRoleARN, "role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME", arn)
 		case strings.Contains(arn, ":user/"):
-			return fmt.Errorf("role ARN %q: this is a user, not a role; want arn:aws:iam::ACCOUNT:role/NAME", arn)
+			return SettingErrorf(SettingRoleARN, "role ARN %q: this is a user, not a role; want arn:aws:iam::ACCOUNT:role/NAME", arn)
 		case strings.Contains(arn, ":sts::"):
-			return fmt.Errorf("role ARN %q: this is an assumed-role session; give the role itself, arn:aws:iam::ACCOUNT:role/NAME", arn)
+			return SettingErrorf(SettingRoleARN, "role ARN %q: this is an assumed-role session; give the role itself, arn:aws:iam::ACCOUNT:role/NAME", arn)
 		}
-		return fmt.Errorf("role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME (12-digit account, letters, digits and +=,.@_- in the name)", arn)
+		return SettingErrorf(SettingRoleARN, "role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME (12-digit account, letters, digits and +=,.@_- in the name)", arn)
 	}
 	name := m[3]
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}
 	if name == "" || len(name) > 64 {
-		return fmt.Errorf("role ARN %q: the role name must have 1-64 characters", arn)
+		return SettingErrorf(SettingRoleARN, "role ARN %q: the role name must have 1-64 characters", arn)
 	}
 	return nil
 }
@@ -278,7 +284,7 @@ func ValidateRoleARN(arn string) error {
 // ValidateExternalID checks an STS external ID; "" means none.
 func ValidateExternalID(id string) error {
 	if id != "" && (len(id) < 2 || len(id) > 1224 || !externalID().MatchString(id)) {
-		return fmt.Errorf("external ID: use 2-1224 letters, digits or +=,.@:/-_")
+		return SettingErrorf(SettingExternalID, "external ID: use 2-1224 letters, digits or +=,.@:/-_")
 	}
 	return nil
 }
@@ -290,7 +296,7 @@ func ParseDest(s string) (Destination, error) {
 		return Destination{Kind: DestLocal}, nil
 	}
 	if !strings.HasPrefix(s, "s3://") {
-		return Destination{}, fmt.Errorf("parse destination %q: want s3://BUCKET/KEY or local", s)
+		return Destination{}, SettingErrorf(SettingDest, "parse destination %q: want s3://BUCKET/KEY or local", s)
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(s, "s3://"), "/")
 	d := Destination{Kind: DestS3, Bucket: bucket, Key: key}
@@ -304,30 +310,30 @@ func (d Destination) Validate() error {
 		return nil
 	case DestS3:
 	default:
-		return fmt.Errorf("destination kind %q: want s3 or local", d.Kind)
+		return SettingErrorf(SettingDest, "destination kind %q: want s3 or local", d.Kind)
 	}
 	if !bucketName().MatchString(d.Bucket) || strings.Contains(d.Bucket, "..") {
-		return fmt.Errorf("bucket %q: use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit", d.Bucket)
+		return SettingErrorf(SettingDest, "bucket %q: use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit", d.Bucket)
 	}
 	if ipAddress().MatchString(d.Bucket) {
-		return fmt.Errorf("bucket %q: S3 bucket names cannot be IP addresses", d.Bucket)
+		return SettingErrorf(SettingDest, "bucket %q: S3 bucket names cannot be IP addresses", d.Bucket)
 	}
 	if d.Key == "" || strings.HasPrefix(d.Key, "/") || strings.HasSuffix(d.Key, "/") {
-		return fmt.Errorf("object key %q: give a file name such as baton/okta/sync.c1z (no leading or trailing /)", d.Key)
+		return SettingErrorf(SettingDest, "object key %q: give a file name such as baton/okta/sync.c1z (no leading or trailing /)", d.Key)
 	}
 	if path.Ext(d.Key) != ".c1z" {
-		return fmt.Errorf("object key %q: must end in .c1z", d.Key)
+		return SettingErrorf(SettingDest, "object key %q: must end in .c1z", d.Key)
 	}
 	if len(d.Key) > 1024 {
-		return fmt.Errorf("object key: longer than 1024 bytes")
+		return SettingErrorf(SettingDest, "object key: longer than 1024 bytes")
 	}
 	if d.Region != "" && !regionName().MatchString(d.Region) {
-		return fmt.Errorf("region %q: want a region name such as us-east-1", d.Region)
+		return SettingErrorf(SettingRegion, "region %q: want a region name such as us-east-1", d.Region)
 	}
 	if d.Endpoint != "" {
 		u, err := url.Parse(d.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("endpoint %q: want an http(s) URL", d.Endpoint)
+			return SettingErrorf(SettingEndpoint, "endpoint %q: want an http(s) URL", d.Endpoint)
 		}
 	}
 	if d.RoleARN != "" {
@@ -336,7 +342,7 @@ func (d Destination) Validate() error {
 		}
 	}
 	if d.ExternalID != "" && d.RoleARN == "" {
-		return errors.New("external ID: given without a role ARN")
+		return SettingErrorf(SettingExternalID, "external ID: given without a role ARN")
 	}
 	if err := d.validateCredentials(); err != nil {
 		return err
@@ -352,18 +358,18 @@ var clientID = lazyre.New(`^([A-Za-z0-9._-]+)@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:
 func ValidateClientID(id string) error {
 	switch {
 	case id == "":
-		return errors.New("client ID: not set")
+		return SettingErrorf(SettingClientID, "client ID: not set")
 	case strings.Count(id, ":") >= 3:
 		// Do not echo it: this is most likely the secret in the wrong place.
-		return errors.New("client ID: this looks like a client secret; the client ID has the form NAME@TENANT-HOST/SUFFIX")
+		return SettingErrorf(SettingClientID, "client ID: this looks like a client secret; the client ID has the form NAME@TENANT-HOST/SUFFIX")
 	case strings.TrimSpace(id) != id:
-		return fmt.Errorf("client ID %q: remove the leading or trailing white space", id)
+		return SettingErrorf(SettingClientID, "client ID %q: remove the leading or trailing white space", id)
 	case !strings.Contains(id, "@"):
-		return fmt.Errorf("client ID %q: no '@'; want NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc", id)
+		return SettingErrorf(SettingClientID, "client ID %q: no '@'; want NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc", id)
 	case !strings.Contains(id[strings.Index(id, "@"):], "/"):
-		return fmt.Errorf("client ID %q: no '/' after the tenant host; want NAME@TENANT-HOST/SUFFIX", id)
+		return SettingErrorf(SettingClientID, "client ID %q: no '/' after the tenant host; want NAME@TENANT-HOST/SUFFIX", id)
 	case !clientID().MatchString(id):
-		return fmt.Errorf("client ID %q: want NAME@TENANT-HOST/SUFFIX with a host name such as acme.conductor.one (letters, digits, '.', '_' and '-' only)", id)
+		return SettingErrorf(SettingClientID, "client ID %q: want NAME@TENANT-HOST/SUFFIX with a host name such as acme.conductor.one (letters, digits, '.', '_' and '-' only)", id)
 	}
 	return nil
 }
@@ -373,25 +379,25 @@ func ValidateClientID(id string) error {
 // value or any part of it.
 func ValidateClientSecret(secret string) error {
 	if secret == "" {
-		return errors.New("client secret: not set")
+		return SettingErrorf(SettingClientSecret, "client secret: not set")
 	}
 	if strings.ContainsAny(secret, " \t\r\n") {
-		return errors.New("client secret: contains white space or a line break; paste it as one line")
+		return SettingErrorf(SettingClientSecret, "client secret: contains white space or a line break; paste it as one line")
 	}
 	parts := strings.Split(secret, ":")
 	if len(parts) != 4 {
 		if len(parts) == 1 && clientID().MatchString(secret) {
-			return errors.New("client secret: this looks like a client ID; give the secret ConductorOne showed next to it")
+			return SettingErrorf(SettingClientSecret, "client secret: this looks like a client ID; give the secret ConductorOne showed next to it")
 		}
-		return fmt.Errorf("client secret: has %d colon-separated parts, want 4 (secret-token:HOST:v1:KEY); was it cut off when copied?", len(parts))
+		return SettingErrorf(SettingClientSecret, "client secret: has %d colon-separated parts, want 4 (secret-token:HOST:v1:KEY); was it cut off when copied?", len(parts))
 	}
 	for i, part := range parts {
 		if part == "" {
-			return fmt.Errorf("client secret: part %d of 4 is empty; want secret-token:HOST:v1:KEY", i+1)
+			return SettingErrorf(SettingClientSecret, "client secret: part %d of 4 is empty; want secret-token:HOST:v1:KEY", i+1)
 		}
 	}
 	if parts[2] != "v1" {
-		return errors.New("client secret: the third colon-separated part must be v1 (secret-token:HOST:v1:KEY)")
+		return SettingErrorf(SettingClientSecret, "client secret: the third colon-separated part must be v1 (secret-token:HOST:v1:KEY)")
 	}
 	return nil
 }
@@ -402,7 +408,7 @@ var profileName = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // part of crontab markers.
 func ValidateProfile(name string) error {
 	if !profileName().MatchString(name) {
-		return fmt.Errorf("profile %q: use up to 63 lower-case letters, digits, '-' or '_'", name)
+		return SettingErrorf(SettingProfile, "profile %q: use up to 63 lower-case letters, digits, '-' or '_'", name)
 	}
 	return nil
 }
@@ -484,28 +490,23 @@ func (p *Plan) ConnectorEnv() []EnvVar {
 	return out
 }
 
-// Missing lists the required values that have none, as "field (ENV)" with a
-// note on secrets.
-func (p *Plan) Missing() []string {
-	var out []string
-	sch := p.Connector.Schema
-	if p.Connector.Path == "" && p.Connector.Image == "" {
-		out = append(out, "--connector")
-	}
-	if sch == nil {
-		return out
-	}
-	for _, f := range sch.Active(p.AuthMethod) {
-		if f.Required && p.Value(f.Name) == "" {
-			if f.Secret {
-				out = append(out, fmt.Sprintf("%s (secret: set %s in the environment or use --secret-file %s=PATH)", f.Name, f.EnvName(), f.Name))
-			} else {
-				out = append(out, fmt.Sprintf("%s (--set %s=VALUE or %s)", f.Name, f.Name, f.EnvName()))
+// Missing lists the active required fields that have no value. A plan
+// without a connector to run has its schema's fields only.
+func (p *Plan) Missing() []schema.Field {
+	var out []schema.Field
+	if sch := p.Connector.Schema; sch != nil {
+		for _, f := range sch.Active(p.AuthMethod) {
+			if f.Required && p.Value(f.Name) == "" {
+				out = append(out, f)
 			}
 		}
 	}
 	return out
 }
+
+// HasConnector reports whether the plan names something to run: a binary
+// or an image.
+func (p *Plan) HasConnector() bool { return p.Connector.Path != "" || p.Connector.Image != "" }
 
 // ValidateConnector checks the connector values against the schema.
 func (p *Plan) ValidateConnector() error {
@@ -513,11 +514,11 @@ func (p *Plan) ValidateConnector() error {
 		return errors.New("validate plan: the connector schema is not loaded")
 	}
 	if err := p.Connector.Schema.Check(p.allValues(), p.AuthMethod); err != nil {
-		return fmt.Errorf("invalid connector settings:\n%w", err)
+		return &SettingError{Setting: SettingValue, Err: fmt.Errorf("invalid connector settings:\n%w", err)}
 	}
 	for _, name := range []string{"client-id", "client-secret"} {
 		if p.Value(name) != "" {
-			return fmt.Errorf("invalid connector settings: %s turns the connector into a long-running service; scheduled syncs must not set it", name)
+			return SettingErrorf(SettingValue, "invalid connector settings: %s turns the connector into a long-running service; scheduled syncs must not set it", name)
 		}
 	}
 	return nil
@@ -545,12 +546,12 @@ func (p *Plan) Validate() error {
 			errs = append(errs, err)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("mode %q: want %q or none", p.Mode, ModeService))
+		errs = append(errs, SettingErrorf(SettingMode, "mode %q: want %q or none", p.Mode, ModeService))
 	}
 	if p.Output.Dir == "" {
-		errs = append(errs, errors.New("output directory: not set"))
-	} else if !strings.HasPrefix(p.Output.Dir, "/") {
-		errs = append(errs, fmt.Errorf("output directory %q: must be an absolute path", p.Output.Dir))
+		errs = append(errs, SettingErrorf(SettingOutDir, "output directory: not set"))
+	} else if !filepath.IsAbs(p.Output.Dir) {
+		errs = append(errs, SettingErrorf(SettingOutDir, "output directory %q: must be an absolute path", p.Output.Dir))
 	}
 	return errors.Join(errs...)
 }

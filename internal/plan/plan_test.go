@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"errors"
 	"strings"
 	"testing"
 
@@ -146,11 +147,12 @@ func TestParseDest(t *testing.T) {
 
 func TestMissingAndValidate(t *testing.T) {
 	p := &Plan{Connector: Connector{Name: "demo", Path: "/x", Schema: demoSchema()}}
-	missing := strings.Join(p.Missing(), "\n")
-	for _, want := range []string{"tenant (--set tenant=VALUE or BATON_TENANT)", "api-key (secret: set BATON_API_KEY in the environment or use --secret-file api-key=PATH)"} {
-		if !strings.Contains(missing, want) {
-			t.Errorf("Missing lacks %q:\n%s", want, missing)
-		}
+	var missing []string
+	for _, f := range p.Missing() {
+		missing = append(missing, f.Name)
+	}
+	if strings.Join(missing, " ") != "tenant api-key" {
+		t.Errorf("Missing: %v, want tenant and api-key", missing)
 	}
 	full := demoPlan()
 	if err := full.Validate(); err != nil {
@@ -193,5 +195,34 @@ func TestRedact(t *testing.T) {
 	got := Redact("error: token "+canary+" rejected", map[string]Secret{"t": NewSecret(canary)})
 	if strings.Contains(got, canary) || !strings.Contains(got, "••••") {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+// TestSettingErrors checks that validation names the setting in error, so
+// that each front end can name it its own way, and that no message names
+// a command-line flag.
+func TestSettingErrors(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want Setting
+	}{
+		{Destination{Kind: DestS3, Bucket: "B", Key: "a.c1z"}.Validate(), SettingDest},
+		{Destination{Kind: DestS3, Bucket: "my-bucket", Key: "a.c1z", Region: "x"}.Validate(), SettingRegion},
+		{Destination{Kind: DestS3, Bucket: "my-bucket", Key: "a.c1z", Credentials: CredProfile}.Validate(), SettingAWSProfile},
+		{Destination{Kind: DestS3, Bucket: "my-bucket", Key: "a.c1z", Credentials: CredRole}.Validate(), SettingRoleARN},
+		{ValidateProfile("Bad Name"), SettingProfile},
+		{ValidateClientID("nope"), SettingClientID},
+	} {
+		var se *SettingError
+		if !errors.As(tt.err, &se) || se.Setting != tt.want {
+			t.Errorf("%v: setting %v, want %s", tt.err, se, tt.want)
+			continue
+		}
+		if strings.Contains(tt.err.Error(), "--") {
+			t.Errorf("%q names a flag", tt.err)
+		}
+		if got := se.Message(func(Setting) string { return "--flag" }); se.Hint != "" && !strings.Contains(got, "--flag") {
+			t.Errorf("hint of %q does not name the setting: %q", tt.err, got)
+		}
 	}
 }

@@ -15,8 +15,11 @@ const mask = "••••"
 // Shown returns the file's content as it may be printed: a secret file's
 // values are masked.
 func (f File) Shown() string {
-	if !f.Secret {
+	switch {
+	case !f.Secret:
 		return string(f.Content)
+	case f.Masked != "":
+		return f.Masked
 	}
 	return maskEnv(f.Content, nil, "")
 }

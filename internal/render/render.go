@@ -33,6 +33,9 @@ type File struct {
 	Mode    fs.FileMode `json:"mode"`
 	Secret  bool        `json:"secret"`
 	Content []byte      `json:"-"`
+	// Masked, when set, is how a secret file that is not an env file may
+	// be shown.
+	Masked string `json:"-"`
 }
 
 // EnvLine is one NAME=value assignment in a template.

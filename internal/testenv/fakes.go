@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"al.essio.dev/pkg/shellescape"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,16 +138,6 @@ rm -f "$FAKE_DOCKER_DIR/containers/$name"
 exit "$status"
 `
 
-// crontabScript stands in for crontab -l and crontab -, keeping the table
-// in the file $TABLE names.
-const crontabScript = `#!/bin/sh
-case "$1" in
--l) if [ -s "$TABLE" ]; then cat "$TABLE"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
--) cat >"$TABLE" ;;
-*) exit 2 ;;
-esac
-`
-
 // Docker is a docker stand-in written by FakeDocker.
 type Docker struct {
 	// Path is the script's path, for PATH or an absolute --docker path.
@@ -210,13 +201,61 @@ func (d *Docker) EnvFiles(t testing.TB) []DockerEnvFile {
 	return out
 }
 
-// FakeCrontab writes a crontab stand-in into dir that keeps the table in
-// table, and returns env with dir first on PATH and TABLE set. It never
-// touches the user's real crontab.
-func FakeCrontab(t testing.TB, dir, table string, env []string) []string {
+// Crontab is the tests' one crontab(1) stand-in: a script named crontab
+// that keeps the table in a file, answers -l and - as Debian's does
+// ("no crontab for USER" and exit 1 for an empty table), and never touches
+// the machine's real crontab. Child processes find it on PATH (Env);
+// in-process code runs it as schedule.System{Bin: c.Bin}.
+type Crontab struct {
+	// Bin is the script; Table the file that holds the table.
+	Bin, Table string
+	dir        string
+}
+
+// FakeCrontab writes the stand-in into dir, keeping its table in table.
+func FakeCrontab(t testing.TB, dir, table string) *Crontab {
 	t.Helper()
-	writeScript(t, filepath.Join(dir, "crontab"), crontabScript)
-	return append(PrependPath(env, dir), "TABLE="+table)
+	c := &Crontab{Bin: filepath.Join(dir, "crontab"), Table: table, dir: dir}
+	q := shellescape.Quote(table)
+	writeScript(t, c.Bin, `#!/bin/sh
+table=`+q+`
+case "$1" in
+-l) if [ -s "$table" ]; then cat "$table"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
+-) if [ -e "$table.lose" ]; then cat >/dev/null; else cat >"$table"; fi ;;
+*) echo "crontab stand-in: unknown argument $*" >&2; exit 2 ;;
+esac
+`)
+	return c
+}
+
+// Env returns env with the stand-in first on PATH.
+func (c *Crontab) Env(env []string) []string { return PrependPath(env, c.dir) }
+
+// Content returns the table; "" when there is none.
+func (c *Crontab) Content(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile(c.Table)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// Set replaces the table, as a user's own `crontab -` would.
+func (c *Crontab) Set(t testing.TB, table string) {
+	t.Helper()
+	if err := os.WriteFile(c.Table, []byte(table), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// LoseWrites makes later writes succeed without keeping anything, as a
+// crontab that fails silently would.
+func (c *Crontab) LoseWrites(t testing.TB) {
+	t.Helper()
+	if err := os.WriteFile(c.Table+".lose", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeScript(t testing.TB, path, body string) {

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,13 +43,20 @@ func TestFakeDockerRecords(t *testing.T) {
 	}
 	// Absolute paths: Run finds a bare name on the test's own PATH, where
 	// the real crontab is.
-	table := filepath.Join(dir, "table")
-	env = FakeCrontab(t, dir, table, env)
-	if r := Run(t, env, dir, strings.NewReader("5 4 * * * true\n"), filepath.Join(dir, "crontab"), "-"); r.Code != 0 {
+	ct := FakeCrontab(t, dir, filepath.Join(dir, "table"))
+	env = ct.Env(env)
+	if r := Run(t, env, dir, nil, ct.Bin, "-l"); r.Code != 1 || !strings.Contains(r.Stderr, "no crontab for ") {
+		t.Errorf("crontab -l of no table: %+v", r)
+	}
+	if r := Run(t, env, dir, strings.NewReader("5 4 * * * true\n"), ct.Bin, "-"); r.Code != 0 {
 		t.Fatalf("crontab -: %+v", r)
 	}
-	if data, err := os.ReadFile(table); err != nil || string(data) != "5 4 * * * true\n" {
-		t.Errorf("table: %q, %v", data, err)
+	if got := ct.Content(t); got != "5 4 * * * true\n" {
+		t.Errorf("table: %q", got)
+	}
+	ct.LoseWrites(t)
+	if r := Run(t, env, dir, strings.NewReader("lost\n"), ct.Bin, "-"); r.Code != 0 || ct.Content(t) != "5 4 * * * true\n" {
+		t.Errorf("a lost write: %+v, table %q", r, ct.Content(t))
 	}
 	if got := Mode(t, filepath.Join(dir, "docker")); got != 0o755 {
 		t.Errorf("docker mode %04o", got)

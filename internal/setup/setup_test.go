@@ -1,4 +1,4 @@
-package generate
+package setup
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
@@ -23,12 +25,15 @@ var clock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 
 func fixedNow() time.Time { return clock }
 
-type memCrontab struct{ table string }
-
-func (m *memCrontab) Read(context.Context) (string, error) { return m.table, nil }
-func (m *memCrontab) Write(_ context.Context, s string) error {
-	m.table = s
-	return nil
+// fakeCrontab is the tests' crontab stand-in holding table.
+func fakeCrontab(t *testing.T, table string) *testenv.Crontab {
+	t.Helper()
+	dir := t.TempDir()
+	ct := testenv.FakeCrontab(t, dir, filepath.Join(dir, "table"))
+	if table != "" {
+		ct.Set(t, table)
+	}
+	return ct
 }
 
 func newPlan(dir, token string) *plan.Plan {
@@ -50,8 +55,13 @@ func newPlan(dir, token string) *plan.Plan {
 	return p
 }
 
-func opts(ct *memCrontab) Options {
-	return Options{Self: "/usr/local/bin/baton-setup", Crontab: ct, Now: fixedNow}
+// testEnv is an Env whose baton-setup is installed and whose crontab is ct.
+func testEnv(ct *testenv.Crontab) Env {
+	return Env{
+		Discover: discover.Env{Self: func() (string, error) { return "/usr/local/bin/baton-setup", nil }},
+		Crontab:  schedule.System{Bin: ct.Bin},
+		Now:      fixedNow,
+	}
 }
 
 func TestRunRefusesServiceMode(t *testing.T) {
@@ -60,7 +70,7 @@ func TestRunRefusesServiceMode(t *testing.T) {
 		p := newPlan(dir, "tok-1234")
 		f, _ := p.Connector.Schema.Field(field)
 		p.SetValue(f, "abc")
-		_, err := Run(context.Background(), p, opts(&memCrontab{}))
+		_, err := Apply(context.Background(), testEnv(fakeCrontab(t, "")), p, Options{})
 		if !errors.Is(err, ErrServiceMode) || !strings.Contains(err.Error(), "service mode") || !strings.Contains(err.Error(), "hint:") {
 			t.Errorf("%s: %v", field, err)
 		}
@@ -74,21 +84,19 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
 	p := newPlan(dir, "tok-canary-1234")
 	p.Schedule.Install = true
-	ct := &memCrontab{table: "MAILTO=me@example.com\n"}
-	o := opts(ct)
-	o.DryRun = true
-	res, err := Run(context.Background(), p, o)
+	ct := fakeCrontab(t, "MAILTO=me@example.com\n")
+	res, err := Preview(context.Background(), testEnv(ct), p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Error("dry run created the directory")
 	}
-	if ct.table != "MAILTO=me@example.com\n" || res.CronInstalled {
-		t.Errorf("dry run changed the crontab: %q", ct.table)
+	if ct.Content(t) != "MAILTO=me@example.com\n" || res.Cron.Installed {
+		t.Errorf("dry run changed the crontab: %q", ct.Content(t))
 	}
-	if !strings.Contains(res.CronDiff, "+# BEGIN baton-setup profile=okta-prod") {
-		t.Errorf("crontab diff: %s", res.CronDiff)
+	if !strings.Contains(res.Cron.Diff, "+# BEGIN baton-setup profile=okta-prod") {
+		t.Errorf("crontab diff: %s", res.Cron.Diff)
 	}
 	for i, c := range res.Changes {
 		if c.Action != render.Create {
@@ -105,19 +113,19 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 
 func TestRunRegenerates(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
-	ct := &memCrontab{table: "# mine\n5 4 * * * /bin/true\n"}
+	ct := fakeCrontab(t, "# mine\n5 4 * * * /bin/true\n")
 	p := newPlan(dir, "tok-canary-1111")
 	p.Schedule.Install = true
-	res, err := Run(context.Background(), p, opts(ct))
+	res, err := Apply(context.Background(), testEnv(ct), p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.CronInstalled || !strings.HasPrefix(ct.table, "# mine\n5 4 * * * /bin/true\n# BEGIN baton-setup profile=okta-prod") {
-		t.Fatalf("crontab: %q", ct.table)
+	if !res.Cron.Installed || !strings.HasPrefix(ct.Content(t), "# mine\n5 4 * * * /bin/true\n# BEGIN baton-setup profile=okta-prod") {
+		t.Fatalf("crontab: %q", ct.Content(t))
 	}
 	backup := filepath.Join(dir, "backup", "crontab.20260504T030201Z")
-	if data, err := os.ReadFile(backup); err != nil || string(data) != "# mine\n5 4 * * * /bin/true\n" || res.CronBackup != backup {
-		t.Errorf("crontab backup %q: %q, %v", res.CronBackup, data, err)
+	if data, err := os.ReadFile(backup); err != nil || string(data) != "# mine\n5 4 * * * /bin/true\n" || res.Cron.Backup != backup {
+		t.Errorf("crontab backup %q: %q, %v", res.Cron.Backup, data, err)
 	}
 
 	clock = clock.Add(time.Hour)
@@ -125,7 +133,7 @@ func TestRunRegenerates(t *testing.T) {
 	p = newPlan(dir, "tok-canary-2222")
 	p.Schedule.Cron = "5 */6 * * *"
 	p.Schedule.Install = true
-	res, err = Run(context.Background(), p, opts(ct))
+	res, err = Apply(context.Background(), testEnv(ct), p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,26 +154,25 @@ func TestRunRegenerates(t *testing.T) {
 	if c := byName["README.txt"]; c.Action != render.Update || !strings.Contains(c.Diff, "+5 */6 * * *") {
 		t.Errorf("README.txt change: %+v", c)
 	}
-	if strings.Count(ct.table, "# BEGIN baton-setup profile=okta-prod") != 1 || !strings.Contains(ct.table, "5 */6 * * * ") {
-		t.Errorf("crontab after reinstall: %q", ct.table)
+	if table := ct.Content(t); strings.Count(table, "# BEGIN baton-setup profile=okta-prod") != 1 || !strings.Contains(table, "5 */6 * * * ") {
+		t.Errorf("crontab after reinstall: %q", table)
 	}
 
-	res2, err := RemoveCron(context.Background(), "okta-prod", dir, opts(ct))
-	if err != nil || !res2.Changed || ct.table != "# mine\n5 4 * * * /bin/true\n" {
-		t.Errorf("remove: %+v %v %q", res2, err, ct.table)
+	res2, err := RemoveCron(context.Background(), testEnv(ct), "okta-prod", dir, false)
+	if err != nil || !res2.Changed || ct.Content(t) != "# mine\n5 4 * * * /bin/true\n" {
+		t.Errorf("remove: %+v %v %q", res2, err, ct.Content(t))
 	}
-	if res2, _ := RemoveCron(context.Background(), "okta-prod", dir, opts(ct)); res2.Changed || res2.Backup != "" {
+	if res2, _ := RemoveCron(context.Background(), testEnv(ct), "okta-prod", dir, false); res2.Changed || res2.Backup != "" {
 		t.Errorf("second remove: %+v", res2)
 	}
 }
 
 func TestRunSystemd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
-	o := opts(&memCrontab{})
-	o.Scheduler = render.SchedulerSystemd
 	p := newPlan(dir, "tok")
+	p.Schedule.Scheduler = SchedulerSystemd
 	p.Schedule.Install = true // ignored: systemd is not cron
-	res, err := Run(context.Background(), p, o)
+	res, err := Apply(context.Background(), testEnv(fakeCrontab(t, "")), p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,8 +186,8 @@ func TestRunSystemd(t *testing.T) {
 		"systemctl --user enable --now " + filepath.Join(dir, "baton-okta-prod.timer"),
 		`loginctl enable-linger "$USER"`,
 	}
-	if strings.Join(res.SystemdCommands, "\n") != strings.Join(want, "\n") || res.CronInstalled {
-		t.Errorf("commands: %q", res.SystemdCommands)
+	if strings.Join(res.Commands, "\n") != strings.Join(want, "\n") || res.Cron != nil || res.Target != SchedulerSystemd {
+		t.Errorf("commands: %q, cron %+v", res.Commands, res.Cron)
 	}
 }
 

@@ -1,4 +1,4 @@
-package generate
+package setup
 
 import (
 	"al.essio.dev/pkg/shellescape"
@@ -51,7 +51,7 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 // profile generates a demo profile (local destination unless args say
 // otherwise) with the given binary and returns its directory and the bare
 // environment cron would give sync.sh.
-func profile(t *testing.T, self string, args ...string) (dir string, cronEnv []string) {
+func generateProfile(t *testing.T, self string, args ...string) (dir string, cronEnv []string) {
 	t.Helper()
 	home := t.TempDir()
 	dir = filepath.Join(home, "profile")
@@ -107,7 +107,7 @@ func failureLine(out string) string {
 }
 
 func TestSyncSuccess(t *testing.T) {
-	dir, env := profile(t, bin)
+	dir, env := generateProfile(t, bin)
 	// Leftovers of a run that was killed outright.
 	os.MkdirAll(filepath.Join(dir, "work", "tmp.stale1"), 0o700)
 	r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
@@ -129,7 +129,7 @@ func TestSyncSuccess(t *testing.T) {
 // TestSyncOverlap starts two runs together: one syncs, the other finds the
 // lock taken and exits 0 at once with the lock message.
 func TestSyncOverlap(t *testing.T) {
-	dir, env := profile(t, bin)
+	dir, env := generateProfile(t, bin)
 	env = append(env, "BATON_DEMO_FAILURE=slow")
 	results := make(chan result, 2)
 	for range 2 {
@@ -154,7 +154,7 @@ func TestSyncOverlap(t *testing.T) {
 // TestSyncLogRotation runs sync.sh the way cron does, appending to
 // sync.log, with a log just over the cap.
 func TestSyncLogRotation(t *testing.T) {
-	dir, env := profile(t, bin)
+	dir, env := generateProfile(t, bin)
 	logFile := filepath.Join(dir, "sync.log")
 	old := bytes.Repeat([]byte("2026-01-01T00:00:00Z baton-setup[demo]: an old line\n"), 1<<20/50+1)
 	if err := os.WriteFile(logFile, old, 0o600); err != nil {
@@ -221,7 +221,7 @@ func TestSyncFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir, env := profile(t, bin, tt.args...)
+			dir, env := generateProfile(t, bin, tt.args...)
 			env = append(env, tt.setup(t, dir)...)
 			r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
 			if r.code == 0 {
@@ -242,7 +242,7 @@ func TestSyncFailures(t *testing.T) {
 		self := filepath.Join(t.TempDir(), "baton-setup")
 		data, _ := os.ReadFile(bin)
 		os.WriteFile(self, data, 0o755)
-		dir, env := profile(t, self)
+		dir, env := generateProfile(t, self)
 		os.Remove(self)
 		r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
 		checkLog(t, r.out, true)
@@ -251,7 +251,7 @@ func TestSyncFailures(t *testing.T) {
 		}
 	})
 	t.Run("baton-setup missing", func(t *testing.T) {
-		dir, env := profile(t, bin)
+		dir, env := generateProfile(t, bin)
 		script := filepath.Join(dir, "sync.sh")
 		gone := filepath.Join(t.TempDir(), "baton-setup")
 		data, _ := os.ReadFile(script)

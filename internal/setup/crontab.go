@@ -1,0 +1,76 @@
+package setup
+
+import (
+	"context"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/schedule"
+)
+
+// CronResult says what a crontab change did, or would do in a dry run.
+type CronResult struct {
+	// Diff is a unified diff of the table; empty when nothing changes.
+	Diff string `json:"diff,omitempty"`
+	// Changed is false when the table already was as wanted.
+	Changed bool `json:"changed"`
+	// Backup holds the previous table.
+	Backup string `json:"backup,omitempty"`
+}
+
+// InstallCron puts the profile's block into the crontab: it reads the
+// table, saves a backup of it in the profile directory, replaces only the
+// block, installs the whole table and reads it back to check.
+func InstallCron(ctx context.Context, env Env, p *plan.Plan, block string, dryRun bool) (CronResult, error) {
+	if env.Crontab == nil {
+		return CronResult{}, ErrNoCrontab
+	}
+	before, err := env.Crontab.Read(ctx)
+	if err != nil {
+		return CronResult{}, err
+	}
+	after, err := schedule.ReplaceBlock(before, p.Profile, block)
+	if err != nil {
+		return CronResult{}, err
+	}
+	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	if dryRun || !res.Changed {
+		return res, nil
+	}
+	if before != "" {
+		if res.Backup, err = render.Backup(p.Output.Dir, "crontab", []byte(before), env.now()); err != nil {
+			return res, err
+		}
+	}
+	return res, schedule.InstallOver(ctx, env.Crontab, before, p.Profile, block)
+}
+
+// RemoveCron deletes the profile's block from the crontab, after saving a
+// backup of the table in backupDir ("" for none). Changed is false when
+// there was no block.
+func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun bool) (CronResult, error) {
+	if env.Crontab == nil {
+		return CronResult{}, ErrNoCrontab
+	}
+	before, err := env.Crontab.Read(ctx)
+	if err != nil {
+		return CronResult{}, err
+	}
+	after, err := schedule.ReplaceBlock(before, profile, "")
+	if err != nil {
+		return CronResult{}, err
+	}
+	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	if dryRun || !res.Changed {
+		return res, nil
+	}
+	if backupDir != "" {
+		if res.Backup, err = render.Backup(backupDir, "crontab", []byte(before), env.now()); err != nil {
+			return res, err
+		}
+	}
+	_, err = schedule.Remove(ctx, env.Crontab, profile)
+	return res, err
+}
