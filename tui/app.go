@@ -31,8 +31,8 @@ type Deps struct {
 	LoadSchema func(ctx context.Context, f discover.Found) (*schema.Schema, error)
 	StartTest  func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
 	// StartQuick starts a quick credentials check; nil hides the option.
-	StartQuick    func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
-	FinishTest    func(ctx context.Context, run *testsync.Sync) testsync.Outcome
+	StartQuick func(ctx context.Context, p *plan.Plan) (*testsync.Sync, error)
+	FinishTest func(ctx context.Context, run *testsync.Sync) testsync.Outcome
 	// Apply writes the plan's files and installs what it asks for, as
 	// baton-setup generate does.
 	Apply         func(ctx context.Context, p *plan.Plan) (setup.Result, error)

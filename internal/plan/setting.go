@@ -14,15 +14,15 @@ type Setting string
 // The settings of a setup.
 const (
 	SettingConnector      Setting = "connector"
-	SettingValue          Setting = "value"        // a connector value; SettingError.Field names it
-	SettingValueFile      Setting = "value-file"   // a connector value read from a file
-	SettingValueStdin     Setting = "value-stdin"  // a connector value read from standard input
-	SettingAuthMethod     Setting = "auth-method"  // the connector's field group
-	SettingPlanFile       Setting = "plan-file"    // a saved plan to start from
-	SettingProfile        Setting = "profile"      // the profile's name
-	SettingDest           Setting = "destination"  // where the sync goes: bucket and key, or local
-	SettingRegion         Setting = "region"       // the bucket's region
-	SettingEndpoint       Setting = "endpoint"     // an S3-compatible endpoint
+	SettingValue          Setting = "value"       // a connector value; SettingError.Field names it
+	SettingValueFile      Setting = "value-file"  // a connector value read from a file
+	SettingValueStdin     Setting = "value-stdin" // a connector value read from standard input
+	SettingAuthMethod     Setting = "auth-method" // the connector's field group
+	SettingPlanFile       Setting = "plan-file"   // a saved plan to start from
+	SettingProfile        Setting = "profile"     // the profile's name
+	SettingDest           Setting = "destination" // where the sync goes: bucket and key, or local
+	SettingRegion         Setting = "region"      // the bucket's region
+	SettingEndpoint       Setting = "endpoint"    // an S3-compatible endpoint
 	SettingAWSCredentials Setting = "aws-credentials"
 	SettingAWSProfile     Setting = "aws-profile"
 	SettingRoleARN        Setting = "role-arn"
