@@ -168,7 +168,7 @@ func (r *plainRunner) formStep(fs *formStep) error {
 		if h := strings.TrimRight(fs.header(), "\n"); h != "" {
 			r.printf("%s\n\n", h)
 		}
-		if err := r.askForm(fs.build(), fs.describe); err != nil {
+		if err := r.askForm(buildForm(fs.questions()), describe(fs.questions())); err != nil {
 			return err
 		}
 		r.deliver(formSubmittedMsg{})
@@ -225,6 +225,20 @@ func (r *plainRunner) connectorStep(s *connectorStep) error {
 			return nil
 		}
 	}
+}
+
+// describe returns the help of the question with a key; the line prompts
+// print it before asking.
+func describe(pages []page) func(key string) string {
+	help := map[string]string{}
+	for _, p := range pages {
+		for _, q := range p.questions {
+			if q.key != "" {
+				help[q.key] = q.help
+			}
+		}
+	}
+	return func(key string) string { return help[key] }
 }
 
 // askForm asks every field of the form's visible groups. huh's own

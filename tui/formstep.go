@@ -11,20 +11,18 @@ import (
 // formSubmittedMsg says the embedded form was completed.
 type formSubmittedMsg struct{}
 
-// formStep is a step made of one huh form. build creates the form bound to
-// the step's variables; submit reads them into the draft and returns the
-// next command, or an error that is shown above a fresh form.
+// formStep is a step that asks questions. questions describes them, bound
+// to the step's variables, and the full screen shows them as one huh form.
+// submit reads the answers into the draft and returns the next command, or
+// an error that is shown above the questions, asked again.
 type formStep struct {
-	title  string
-	styles Styles
-	intro  func() string
-	build  func() *huh.Form
-	submit func() (tea.Cmd, error)
-	// describe, when set, returns the help shown under the field with
-	// this key; the line prompts of accessible mode print it before asking.
-	describe func(key string) string
-	form     *huh.Form
-	errMsg   string
+	title     string
+	styles    Styles
+	intro     func() string
+	questions func() []page
+	submit    func() (tea.Cmd, error)
+	form      *huh.Form
+	errMsg    string
 	// width and height are the space the step may draw in; 0 until the
 	// first WindowSizeMsg.
 	width, height int
@@ -34,7 +32,7 @@ type formStep struct {
 const maxFormWidth = 100
 
 func (s *formStep) newForm() tea.Cmd {
-	s.form = s.build().WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap())
+	s.form = buildForm(s.questions()).WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap())
 	// Without these, completing the form would quit the whole program.
 	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
 	s.form.CancelCmd = func() tea.Msg { return stepBackMsg{} }
