@@ -12,9 +12,10 @@ import (
 type formSubmittedMsg struct{}
 
 // formStep is a step that asks questions. questions describes them, bound
-// to the step's variables, and the full screen shows them as one huh form.
-// submit reads the answers into the draft and returns the next command, or
-// an error that is shown above the questions, asked again.
+// to the step's variables: the full screen shows them as one huh form, the
+// line prompts ask them one by one. submit reads the answers into the draft
+// and returns the next command, or an error that is shown above the
+// questions, asked again.
 type formStep struct {
 	title     string
 	styles    Styles
@@ -84,7 +85,11 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 
 // header is the text above the form: the intro and the last error, each
 // followed by a blank line and wrapped to the width.
-func (s *formStep) header() string {
+func (s *formStep) header() string { return fit(s.headerText(), s.width) }
+
+// headerText is header not wrapped: a line front end leaves that to the
+// terminal.
+func (s *formStep) headerText() string {
 	out := ""
 	if s.intro != nil {
 		if t := strings.TrimRight(s.intro(), "\n"); t != "" {
@@ -94,7 +99,12 @@ func (s *formStep) header() string {
 	if s.errMsg != "" {
 		out += s.styles.Bad.Render(s.errMsg) + "\n\n"
 	}
-	return fit(out, s.width)
+	return out
+}
+
+// Screen asks the step's questions under its intro and last error.
+func (s *formStep) Screen() screen {
+	return screen{kind: screenAsk, text: s.headerText(), pages: s.questions()}
 }
 
 func (s *formStep) View() string {
@@ -165,5 +175,5 @@ func (s *formStep) Keys() []key.Binding {
 	return out
 }
 
-// base gives the accessible runner the step's form parts.
+// base gives the App the step's form, for the keys typed into it.
 func (s *formStep) base() *formStep { return s }

@@ -1,6 +1,50 @@
 package tui
 
-import "github.com/charmbracelet/huh"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/huh"
+)
+
+// screenKind is what a step waits for.
+type screenKind int
+
+const (
+	screenAsk screenKind = iota
+	screenChoose
+	screenBusy
+	screenEnd
+)
+
+// screen is what a step shows now, described for any front end. The
+// wizard has two: the full screen (App under bubbletea, which draws View)
+// and the line prompts of accessible mode, which know steps only through
+// Screen. A screen is one of:
+//
+//   - questions (screenAsk): pages of questions bound to the step's
+//     answers. The full screen makes its huh form of them with buildForm;
+//     the line prompts ask them one by one. Either way the answers land in
+//     the step's own variables, and the front end then sends
+//     formSubmittedMsg, which the step checks as it always does.
+//   - a report and its actions (screenChoose): text, such as a test sync's
+//     outcome, and the keys that act on it. A front end answers with one
+//     of those keys as a tea.KeyMsg.
+//   - busy (screenBusy): the step waits for its Cmds' messages; a status
+//     and the lines it has logged so far say what happens meanwhile.
+//   - the end (screenEnd): a last report; nothing more is asked.
+type screen struct {
+	kind screenKind
+	// text is the intro and last error above the questions, the report
+	// that the actions act on, or the busy status. It is drawn with the
+	// wizard's styles, which the line prompts build without colour.
+	text string
+	// pages are the questions of screenAsk, in order.
+	pages []page
+	// actions are the keys screenChoose accepts.
+	actions []key.Binding
+	// log holds what a busy step has reported so far, a line each and
+	// oldest first; a line front end prints the ones it has not printed.
+	log []string
+}
 
 // askKind is the sort of answer a question takes.
 type askKind int

@@ -429,16 +429,35 @@ func (s *destinationStep) checkKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *destinationStep) View() string {
-	if !s.inCheck() {
+	switch {
+	case !s.inCheck():
 		return s.formStep.View()
+	case s.checking:
+		return fit(s.spin.View()+" "+s.checkStatus()+"\n", s.width)
 	}
-	var b strings.Builder
-	if s.checking {
-		fmt.Fprintf(&b, "%s Checking that this machine can write %s …\n", s.spin.View(), s.dest)
-		return fit(b.String(), s.width)
+	return fit(s.checkReport(), s.width)
+}
+
+// Screen is the form's questions, then the check while it runs, then its
+// report with the keys that act on it.
+func (s *destinationStep) Screen() screen {
+	switch {
+	case !s.inCheck():
+		return s.formStep.Screen()
+	case s.checking:
+		return screen{kind: screenBusy, text: s.checkStatus()}
 	}
-	b.WriteString(preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy))
-	return fit(b.String(), s.width)
+	return screen{kind: screenChoose, text: s.checkReport(), actions: s.Keys()}
+}
+
+// checkStatus says what the running check does.
+func (s *destinationStep) checkStatus() string {
+	return fmt.Sprintf("Checking that this machine can write %s …", s.dest)
+}
+
+// checkReport is the finished check's report, or the IAM policy.
+func (s *destinationStep) checkReport() string {
+	return preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy)
 }
 
 // preflightView draws a check's report: one line per check with its hint,

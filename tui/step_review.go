@@ -271,6 +271,15 @@ func (s *reviewStep) questions() []page {
 	}}}
 }
 
+// Screen is the summary and the questions, then a wait while the files
+// are written.
+func (s *reviewStep) Screen() screen {
+	if s.busy {
+		return screen{kind: screenBusy, text: "Writing files…"}
+	}
+	return s.formStep.Screen()
+}
+
 func (s *reviewStep) submitReview() (tea.Cmd, error) {
 	if !s.write {
 		return nil, fmt.Errorf("nothing written; choose Write when you are ready, or esc to go back")
@@ -321,6 +330,9 @@ func newDoneStep(st Styles, draft *plan.Plan, res *generate.Result) *doneStep {
 
 func (s *doneStep) Init() tea.Cmd { return nil }
 func (s *doneStep) Title() string { return "Done" }
+
+// Screen is the last report: nothing more is asked.
+func (s *doneStep) Screen() screen { return screen{kind: screenEnd, text: s.View()} }
 
 func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	if m, ok := msg.(tea.WindowSizeMsg); ok {
