@@ -58,6 +58,78 @@ func requireExit(t *testing.T, s *testenv.PTY) string {
 	return s.Output()
 }
 
+// TestAccessibleS3Destination goes through an S3 destination as line
+// prompts: bucket, key, region and endpoint, the S3 check against a local
+// server, then on to the schedule and the review, which writes a plan that
+// names the bucket.
+func TestAccessibleS3Destination(t *testing.T) {
+	t.Parallel()
+	s3 := testenv.NewS3(t, "acc-bucket")
+	home := t.TempDir()
+	env, _ := fakeCrontab(t, home, append(wizardEnv(home, "TERM=xterm-256color"), s3.AWSEnv()...))
+	s := testenv.StartPTY(t, env, bin, "--accessible")
+
+	s.Expect("the number 1", uiWait)
+	s.SendLine("1")
+	demoSettings(s, "acme", canary)
+	passSync(s)
+
+	s.Expect("Step 4/7 · Destination", uiWait)
+	s.Expect("1. An S3 bucket that ConductorOne reads (automated)", uiWait)
+	s.SendLine("1")
+	s.Expect("The bucket your ConductorOne S3 data source reads.", uiWait)
+	s.Expect("Bucket *", uiWait)
+	s.SendLine("acc-bucket")
+	s.Expect(`(Enter keeps "baton/demo/sync.c1z")`, uiWait)
+	s.Expect("Object key *", uiWait)
+	s.SendLine("")
+	s.Expect(`(Enter keeps "us-east-1")`, uiWait)
+	s.Expect("Region", uiWait)
+	s.SendLine("")
+	s.Expect("Endpoint (optional)", uiWait)
+	s.SendLine(s3.URL)
+	s.Expect("AWS credentials for the upload", uiWait)
+	s.Expect("1. The AWS default chain", uiWait)
+	s.SendLine("1")
+
+	s.Expect("✓ The S3 check passed", uiWait)
+	s.Expect("File name: baton/demo/sync.c1z", uiWait)
+	s.Expect("What next?", uiWait)
+	s.Expect("1. continue", uiWait)
+	s.SendLine("1")
+
+	between := s.Expect("Step 5/7 · Schedule", uiWait)
+	if strings.Contains(between, "Where should each sync go?") {
+		t.Errorf("the destination was asked again after the check:\n%s", between)
+	}
+	s.Expect("ConductorOne reads the bucket once an hour.", uiWait)
+	s.Expect("How often should the sync run?", uiWait)
+	s.Expect("Enter a number between 1 and 2", uiWait)
+	s.SendLine("")
+
+	review := s.Expect("Profile name", uiWait)
+	for _, want := range []string{"s3://acc-bucket/baton/demo/sync.c1z", "through the S3-compatible endpoint " + s3.URL} {
+		if !strings.Contains(review, want) {
+			t.Errorf("review lacks %q:\n%s", want, review)
+		}
+	}
+	s.SendLine("")
+	s.Expect("Install the crontab entry now?", uiWait)
+	s.SendLine("n")
+	s.Expect("Write the files?", uiWait)
+	s.SendLine("")
+	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Crontab entry, not installed.", uiWait)
+	if out := requireExit(t, s); strings.Contains(out, canary) {
+		t.Error("the secret was echoed or printed")
+	}
+
+	p := readPlan(t, filepath.Join(home, ".config", "baton-setup", "demo"))
+	if d := p.Destination; d.Kind != plan.DestS3 || d.Bucket != "acc-bucket" || d.Key != "baton/demo/sync.c1z" || d.Endpoint != s3.URL || d.Region != "us-east-1" {
+		t.Errorf("plan.json destination: %+v", d)
+	}
+}
+
 // TestAccessibleServiceMode picks service mode as line prompts: a refused
 // client ID is asked again, the client secret is read without echo, the
 // schedule is skipped, and service.env gets both.
