@@ -74,7 +74,8 @@ type generatedMsg struct {
 	err  error
 }
 
-// step is one screen of the wizard.
+// step is one screen of the wizard. The full screen draws View; any front
+// end can drive it through Screen instead (see screen.go).
 type step interface {
 	Init() tea.Cmd
 	Update(msg tea.Msg) (step, tea.Cmd)
@@ -82,6 +83,8 @@ type step interface {
 	Title() string
 	// Keys are the step's own keys in its current state, for the footer.
 	Keys() []key.Binding
+	// Screen describes what the step shows now for any front end.
+	Screen() screen
 }
 
 // formed is a step made of a huh form (it embeds formStep).

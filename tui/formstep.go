@@ -11,20 +11,19 @@ import (
 // formSubmittedMsg says the embedded form was completed.
 type formSubmittedMsg struct{}
 
-// formStep is a step made of one huh form. build creates the form bound to
-// the step's variables; submit reads them into the draft and returns the
-// next command, or an error that is shown above a fresh form.
+// formStep is a step that asks questions. questions describes them, bound
+// to the step's variables: the full screen shows them as one huh form, the
+// line prompts ask them one by one. submit reads the answers into the draft
+// and returns the next command, or an error that is shown above the
+// questions, asked again.
 type formStep struct {
-	title  string
-	styles Styles
-	intro  func() string
-	build  func() *huh.Form
-	submit func() (tea.Cmd, error)
-	// describe, when set, returns the help shown under the field with
-	// this key; the line prompts of accessible mode print it before asking.
-	describe func(key string) string
-	form     *huh.Form
-	errMsg   string
+	title     string
+	styles    Styles
+	intro     func() string
+	questions func() []page
+	submit    func() (tea.Cmd, error)
+	form      *huh.Form
+	errMsg    string
 	// width and height are the space the step may draw in; 0 until the
 	// first WindowSizeMsg.
 	width, height int
@@ -34,7 +33,7 @@ type formStep struct {
 const maxFormWidth = 100
 
 func (s *formStep) newForm() tea.Cmd {
-	s.form = s.build().WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap())
+	s.form = buildForm(s.questions()).WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap())
 	// Without these, completing the form would quit the whole program.
 	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
 	s.form.CancelCmd = func() tea.Msg { return stepBackMsg{} }
@@ -86,7 +85,11 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 
 // header is the text above the form: the intro and the last error, each
 // followed by a blank line and wrapped to the width.
-func (s *formStep) header() string {
+func (s *formStep) header() string { return fit(s.headerText(), s.width) }
+
+// headerText is header not wrapped: a line front end leaves that to the
+// terminal.
+func (s *formStep) headerText() string {
 	out := ""
 	if s.intro != nil {
 		if t := strings.TrimRight(s.intro(), "\n"); t != "" {
@@ -96,7 +99,12 @@ func (s *formStep) header() string {
 	if s.errMsg != "" {
 		out += s.styles.Bad.Render(s.errMsg) + "\n\n"
 	}
-	return fit(out, s.width)
+	return out
+}
+
+// Screen asks the step's questions under its intro and last error.
+func (s *formStep) Screen() screen {
+	return screen{kind: screenAsk, text: s.headerText(), pages: s.questions()}
 }
 
 func (s *formStep) View() string {
@@ -167,5 +175,5 @@ func (s *formStep) Keys() []key.Binding {
 	return out
 }
 
-// base gives the accessible runner the step's form parts.
+// base gives the App the step's form, for the keys typed into it.
 func (s *formStep) base() *formStep { return s }

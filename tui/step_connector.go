@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/catalog"
@@ -106,6 +106,8 @@ type connectorStep struct {
 	// note and done hold a finished choice until the note is read.
 	note string
 	done tea.Cmd
+	// choice is the answer to questions: an index into items.
+	choice string
 
 	width, height int
 }
@@ -142,21 +144,58 @@ func newConnectorStep(ctx context.Context, deps Deps, st Styles, draft *plan.Pla
 			s.cursor = i
 		}
 	}
+	for i, it := range s.items {
+		if it.found != nil && (s.choice == "" || it.found.Name == draft.Connector.Name) {
+			s.choice = strconv.Itoa(i)
+		}
+	}
 	s.output = viewport.New(80, 10)
 	return s
 }
 
-// connectorForm is the picker as a plain huh form, for line-by-line
-// (accessible) prompts where a live list cannot be drawn: installed
-// connectors only, since installing needs the full-screen step.
-func connectorForm(found []discover.Found, choice *int) *huh.Form {
-	opts := make([]huh.Option[int], len(found))
-	for i, f := range found {
-		opts[i] = huh.NewOption(foundLabel(f), i)
+// questions are the picker as a plain list, for front ends that cannot
+// draw the live search: installed connectors only, since installing one
+// needs the full screen. The answer comes back with formSubmittedMsg.
+func (s *connectorStep) questions() []page {
+	q := question{kind: askSelect, title: "Which connector do you want to set up?", value: &s.choice}
+	for i, it := range s.items {
+		if it.found != nil {
+			q.options = append(q.options, option{foundLabel(*it.found), strconv.Itoa(i)})
+		}
 	}
-	return huh.NewForm(huh.NewGroup(
-		huh.NewSelect[int]().Title("Which connector do you want to set up?").Options(opts...).Value(choice),
-	))
+	if len(q.options) == 0 {
+		q.help = "None is installed; see baton-setup connectors for how to install one."
+	}
+	return []page{{questions: []question{q}}}
+}
+
+// Screen is the list of installed connectors, the wait while a schema is
+// read or a connector installed, or what the step shows with its keys.
+func (s *connectorStep) Screen() screen {
+	switch s.mode {
+	case modePick:
+		text := ""
+		if s.errMsg != "" {
+			text = s.styles.Bad.Render(s.errMsg) + "\n\n"
+		}
+		return screen{kind: screenAsk, text: text, pages: s.questions()}
+	case modeLoading:
+		return screen{kind: screenBusy, text: "Reading the connector's settings…"}
+	case modeInstalling:
+		return screen{kind: screenBusy, text: "$ " + s.running.Command, log: s.lines}
+	}
+	return screen{kind: screenChoose, text: s.View(), actions: s.Keys()}
+}
+
+// pickChoice loads the connector that questions chose.
+func (s *connectorStep) pickChoice() tea.Cmd {
+	i, err := strconv.Atoi(s.choice)
+	if err != nil || i < 0 || i >= len(s.items) || s.items[i].found == nil {
+		s.errMsg = "Choose one of the installed connectors."
+		return nil
+	}
+	s.errMsg = ""
+	return s.load(*s.items[i].found)
 }
 
 // foundLabel says where an installed connector is.
@@ -251,6 +290,11 @@ func (s *connectorStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		return s, nil
 	case schemaLoadedMsg:
 		return s, s.schemaLoaded(msg)
+	case formSubmittedMsg:
+		if s.mode != modePick {
+			return s, nil
+		}
+		return s, s.pickChoice()
 	case installLineMsg:
 		if msg.run != s.run {
 			return s, nil

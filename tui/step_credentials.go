@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
 
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -73,16 +72,10 @@ func newCredentialsStep(st Styles, draft *plan.Plan) *credentialsStep {
 	}
 	s.ans = newCredentials(s.sch, draft)
 	s.formStep = formStep{
-		title:  "Settings",
-		styles: st,
-		build:  s.buildForm,
-		submit: s.submitValues,
-		describe: func(key string) string {
-			if f, ok := s.sch.Field(key); ok {
-				return fieldDescription(f, s.ans)
-			}
-			return ""
-		},
+		title:     "Settings",
+		styles:    st,
+		questions: s.questions,
+		submit:    s.submitValues,
 		intro: func() string {
 			name := s.sch.DisplayName
 			if name == "" {
@@ -138,16 +131,15 @@ func (s *credentialsStep) manualMode() bool {
 	return true
 }
 
-func (s *credentialsStep) buildForm() *huh.Form {
+func (s *credentialsStep) questions() []page {
 	if s.manualMode() {
-		return buildManualForm(s.sch, &s.ans.manual)
+		return manualQuestions(s.sch, &s.ans.manual)
 	}
-	return buildCredentialsForm(s.sch, s.ans)
+	return credentialQuestions(s.sch, s.ans)
 }
 
-// fieldDescription is what the form shows under a field's title: its
-// help, where to find it, a kept secret's mask and its variable name. The
-// accessible prompts print the same text.
+// fieldDescription is what is shown with a field's title: its help, where
+// to find it, a kept secret's mask and its variable name.
 func fieldDescription(f schema.Field, c *credentials) string {
 	var desc []string
 	if f.Help != "" {
@@ -167,9 +159,9 @@ func fieldDescription(f schema.Field, c *credentials) string {
 	return strings.Join(desc, "\n")
 }
 
-// fieldWidget is the form field for one schema field, with its
+// fieldQuestion is the question for one schema field, with its
 // description, where to find it, and its variable name.
-func fieldWidget(f schema.Field, c *credentials) huh.Field {
+func fieldQuestion(f schema.Field, c *credentials) question {
 	title := f.Label
 	if f.Required {
 		title += " *"
@@ -177,60 +169,63 @@ func fieldWidget(f schema.Field, c *credentials) huh.Field {
 	if f.Deprecated {
 		title += " (deprecated)"
 	}
-	description := fieldDescription(f, c)
+	q := question{key: f.Name, title: title, help: fieldDescription(f, c)}
 	old, kept := c.kept[f.Name]
 
 	if f.Kind == schema.KindBool {
-		return huh.NewConfirm().Key(f.Name).Title(title).Description(description).Value(c.bools[f.Name])
+		q.kind, q.flag = askConfirm, c.bools[f.Name]
+		return q
 	}
+	q.value = c.strs[f.Name]
 	if len(f.Options) > 0 {
-		var opts []huh.Option[string]
+		q.kind = askSelect
 		if !f.Required {
-			opts = append(opts, huh.NewOption("(not set)", ""))
+			q.options = append(q.options, option{"(not set)", ""})
 		}
 		for _, o := range f.Options {
-			opts = append(opts, huh.NewOption(o, o))
+			q.options = append(q.options, option{o, o})
 		}
-		return huh.NewSelect[string]().Key(f.Name).Title(title).Description(description).Options(opts...).Value(c.strs[f.Name])
+		return q
 	}
-	val := c.strs[f.Name]
-	in := huh.NewInput().Key(f.Name).Title(title).Description(description).Placeholder(f.Placeholder).Value(val).
-		Validate(func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				if f.Required && !kept {
-					return errors.New("required")
-				}
-				return nil
+	q.kind, q.placeholder = askText, f.Placeholder
+	q.validate = func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			if f.Required && !kept {
+				return errors.New("required")
 			}
-			if f.Kind == schema.KindFile {
-				v = expandHome(strings.TrimSpace(v))
-			}
-			return f.Validate(v)
-		})
-	if f.Kind == schema.KindFile {
-		in = in.SuggestionsFunc(func() []string { return pathSuggestions(*val) }, val)
+			return nil
+		}
+		if f.Kind == schema.KindFile {
+			v = expandHome(strings.TrimSpace(v))
+		}
+		return f.Validate(v)
 	}
-	if f.Secret {
-		in = in.EchoMode(huh.EchoModePassword)
+	switch {
+	case f.Secret:
+		q.kind = askSecret
 		if kept {
-			in = in.Placeholder(old.Masked() + " (enter keeps it)")
+			q.placeholder = old.Masked() + " (enter keeps it)"
 		}
+	case f.Kind == schema.KindFile:
+		val := q.value
+		q.kind, q.suggest = askPath, func() []string { return pathSuggestions(*val) }
 	}
-	return in
+	return q
 }
 
-// buildCredentialsForm is the settings form over answers c. It is a plain
-// function so that line-by-line (accessible) prompts can run it too.
-func buildCredentialsForm(sch *schema.Schema, c *credentials) *huh.Form {
-	var groups []*huh.Group
+// credentialQuestions are the settings over answers c: the auth method
+// when there are several, the fields every method shares, then a page per
+// method that only its choice shows.
+func credentialQuestions(sch *schema.Schema, c *credentials) []page {
+	var pages []page
 	if len(sch.Groups) > 1 {
-		var opts []huh.Option[string]
+		var opts []option
 		for _, g := range sch.Groups {
-			opts = append(opts, huh.NewOption(g.Label, g.Name))
+			opts = append(opts, option{g.Label, g.Name})
 		}
-		groups = append(groups, huh.NewGroup(
-			huh.NewSelect[string]().Title("How do you want to authenticate?").Options(opts...).Value(&c.method),
-		))
+		pages = append(pages, page{questions: []question{
+			{kind: askSelect, title: "How do you want to authenticate?", options: opts, value: &c.method},
+		}})
 	}
 	grouped := map[string]bool{}
 	for _, g := range sch.Groups {
@@ -238,32 +233,32 @@ func buildCredentialsForm(sch *schema.Schema, c *credentials) *huh.Form {
 			grouped[n] = true
 		}
 	}
-	var common []huh.Field
+	var common []question
 	for _, f := range sch.Fields {
 		if !grouped[f.Name] {
-			common = append(common, fieldWidget(f, c))
+			common = append(common, fieldQuestion(f, c))
 		}
 	}
 	if len(common) > 0 {
-		groups = append(groups, huh.NewGroup(common...))
+		pages = append(pages, page{questions: common})
 	}
 	for _, g := range sch.Groups {
-		var fields []huh.Field
+		var qs []question
 		for _, n := range g.Fields {
 			if f, ok := sch.Field(n); ok {
-				fields = append(fields, fieldWidget(f, c))
+				qs = append(qs, fieldQuestion(f, c))
 			}
 		}
-		if len(fields) == 0 {
+		if len(qs) == 0 {
 			continue
 		}
 		name := g.Name
-		groups = append(groups, huh.NewGroup(fields...).Title(g.Label).WithHideFunc(func() bool { return c.method != name }))
+		pages = append(pages, page{title: g.Label, hidden: func() bool { return c.method != name }, questions: qs})
 	}
-	if len(groups) == 0 {
-		groups = append(groups, huh.NewGroup(huh.NewNote().Title("This connector needs no settings.").Next(true)))
+	if len(pages) == 0 {
+		pages = append(pages, page{questions: []question{{kind: askNote, title: "This connector needs no settings.", next: true}}})
 	}
-	return huh.NewForm(groups...)
+	return pages
 }
 
 // validateManualName checks a hand-typed variable name against the rules
@@ -285,33 +280,34 @@ func validateManualName(sch *schema.Schema, name string) error {
 // schema.EnvName turns back.
 func manualFieldName(env string) string { return plan.ExtraFieldName(env) }
 
-// buildManualForm asks for one BATON_* variable at a time, for connectors
+// manualQuestions ask for one BATON_* variable at a time, for connectors
 // that describe no settings at all.
-func buildManualForm(sch *schema.Schema, m *manualVar) *huh.Form {
-	*m = manualVar{action: manualAdd}
+func manualQuestions(sch *schema.Schema, m *manualVar) []page {
 	done := fmt.Sprintf("Continue with these %d variables", len(sch.Fields))
 	if len(sch.Fields) == 0 {
 		done = "Continue without any (the connector needs none)"
 	}
 	adding := func() bool { return m.action != manualAdd }
-	return huh.NewForm(
-		huh.NewGroup(
-			huh.NewSelect[string]().Title("This connector does not describe its settings. Add its BATON_* variables by hand?").
-				Description("Its documentation lists them; each one is passed to the connector in its environment.").
-				Options(huh.NewOption("Add a variable", manualAdd), huh.NewOption(done, manualDone)).Value(&m.action),
-		),
-		huh.NewGroup(
-			huh.NewInput().Title("Variable name").Placeholder("BATON_API_TOKEN").Value(&m.name).
-				Validate(func(v string) error { return validateManualName(sch, strings.ToUpper(v)) }),
-			huh.NewConfirm().Title("Is it a secret?").Description("Secrets are masked and written only to secrets.env.").Value(&m.secret),
-		).WithHideFunc(adding),
-		huh.NewGroup(
-			huh.NewInput().Title("Value").EchoMode(huh.EchoModePassword).Value(&m.value),
-		).WithHideFunc(func() bool { return adding() || !m.secret }),
-		huh.NewGroup(
-			huh.NewInput().Title("Value").Value(&m.value),
-		).WithHideFunc(func() bool { return adding() || m.secret }),
-	)
+	return []page{
+		{questions: []question{{
+			kind:    askSelect,
+			title:   "This connector does not describe its settings. Add its BATON_* variables by hand?",
+			help:    "Its documentation lists them; each one is passed to the connector in its environment.",
+			options: []option{{"Add a variable", manualAdd}, {done, manualDone}},
+			value:   &m.action,
+		}}},
+		{hidden: adding, questions: []question{
+			{kind: askText, title: "Variable name", placeholder: "BATON_API_TOKEN", value: &m.name,
+				validate: func(v string) error { return validateManualName(sch, strings.ToUpper(v)) }},
+			{kind: askConfirm, title: "Is it a secret?", help: "Secrets are masked and written only to secrets.env.", flag: &m.secret},
+		}},
+		{hidden: func() bool { return adding() || !m.secret }, questions: []question{
+			{kind: askSecret, title: "Value", value: &m.value},
+		}},
+		{hidden: func() bool { return adding() || m.secret }, questions: []question{
+			{kind: askText, title: "Value", value: &m.value},
+		}},
+	}
 }
 
 // manualSummary lists the variables added by hand, secrets masked.
@@ -353,6 +349,7 @@ func (s *credentialsStep) addManual() (tea.Cmd, error) {
 		v = strings.TrimSpace(v)
 	}
 	s.draft.SetValue(f, v)
+	s.ans.manual = manualVar{action: manualAdd}
 	return s.newForm(), nil
 }
 

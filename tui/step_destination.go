@@ -10,16 +10,15 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
 
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
-// destAnswers are the destination questions' answers, bound to the form's
-// fields. buildDestinationForm asks them and destination reads them back,
-// so that any front end can ask the same questions.
+// destAnswers are the destination questions' answers, bound to the
+// questions. destinationQuestions asks them and destination reads them
+// back.
 type destAnswers struct {
 	Kind, Bucket, Key, Region, Endpoint       string
 	Credentials, Profile, RoleARN, ExternalID string
@@ -107,23 +106,24 @@ func (a *destAnswers) applyService(p *plan.Plan) error {
 	return nil
 }
 
-// clientSecretField asks for the client secret without echo; with a kept
-// secret it shows its last characters and an empty answer keeps it.
-func clientSecretField(a *destAnswers) huh.Field {
-	desc := "secret-token:HOST:v1:KEY, shown once next to the client ID; written to service.env (0600) only."
-	in := huh.NewInput().Title("Client secret *").EchoMode(huh.EchoModePassword).Value(&a.ClientSecret)
+// clientSecretQuestion asks for the client secret without echo; with a
+// kept secret it shows its last characters and an empty answer keeps it.
+func clientSecretQuestion(a *destAnswers) question {
+	q := question{kind: askSecret, title: "Client secret *", value: &a.ClientSecret,
+		help: "secret-token:HOST:v1:KEY, shown once next to the client ID; written to service.env (0600) only.",
+		validate: func(v string) error {
+			v = strings.TrimSpace(v)
+			if v == "" && !a.keptSecret.IsZero() {
+				return nil
+			}
+			return plan.ValidateClientSecret(v)
+		}}
 	if !a.keptSecret.IsZero() {
-		// In the title, since the line prompts show no description.
-		in = in.Title("Client secret * (saved " + a.keptSecret.Masked() + "; Enter keeps it)").
-			Placeholder(a.keptSecret.Masked() + " (enter keeps it)")
+		// In the title too, where a prompt names what it asks.
+		q.title = "Client secret * (saved " + a.keptSecret.Masked() + "; Enter keeps it)"
+		q.placeholder = a.keptSecret.Masked() + " (enter keeps it)"
 	}
-	return in.Description(desc).Validate(func(v string) error {
-		v = strings.TrimSpace(v)
-		if v == "" && !a.keptSecret.IsZero() {
-			return nil
-		}
-		return plan.ValidateClientSecret(v)
-	})
+	return q
 }
 
 // checkField validates one answer by placing it in an otherwise valid
@@ -137,37 +137,37 @@ func checkField(mut func(d *plan.Destination, v string)) func(string) error {
 }
 
 // credentialOptions are the credential modes in the order of preference.
-func credentialOptions(profiles []awsconf.Profile) []huh.Option[string] {
+func credentialOptions(profiles []awsconf.Profile) []option {
 	profile := "A named profile from the AWS config files"
 	if len(profiles) == 0 {
 		profile += " (none found)"
 	}
-	return []huh.Option[string]{
-		huh.NewOption("The AWS default chain: instance profile, task role or environment (recommended)", plan.CredDefault),
-		huh.NewOption(profile, plan.CredProfile),
-		huh.NewOption("An IAM role to assume (role ARN and optional external ID)", plan.CredRole),
-		huh.NewOption("Static access keys, kept in secrets.env (a role is safer)", plan.CredStatic),
+	return []option{
+		{"The AWS default chain: instance profile, task role or environment (recommended)", plan.CredDefault},
+		{profile, plan.CredProfile},
+		{"An IAM role to assume (role ARN and optional external ID)", plan.CredRole},
+		{"Static access keys, kept in secrets.env (a role is safer)", plan.CredStatic},
 	}
 }
 
-// profileField asks for the profile: a list when the config files have
+// profileQuestion asks for the profile: a list when the config files have
 // any, else a name.
-func profileField(a *destAnswers, profiles []awsconf.Profile) huh.Field {
+func profileQuestion(a *destAnswers, profiles []awsconf.Profile) question {
 	if len(profiles) == 0 {
-		return huh.NewInput().Title("AWS profile *").
-			Description("No profiles were found in the AWS config files; type the name the upload will use.").
-			Value(&a.Profile).Validate(checkField(func(d *plan.Destination, v string) {
-			d.Credentials, d.AWSProfile = plan.CredProfile, v
-		}))
+		return question{kind: askText, title: "AWS profile *", value: &a.Profile,
+			help: "No profiles were found in the AWS config files; type the name the upload will use.",
+			validate: checkField(func(d *plan.Destination, v string) {
+				d.Credentials, d.AWSProfile = plan.CredProfile, v
+			})}
 	}
-	opts := make([]huh.Option[string], 0, len(profiles))
+	opts := make([]option, 0, len(profiles))
 	sso := false
 	for _, p := range profiles {
 		label := p.Name
 		if d := p.Describe(); d != "" {
 			label += " (" + d + ")"
 		}
-		opts = append(opts, huh.NewOption(label, p.Name))
+		opts = append(opts, option{label, p.Name})
 		sso = sso || p.SSO
 	}
 	desc := "The profile the upload uses, from the shared config and credentials files."
@@ -177,72 +177,66 @@ func profileField(a *destAnswers, profiles []awsconf.Profile) huh.Field {
 	if a.Profile == "" {
 		a.Profile = profiles[0].Name
 	}
-	return huh.NewSelect[string]().Title("AWS profile *").Description(desc).Options(opts...).Value(&a.Profile)
+	return question{kind: askSelect, title: "AWS profile *", help: desc, options: opts, value: &a.Profile}
 }
 
-// buildDestinationForm asks where the sync goes and, for S3, the bucket,
+// required refuses an empty answer with msg.
+func required(msg string) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New(msg)
+		}
+		return nil
+	}
+}
+
+// destinationQuestions ask where the sync goes and, for S3, the bucket,
 // key, region, endpoint and the uploader's AWS credentials; or, for service
 // mode, the ConductorOne client ID and secret.
-func buildDestinationForm(a *destAnswers, profiles []awsconf.Profile) *huh.Form {
+func destinationQuestions(a *destAnswers, profiles []awsconf.Profile) []page {
 	notS3 := func() bool { return a.Kind != plan.DestS3 }
 	notService := func() bool { return a.Kind != kindService }
 	notMode := func(mode string) func() bool {
 		return func() bool { return a.Kind != plan.DestS3 || a.Credentials != mode }
 	}
-	return huh.NewForm(
-		huh.NewGroup(huh.NewSelect[string]().
-			Title("Where should each sync go?").
-			Options(
-				huh.NewOption("An S3 bucket that ConductorOne reads (automated)", plan.DestS3),
-				huh.NewOption("A local file that I upload by hand", plan.DestLocal),
-				huh.NewOption("Run as a service (no S3, no schedule: the connector takes tasks from ConductorOne)", kindService),
-			).Value(&a.Kind)),
-		huh.NewGroup(
-			huh.NewNote().Title("Service mode").Description("The connector runs all the time as a systemd service and takes its tasks (syncs, grants, revokes) from ConductorOne. Get the client ID and secret in ConductorOne: the connector's Settings, Rotate."),
-			huh.NewInput().Title("Client ID *").Description("NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc").
-				Value(&a.ClientID).Validate(func(v string) error { return plan.ValidateClientID(strings.TrimSpace(v)) }),
-			clientSecretField(a),
-		).WithHideFunc(notService),
-		huh.NewGroup(
-			huh.NewInput().Title("Bucket *").Description("The bucket your ConductorOne S3 data source reads.").
-				Value(&a.Bucket).Validate(checkField(func(d *plan.Destination, v string) { d.Bucket = v })),
-			huh.NewInput().Title("Object key *").Description("Type exactly this into the data source's File name field in ConductorOne.").
-				Value(&a.Key).Validate(checkField(func(d *plan.Destination, v string) { d.Key = v })),
-			huh.NewInput().Title("Region").Description("The bucket's AWS region, e.g. us-east-1; leave it empty to use the bucket's own, which the check finds.").
-				Value(&a.Region).Validate(checkField(func(d *plan.Destination, v string) { d.Region = v })),
-			huh.NewInput().Title("Endpoint (optional)").Description("Only for S3-compatible stores: their URL.").
-				Value(&a.Endpoint).Validate(checkField(func(d *plan.Destination, v string) { d.Endpoint = v })),
-		).WithHideFunc(notS3),
-		huh.NewGroup(huh.NewSelect[string]().
-			Title("AWS credentials for the upload").
-			Description("The scheduled upload runs unattended: prefer credentials that renew themselves.").
-			Options(credentialOptions(profiles)...).Value(&a.Credentials),
-		).WithHideFunc(notS3),
-		huh.NewGroup(profileField(a, profiles)).WithHideFunc(notMode(plan.CredProfile)),
-		huh.NewGroup(
-			huh.NewInput().Title("Role ARN *").Description("The role the upload assumes through STS, e.g. arn:aws:iam::123456789012:role/baton-uploader.").
-				Value(&a.RoleARN).Validate(func(v string) error { return plan.ValidateRoleARN(strings.TrimSpace(v)) }),
-			huh.NewInput().Title("External ID (optional)").Description("Only when the role's trust policy requires one.").
-				Value(&a.ExternalID).Validate(func(v string) error { return plan.ValidateExternalID(strings.TrimSpace(v)) }),
-		).WithHideFunc(notMode(plan.CredRole)),
-		huh.NewGroup(
-			huh.NewNote().Title("Static keys").Description("Warning: "+upload.StaticWarning+".\nThey are written to secrets.env (mode 0600) and given to the upload alone, never to the connector."),
-			huh.NewInput().Title("Access key ID *").Value(&a.AccessKeyID).
-				Validate(func(v string) error {
-					if strings.TrimSpace(v) == "" {
-						return errors.New("enter the access key ID")
-					}
-					return nil
-				}),
-			huh.NewInput().Title("Secret access key *").EchoMode(huh.EchoModePassword).Value(&a.SecretAccessKey).
-				Validate(func(v string) error {
-					if strings.TrimSpace(v) == "" {
-						return errors.New("enter the secret access key")
-					}
-					return nil
-				}),
-		).WithHideFunc(notMode(plan.CredStatic)),
-	)
+	return []page{
+		{questions: []question{{kind: askSelect, title: "Where should each sync go?", value: &a.Kind, options: []option{
+			{"An S3 bucket that ConductorOne reads (automated)", plan.DestS3},
+			{"A local file that I upload by hand", plan.DestLocal},
+			{"Run as a service (no S3, no schedule: the connector takes tasks from ConductorOne)", kindService},
+		}}}},
+		{hidden: notService, questions: []question{
+			{kind: askNote, title: "Service mode", help: "The connector runs all the time as a systemd service and takes its tasks (syncs, grants, revokes) from ConductorOne. Get the client ID and secret in ConductorOne: the connector's Settings, Rotate."},
+			{kind: askText, title: "Client ID *", help: "NAME@TENANT-HOST/SUFFIX, e.g. clever-fox-1234@acme.conductor.one/pcc", value: &a.ClientID,
+				validate: func(v string) error { return plan.ValidateClientID(strings.TrimSpace(v)) }},
+			clientSecretQuestion(a),
+		}},
+		{hidden: notS3, questions: []question{
+			{kind: askText, title: "Bucket *", help: "The bucket your ConductorOne S3 data source reads.", value: &a.Bucket,
+				validate: checkField(func(d *plan.Destination, v string) { d.Bucket = v })},
+			{kind: askText, title: "Object key *", help: "Type exactly this into the data source's File name field in ConductorOne.", value: &a.Key,
+				validate: checkField(func(d *plan.Destination, v string) { d.Key = v })},
+			{kind: askText, title: "Region", help: "The bucket's AWS region, e.g. us-east-1; leave it empty to use the bucket's own, which the check finds.", value: &a.Region,
+				validate: checkField(func(d *plan.Destination, v string) { d.Region = v })},
+			{kind: askText, title: "Endpoint (optional)", help: "Only for S3-compatible stores: their URL.", value: &a.Endpoint,
+				validate: checkField(func(d *plan.Destination, v string) { d.Endpoint = v })},
+		}},
+		{hidden: notS3, questions: []question{{kind: askSelect, title: "AWS credentials for the upload",
+			help:    "The scheduled upload runs unattended: prefer credentials that renew themselves.",
+			options: credentialOptions(profiles), value: &a.Credentials}}},
+		{hidden: notMode(plan.CredProfile), questions: []question{profileQuestion(a, profiles)}},
+		{hidden: notMode(plan.CredRole), questions: []question{
+			{kind: askText, title: "Role ARN *", help: "The role the upload assumes through STS, e.g. arn:aws:iam::123456789012:role/baton-uploader.", value: &a.RoleARN,
+				validate: func(v string) error { return plan.ValidateRoleARN(strings.TrimSpace(v)) }},
+			{kind: askText, title: "External ID (optional)", help: "Only when the role's trust policy requires one.", value: &a.ExternalID,
+				validate: func(v string) error { return plan.ValidateExternalID(strings.TrimSpace(v)) }},
+		}},
+		{hidden: notMode(plan.CredStatic), questions: []question{
+			{kind: askNote, title: "Static keys", help: "Warning: " + upload.StaticWarning + ".\nThey are written to secrets.env (mode 0600) and given to the upload alone, never to the connector."},
+			{kind: askText, title: "Access key ID *", value: &a.AccessKeyID, validate: required("enter the access key ID")},
+			{kind: askSecret, title: "Secret access key *", value: &a.SecretAccessKey, validate: required("enter the secret access key")},
+		}},
+	}
 }
 
 // preflightDoneMsg carries the outcome of the S3 check started by from.
@@ -286,11 +280,11 @@ func newDestinationStep(parent context.Context, deps Deps, st Styles, draft *pla
 	if deps.AWSProfiles != nil {
 		s.profiles = deps.AWSProfiles()
 	}
-	s.formStep = formStep{title: "Destination", styles: st, build: s.buildForm, submit: s.submitDest}
+	s.formStep = formStep{title: "Destination", styles: st, questions: s.questions, submit: s.submitDest}
 	return s
 }
 
-func (s *destinationStep) buildForm() *huh.Form { return buildDestinationForm(s.answers, s.profiles) }
+func (s *destinationStep) questions() []page { return destinationQuestions(s.answers, s.profiles) }
 
 // Close stops a running check.
 func (s *destinationStep) Close() { s.cancel() }
@@ -435,16 +429,35 @@ func (s *destinationStep) checkKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *destinationStep) View() string {
-	if !s.inCheck() {
+	switch {
+	case !s.inCheck():
 		return s.formStep.View()
+	case s.checking:
+		return fit(s.spin.View()+" "+s.checkStatus()+"\n", s.width)
 	}
-	var b strings.Builder
-	if s.checking {
-		fmt.Fprintf(&b, "%s Checking that this machine can write %s …\n", s.spin.View(), s.dest)
-		return fit(b.String(), s.width)
+	return fit(s.checkReport(), s.width)
+}
+
+// Screen is the form's questions, then the check while it runs, then its
+// report with the keys that act on it.
+func (s *destinationStep) Screen() screen {
+	switch {
+	case !s.inCheck():
+		return s.formStep.Screen()
+	case s.checking:
+		return screen{kind: screenBusy, text: s.checkStatus()}
 	}
-	b.WriteString(preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy))
-	return fit(b.String(), s.width)
+	return screen{kind: screenChoose, text: s.checkReport(), actions: s.Keys()}
+}
+
+// checkStatus says what the running check does.
+func (s *destinationStep) checkStatus() string {
+	return fmt.Sprintf("Checking that this machine can write %s …", s.dest)
+}
+
+// checkReport is the finished check's report, or the IAM policy.
+func (s *destinationStep) checkReport() string {
+	return preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy)
 }
 
 // preflightView draws a check's report: one line per check with its hint,

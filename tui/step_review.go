@@ -9,7 +9,6 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -41,7 +40,7 @@ func newReviewStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) 
 	if s.profile == "" {
 		s.profile = draft.Connector.Name
 	}
-	s.formStep = formStep{title: "Review", styles: st, build: s.buildForm, submit: s.submitReview, intro: s.summary}
+	s.formStep = formStep{title: "Review", styles: st, questions: s.questions, submit: s.submitReview, intro: s.summary}
 	return s
 }
 
@@ -254,24 +253,30 @@ func regionText(r string) string {
 	return " (" + r + ")"
 }
 
-func (s *reviewStep) buildForm() *huh.Form {
-	write := huh.NewConfirm().Title("Write the files?").Affirmative("Write").Negative("Not yet").Value(&s.write)
+func (s *reviewStep) questions() []page {
+	write := question{kind: askConfirm, title: "Write the files?", yes: "Write", no: "Not yet", flag: &s.write}
 	if s.draft.Mode == plan.ModeService {
 		// Nothing to schedule: systemd runs the service once it is enabled.
-		return huh.NewForm(huh.NewGroup(
-			huh.NewInput().Title("Profile name").Description("Names the directory and the systemd unit.").
-				Value(&s.profile).Validate(plan.ValidateProfile),
+		return []page{{questions: []question{
+			{kind: askText, title: "Profile name", help: "Names the directory and the systemd unit.", value: &s.profile, validate: plan.ValidateProfile},
 			write,
-		))
+		}}}
 	}
-	return huh.NewForm(huh.NewGroup(
-		huh.NewInput().Title("Profile name").Description("Names the directory and the crontab entry.").
-			Value(&s.profile).Validate(plan.ValidateProfile),
-		huh.NewConfirm().Title("Install the crontab entry now?").
-			Description("Only a block marked with this profile's name is added; the rest of your crontab is kept.").
-			Value(&s.install),
+	return []page{{questions: []question{
+		{kind: askText, title: "Profile name", help: "Names the directory and the crontab entry.", value: &s.profile, validate: plan.ValidateProfile},
+		{kind: askConfirm, title: "Install the crontab entry now?",
+			help: "Only a block marked with this profile's name is added; the rest of your crontab is kept.", flag: &s.install},
 		write,
-	))
+	}}}
+}
+
+// Screen is the summary and the questions, then a wait while the files
+// are written.
+func (s *reviewStep) Screen() screen {
+	if s.busy {
+		return screen{kind: screenBusy, text: "Writing files…"}
+	}
+	return s.formStep.Screen()
 }
 
 func (s *reviewStep) submitReview() (tea.Cmd, error) {
@@ -324,6 +329,9 @@ func newDoneStep(st Styles, draft *plan.Plan, res *setup.Result) *doneStep {
 
 func (s *doneStep) Init() tea.Cmd { return nil }
 func (s *doneStep) Title() string { return "Done" }
+
+// Screen is the last report: nothing more is asked.
+func (s *doneStep) Screen() screen { return screen{kind: screenEnd, text: s.View()} }
 
 func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	if m, ok := msg.(tea.WindowSizeMsg); ok {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -34,27 +33,25 @@ func newScheduleStep(deps Deps, st Styles, draft *plan.Plan) *scheduleStep {
 			s.choice, s.custom = scheduleCustom, c
 		}
 	}
-	s.formStep = formStep{title: "Schedule", styles: st, build: s.buildForm, submit: s.submitSchedule}
+	s.formStep = formStep{title: "Schedule", styles: st, questions: s.questions, submit: s.submitSchedule}
 	return s
 }
 
-func (s *scheduleStep) buildForm() *huh.Form {
-	return huh.NewForm(
-		huh.NewGroup(huh.NewSelect[string]().
-			Title("How often should the sync run?").
-			Description(s.cadenceNote()).
-			Options(
-				huh.NewOption(fmt.Sprintf("Every hour at minute %d (recommended; %s)", s.minute, schedule.Hourly(s.minute)), scheduleHourly),
-				huh.NewOption("A custom cron expression", scheduleCustom),
-			).Value(&s.choice)),
-		huh.NewGroup(huh.NewInput().
-			Title("Cron expression").
-			Description("Five numeric fields: minute hour day-of-month month day-of-week, in server time.").
-			Placeholder("30 2 * * *").
-			Value(&s.custom).
-			Validate(func(v string) error { _, err := schedule.Normalize(v); return err }),
-		).WithHideFunc(func() bool { return s.choice != scheduleCustom }),
-	)
+func (s *scheduleStep) questions() []page {
+	return []page{
+		{questions: []question{{kind: askSelect, title: "How often should the sync run?", help: s.cadenceNote(), value: &s.choice, options: []option{
+			{fmt.Sprintf("Every hour at minute %d (recommended; %s)", s.minute, schedule.Hourly(s.minute)), scheduleHourly},
+			{"A custom cron expression", scheduleCustom},
+		}}}},
+		{hidden: func() bool { return s.choice != scheduleCustom }, questions: []question{{
+			kind:        askText,
+			title:       "Cron expression",
+			help:        "Five numeric fields: minute hour day-of-month month day-of-week, in server time.",
+			placeholder: "30 2 * * *",
+			value:       &s.custom,
+			validate:    func(v string) error { _, err := schedule.Normalize(v); return err },
+		}}},
+	}
 }
 
 // cadenceNote says what the schedule feeds: ConductorOne polls a bucket,

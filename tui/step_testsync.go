@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ type testStep struct {
 	tail     []string
 	details  bool
 	lastSeen time.Time
+	// log says in plain lines what the progress so far brought: phases,
+	// resources synced, warnings.
+	log []string
 }
 
 const tailLines = 10
@@ -142,7 +146,10 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		if msg.from != s {
 			return s, nil
 		}
+		before := s.progress
+		before.Types = slices.Clone(before.Types)
 		s.progress.Apply(msg.ev)
+		s.log = append(s.log, progressLines(before, s.progress)...)
 		s.lastSeen = s.deps.Now()
 		if msg.ev.Raw != "" {
 			s.tail = append(s.tail, msg.ev.Raw)
@@ -190,6 +197,45 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		}
 	}
 	return s, nil
+}
+
+// Screen is the sync while it runs, with its progress as lines, then its
+// outcome and the keys that act on it.
+func (s *testStep) Screen() screen {
+	if s.outcome == nil && s.startErr == nil {
+		return screen{kind: screenBusy, text: s.status(), log: s.log}
+	}
+	return screen{kind: screenChoose, text: s.View(), actions: s.Keys()}
+}
+
+// status is the line that starts a test sync's report.
+func (s *testStep) status() string {
+	if s.quick {
+		return "Quick check of " + s.draft.Connector.Name + " (one user type, no grants)…"
+	}
+	return "Running the " + s.draft.Connector.Name + " connector…"
+}
+
+// progressLines say what changed from before to now: a new phase, more
+// resources of a type, new warnings.
+func progressLines(before, now synclog.Progress) []string {
+	var lines []string
+	if now.Phase != before.Phase && now.Phase != synclog.PhaseUnknown {
+		lines = append(lines, "phase: "+now.Phase.String())
+	}
+	seen := map[string]int64{}
+	for _, t := range before.Types {
+		seen[t.ResourceType] = t.Resources
+	}
+	for _, t := range now.Types {
+		if t.Resources > seen[t.ResourceType] {
+			lines = append(lines, fmt.Sprintf("synced %d %s resources…", t.Resources, t.ResourceType))
+		}
+	}
+	if now.Warnings > before.Warnings {
+		lines = append(lines, fmt.Sprintf("%d warnings so far", now.Warnings))
+	}
+	return lines
 }
 
 func (s *testStep) View() string {

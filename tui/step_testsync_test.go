@@ -295,3 +295,34 @@ func TestTestStepQuickCheck(t *testing.T) {
 		t.Error("enter continued after only a quick check")
 	}
 }
+
+// TestTestStepScreen: while the sync runs the step is busy and logs its
+// progress as lines; once it is over it offers its keys.
+func TestTestStepScreen(t *testing.T) {
+	s := newSyncStep(t)
+	if sc := s.Screen(); sc.kind != screenBusy || sc.text != "Running the demo connector…" || len(sc.log) != 0 {
+		t.Fatalf("before the sync: %+v", sc)
+	}
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	for _, ev := range progressEvents() {
+		s, _ = send(t, s, syncEventMsg{from: s, ev: ev})
+	}
+	want := []string{
+		"phase: resource types",
+		"phase: resources",
+		"synced 20 user resources…",
+		"synced 3 role resources…",
+		"phase: entitlements",
+		"phase: grants",
+		"1 warnings so far",
+	}
+	if sc := s.Screen(); sc.kind != screenBusy || strings.Join(sc.log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(sc.log, "\n"), strings.Join(want, "\n"))
+	}
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{Summary: &c1z.Summary{Resources: 1}}})
+	sc := s.Screen()
+	if sc.kind != screenChoose || !strings.Contains(sc.text, "✓ Test sync finished") {
+		t.Errorf("after the sync: kind %d, text:\n%s", sc.kind, sc.text)
+	}
+	requireContains(t, keyHelp(sc.actions), "enter continue", "esc back")
+}
