@@ -70,7 +70,7 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	case formSubmittedMsg:
 		cmd, err := s.submit()
 		if err != nil {
-			s.errMsg = err.Error()
+			s.errMsg = errorText(err)
 			return s, s.newForm()
 		}
 		s.errMsg = ""

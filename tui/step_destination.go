@@ -467,7 +467,7 @@ func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, 
 	var b strings.Builder
 	if err != nil {
 		b.WriteString(st.Bad.Render("✗ The S3 check could not run") + "\n")
-		b.WriteString(err.Error() + "\n\n")
+		b.WriteString(errorText(err) + "\n\n")
 		b.WriteString("Fix the answers (e), or continue with a local file that you upload by hand (l).\n")
 		return b.String()
 	}

@@ -156,7 +156,7 @@ func (s *reviewStep) serviceSummary() string {
 	row("Mode", "service: runs all the time and takes its tasks from ConductorOne; no S3, no schedule")
 	switch res := s.preview; {
 	case s.previewErr != nil:
-		row("Files", st.Bad.Render("cannot be written: "+s.previewErr.Error()))
+		row("Files", st.Bad.Render("cannot be written: "+errorText(s.previewErr)))
 	case res != nil && len(res.Files) > 0:
 		names := make([]string, len(res.Files))
 		for i, f := range res.Files {
@@ -304,7 +304,7 @@ func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	if m, ok := msg.(generatedMsg); ok {
 		s.busy = false
 		if m.err != nil {
-			s.errMsg = "Could not write the files: " + m.err.Error()
+			s.errMsg = "Could not write the files: " + errorText(m.err)
 			return s, s.newForm()
 		}
 		s.draft = m.plan

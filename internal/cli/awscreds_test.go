@@ -87,7 +87,7 @@ func TestUploadDetectsRegion(t *testing.T) {
 		t.Fatal("nothing uploaded")
 	}
 	r = runUpload(t, "--file", finishedC1Z, "--dest", dest, "--endpoint", srv.URL, "--region", "us-east-1")
-	if r.code != 1 || !strings.Contains(r.errOut, "the bucket is in ap-southeast-2; pass --region ap-southeast-2") {
+	if r.code != 1 || !strings.Contains(r.errOut, "the bucket is in ap-southeast-2; set the region to ap-southeast-2") {
 		t.Errorf("explicit wrong region: exit %d\n%s", r.code, r.errOut)
 	}
 }

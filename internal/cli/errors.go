@@ -84,35 +84,11 @@ func describe(err error) (text string, usage bool) {
 		text = strings.Replace(text, missing.Error(), missingText(missing), 1)
 		usage = true
 	}
-	for _, se := range settingErrors(err) {
+	for _, se := range plan.SettingErrors(err) {
 		text = strings.Replace(text, se.Error(), se.Message(flagName), 1)
-		usage = true
+		usage = usage || !se.Refused
 	}
 	return text, usage
-}
-
-// settingErrors lists the setting errors in err's tree.
-func settingErrors(err error) []*plan.SettingError {
-	var out []*plan.SettingError
-	var walk func(error)
-	walk = func(e error) {
-		if se, ok := e.(*plan.SettingError); ok {
-			out = append(out, se)
-			return
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, c := range u.Unwrap() {
-				walk(c)
-			}
-		case interface{ Unwrap() error }:
-			if c := u.Unwrap(); c != nil {
-				walk(c)
-			}
-		}
-	}
-	walk(err)
-	return out
 }
 
 // missingText names each missing value with the flag or variable that

@@ -354,7 +354,7 @@ func TestS3Check(t *testing.T) {
 		srv.SetLocation("eu-west-1")
 		r := runCheck(t, "--dest", dest, "--endpoint", srv.URL, "--region", "us-east-1")
 		if r.code != 1 || !strings.Contains(r.out, "✗ bucket       bucket sync-bucket is in eu-west-1, but the uploader signs for us-east-1") ||
-			!strings.Contains(r.out, "hint: pass --region eu-west-1") || !strings.Contains(r.out, "✓ write") ||
+			!strings.Contains(r.out, "hint: set the region to eu-west-1") || !strings.Contains(r.out, "✓ write") ||
 			!strings.Contains(r.errOut, "1 of 7 checks failed") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
 		}

@@ -34,7 +34,7 @@ var (
 		DisplayName: "User",
 		Traits:      []v2.ResourceType_Trait{v2.ResourceType_TRAIT_USER},
 		// Users carry no entitlements of their own. Without this the syncer
-		// makes two empty calls per user: 215 s instead of 14 s for 100k users.
+		// makes two empty calls per user, which dominates a large sync.
 		Annotations: annotations.New(&v2.SkipEntitlementsAndGrants{}),
 	}.Build()
 	groupResourceType = v2.ResourceType_builder{

@@ -243,7 +243,7 @@ func scanLines(data []byte, atEOF bool) (int, []byte, error) {
 func Locate(env discover.Env, e catalog.Entry) (discover.Found, error) {
 	f, err := env.Resolve(e.Binary)
 	if err != nil {
-		return discover.Found{}, fmt.Errorf("find %s after installing it: not in PATH, the Homebrew prefixes, $GOBIN or ~/go/bin\nhint: add the directory the install put it in to PATH, or give its path with --connector", e.Binary)
+		return discover.Found{}, fmt.Errorf("find %s after installing it: not in PATH, the Homebrew prefixes, $GOBIN or ~/go/bin\nhint: add the directory the install put it in to PATH, or name the connector by its path", e.Binary)
 	}
 	return f, nil
 }

@@ -53,6 +53,9 @@ type SettingError struct {
 	Field string
 	Err   error
 	Hint  string
+	// Refused says the setting is well formed but cannot be used here (a
+	// directory another user may change): a failure rather than bad input.
+	Refused bool
 }
 
 // Placeholder in SettingError.Hint for the front end's name of the setting.
@@ -119,4 +122,30 @@ func AsSetting(s Setting, err error) error {
 		return err
 	}
 	return &SettingError{Setting: s, Err: err}
+}
+
+// SettingErrors lists the setting errors in err's tree.
+func SettingErrors(err error) []*SettingError {
+	var out []*SettingError
+	var walk func(error)
+	walk = func(e error) {
+		if se, ok := e.(*SettingError); ok {
+			out = append(out, se)
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			if c := u.Unwrap(); c != nil {
+				walk(c)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
 }

@@ -368,7 +368,8 @@ var unitSafe = lazyre.New(`^[A-Za-z0-9._/@+,:=~-]+$`)
 
 func checkUnitPath(dir string) error {
 	if !unitSafe().MatchString(dir) {
-		return fmt.Errorf("render systemd units: directory %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)\nhint: use --out with a plainer path", dir)
+		return plan.SettingErrorf(plan.SettingOutDir, "render systemd units: directory %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)", dir).
+			WithHint("give %s a plainer path", plan.Placeholder)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/conductorone/baton-setup/internal/plan"
 	"io"
 	"io/fs"
 	"os"
@@ -246,10 +247,12 @@ func CheckDir(dir string) (bool, error) {
 		return true, fmt.Errorf("refuse to write into %s: it is not a directory", dir)
 	}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
-		return true, fmt.Errorf("refuse to write into %s: it belongs to uid %d, not to you (uid %d), so its owner could change sync.sh or read secrets.env\nhint: choose a directory of your own with --out", dir, sys.Uid, os.Geteuid())
+		return true, refuse(plan.SettingErrorf(plan.SettingOutDir, "refuse to write into %s: it belongs to uid %d, not to you (uid %d), so its owner could change sync.sh or read secrets.env", dir, sys.Uid, os.Geteuid()).
+			WithHint("choose a directory of your own with %s", plan.Placeholder))
 	}
 	if st.Mode().Perm()&0o002 != 0 {
-		return true, fmt.Errorf("refuse to write into %s: every user may write to it (mode %04o), so anyone could have replaced a file in it\nhint: choose another directory with --out, or check its contents and run chmod 700 %s", dir, st.Mode().Perm(), dir)
+		return true, refuse(plan.SettingErrorf(plan.SettingOutDir, "refuse to write into %s: every user may write to it (mode %04o), so anyone could have replaced a file in it", dir, st.Mode().Perm()).
+			WithHint("choose another directory with %s, or check its contents and run chmod 700 %s", plan.Placeholder, dir))
 	}
 	return true, checkParent(dir)
 }
@@ -261,7 +264,8 @@ func checkParent(dir string) error {
 		st, err := os.Stat(parent)
 		if err == nil {
 			if st.Mode().Perm()&0o002 != 0 && st.Mode()&fs.ModeSticky == 0 {
-				return fmt.Errorf("refuse to write into %s: its parent %s may be written by every user and has no sticky bit, so anyone could replace the directory\nhint: choose another directory with --out", dir, parent)
+				return refuse(plan.SettingErrorf(plan.SettingOutDir, "refuse to write into %s: its parent %s may be written by every user and has no sticky bit, so anyone could replace the directory", dir, parent).
+					WithHint("choose another directory with %s", plan.Placeholder))
 			}
 			return nil
 		}
@@ -388,4 +392,10 @@ func Indent(w io.Writer, text string) {
 		fmt.Fprint(w, "  "+l)
 	}
 	fmt.Fprintln(w)
+}
+
+// refuse marks a setting as well formed but unsafe to use.
+func refuse(e *plan.SettingError) error {
+	e.Refused = true
+	return e
 }

@@ -66,7 +66,7 @@ func (s System) Write(ctx context.Context, table string) error {
 
 func explain(msg string) string {
 	if strings.Contains(msg, "not allowed") || strings.Contains(msg, "cron.allow") || strings.Contains(msg, "cron.deny") {
-		return msg + "\nhint: this user may not use cron (see /etc/cron.allow and /etc/cron.deny); ask an administrator, or use a systemd timer (generate --scheduler systemd)"
+		return msg + "\nhint: this user may not use cron (see /etc/cron.allow and /etc/cron.deny); ask an administrator, or use a systemd timer as the scheduler instead"
 	}
 	return msg
 }

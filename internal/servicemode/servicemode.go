@@ -80,7 +80,8 @@ func Files(p *plan.Plan, self string) ([]render.File, error) {
 	exec := append([]string{p.Connector.Path}, p.Connector.Args...)
 	for _, word := range append(exec, p.Output.Dir) {
 		if !unitSafe().MatchString(word) {
-			return nil, fmt.Errorf("render service files: %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)\nhint: use --out with a plainer path, or install the connector in a plainer directory", word)
+			return nil, plan.SettingErrorf(plan.SettingOutDir, "render service files: %q holds characters that need escaping in a unit file (white space, quotes, $, \\ or %%)", word).
+				WithHint("give %s a plainer path, or install the connector in a plainer directory", plan.Placeholder)
 		}
 	}
 	if !unitSafe().MatchString(p.Connector.Name) {
@@ -109,7 +110,7 @@ func Files(p *plan.Plan, self string) ([]render.File, error) {
 			return nil, fmt.Errorf("render service files: %q is not a usable environment variable name", e.Name)
 		}
 		if e.Name == "BATON_CLIENT_ID" || e.Name == plan.SecretClientSecret {
-			return nil, fmt.Errorf("render service files: %s comes from --client-id and the client secret, not from a connector field", e.Name)
+			return nil, plan.SettingErrorf(plan.SettingValue, "render service files: %s comes from the client ID and the client secret of service mode, not from a connector field", e.Name)
 		}
 		if err := checkValue(e.Name, e.Value); err != nil {
 			return nil, err

@@ -78,8 +78,9 @@ type Gathered struct {
 	Notes []string
 }
 
-// maxValueBytes bounds a value read from a file or standard input.
-const maxValueBytes = 1 << 20
+// maxValueBytes bounds a value read from a file or standard input: no
+// value may be longer anyway.
+const maxValueBytes = schema.MaxValueBytes
 
 // Gather builds a plan from the sources.
 func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
@@ -352,7 +353,7 @@ func readValueFile(path string) (string, error) {
 		return "", fmt.Errorf("%s is not a regular file", path)
 	}
 	if st.Size() > maxValueBytes {
-		return "", fmt.Errorf("%s holds %d bytes; a value may hold at most %d", path, st.Size(), maxValueBytes)
+		return "", fmt.Errorf("%s holds %d bytes; at most %d fit in the environment variable that carries a value", path, st.Size(), maxValueBytes)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxValueBytes+1))
 	if err != nil {

@@ -88,7 +88,7 @@ func TestCheckDestinationRegion(t *testing.T) {
 			t.Fatalf("region %q from %q, failed %v: %+v", rep.Region, rep.RegionSource, rep.Failed(), rep.Checks)
 		}
 		b := rep.Checks[3]
-		if b.Name != "bucket" || b.Status != StatusFail || b.Cause != CauseWrongRegion || !strings.Contains(b.Hint, "--region eu-west-1") {
+		if b.Name != "bucket" || b.Status != StatusFail || b.Cause != CauseWrongRegion || !strings.Contains(b.Hint, "set the region to eu-west-1") {
 			t.Errorf("bucket check: %+v", b)
 		}
 	})

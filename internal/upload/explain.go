@@ -105,9 +105,9 @@ func Hint(cause Cause, bucketRegion string) string {
 		return "the bucket does not exist, or the name is misspelled; buckets are global, so check the account that owns it"
 	case CauseWrongRegion:
 		if bucketRegion != "" {
-			return fmt.Sprintf("the bucket is in %s; pass --region %s", bucketRegion, bucketRegion)
+			return fmt.Sprintf("the bucket is in %s; set the region to %s", bucketRegion, bucketRegion)
 		}
-		return "the bucket is in another region; pass its region with --region"
+		return "the bucket is in another region; set the region to the bucket's"
 	case CauseCredentials:
 		return "the AWS credentials are invalid or expired; refresh them (an SSO login expires and cannot run from cron: prefer an instance or task role)"
 	case CauseNoCreds:

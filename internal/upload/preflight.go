@@ -175,7 +175,7 @@ func (p *Preflight) bucket(ctx context.Context, r *Report) []Check {
 		c := failed(name, "GetBucketLocation "+p.Bucket, err)
 		c.Status = StatusWarn
 		c.Detail = "bucket " + p.Bucket + " exists; its region was not checked: " + firstLine(err)
-		c.Hint = "if uploads fail with a region error, pass the bucket's region with --region"
+		c.Hint = "if uploads fail with a region error, set the region to the bucket's"
 		return []Check{c}
 	}
 	r.BucketRegion = region
@@ -183,7 +183,7 @@ func (p *Preflight) bucket(ctx context.Context, r *Report) []Check {
 		return []Check{{
 			Name: name, Status: StatusFail, Cause: CauseWrongRegion,
 			Detail: fmt.Sprintf("bucket %s is in %s, but the uploader signs for %s", p.Bucket, region, p.Region),
-			Hint:   fmt.Sprintf("pass --region %s (and use it in sync.sh); requests signed for another region are refused", region),
+			Hint:   fmt.Sprintf("set the region to %s (sync.sh then uses it too); requests signed for another region are refused", region),
 		}}
 	}
 	return []Check{{Name: name, Status: StatusOK, Detail: fmt.Sprintf("%s exists, region %s", p.Bucket, region)}}

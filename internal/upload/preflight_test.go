@@ -69,7 +69,7 @@ func TestPreflight(t *testing.T) {
 		r := newPreflight(t, srv, false).Run(context.Background())
 		c := r.Checks[1]
 		if c.Status != StatusFail || c.Cause != CauseWrongRegion || !strings.Contains(c.Detail, "is in eu-west-1, but the uploader signs for us-east-1") ||
-			!strings.Contains(c.Hint, "--region eu-west-1") || !r.Failed() {
+			!strings.Contains(c.Hint, "set the region to eu-west-1") || !r.Failed() {
 			t.Errorf("%+v", c)
 		}
 	})

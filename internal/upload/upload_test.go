@@ -296,7 +296,7 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
-	if h := Hint(CauseWrongRegion, "eu-west-1"); !strings.Contains(h, "--region eu-west-1") {
+	if h := Hint(CauseWrongRegion, "eu-west-1"); !strings.Contains(h, "set the region to eu-west-1") {
 		t.Errorf("hint %q", h)
 	}
 }
