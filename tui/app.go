@@ -38,8 +38,11 @@ type Deps struct {
 	Apply         func(ctx context.Context, p *plan.Plan) (setup.Result, error)
 	DefaultOutDir func(profile string) (string, error)
 	Getenv        func(string) string
-	Now           func() time.Time
-	RandomMinute  func() int
+	// Getwd is where relative paths typed into the settings are relative
+	// to; nil leaves them as typed.
+	Getwd        func() (string, error)
+	Now          func() time.Time
+	RandomMinute func() int
 	// AWSProfiles lists the AWS shared-config profiles for the upload's
 	// credentials; nil lists none.
 	AWSProfiles func() []awsconf.Profile
@@ -304,6 +307,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case stepDoneMsg:
 		a.touched = true
+		if a.idx == stepCredentials && a.deps.Getwd != nil {
+			// The connector never runs where the wizard was started.
+			if wd, err := a.deps.Getwd(); err == nil {
+				setup.AbsolutePaths(msg.plan, wd)
+			}
+		}
 		a.history = append(a.history, a.plan)
 		a.plan = msg.plan
 		if msg.result != nil {

@@ -57,6 +57,10 @@ func newDestAnswers(p *plan.Plan, getenv func(string) string) *destAnswers {
 			a.Region = getenv("AWS_DEFAULT_REGION")
 		}
 	}
+	if a.Endpoint == "" && getenv != nil {
+		// Shown in the form, so the endpoint checked is the one saved.
+		a.Endpoint, _ = upload.EnvEndpoint(getenv)
+	}
 	return a
 }
 

@@ -29,11 +29,13 @@ const (
 // lists the profiles of temporary shared files (one of them SSO).
 func destDeps(t *testing.T) Deps {
 	t.Helper()
+	// In ~/.aws of a temporary HOME, where a scheduled run looks too.
 	dir := t.TempDir()
-	cfg, creds := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	os.Mkdir(filepath.Join(dir, ".aws"), 0o700)
+	cfg, creds := filepath.Join(dir, ".aws", "config"), filepath.Join(dir, ".aws", "credentials")
 	os.WriteFile(cfg, []byte("[profile ops-sso]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Ops\n"), 0o600)
 	os.WriteFile(creds, []byte("[uploader]\naws_access_key_id = AKIAPROFILEPROFILE12\naws_secret_access_key = x\n"), 0o600)
-	env := map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": creds, "HOME": dir}
+	env := map[string]string{"HOME": dir}
 	getenv := func(k string) string { return env[k] }
 	return Deps{
 		Connectors: func() []discover.Found { return nil },

@@ -96,11 +96,13 @@ func TestUploadDetectsRegion(t *testing.T) {
 // about an SSO one.
 func TestCheckProfile(t *testing.T) {
 	srv := uploadtest.NewServer(t, bucket)
+	// In ~/.aws of a temporary HOME, where a scheduled run looks too.
 	dir := t.TempDir()
-	cfg, creds := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	os.Mkdir(filepath.Join(dir, ".aws"), 0o700)
+	cfg, creds := filepath.Join(dir, ".aws", "config"), filepath.Join(dir, ".aws", "credentials")
 	os.WriteFile(cfg, []byte("[profile work]\nsso_session = acme\nsso_account_id = 123456789012\nsso_role_name = R\n\n[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n"), 0o600)
 	os.WriteFile(creds, []byte("[uploader]\naws_access_key_id = AKIAPROFILEUPLOADER1\naws_secret_access_key = s\n"), 0o600)
-	files := map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": creds}
+	files := map[string]string{"HOME": dir}
 	r := runCheckEnv(t, files, "--dest", dest, "--endpoint", srv.URL, "--aws-profile", "uploader")
 	if r.code != 0 || !strings.Contains(r.out, "✓ credentials  AWS profile uploader") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.out, r.errOut)

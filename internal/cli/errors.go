@@ -63,6 +63,8 @@ var settingFlags = map[plan.Setting]string{
 	plan.SettingNamespace:      "--namespace",
 	plan.SettingUploaderImage:  "--uploader-image",
 	plan.SettingTimeout:        "--timeout",
+	plan.SettingExtraEnv:       "--env",
+	plan.SettingSecretEnv:      "--secret-env",
 }
 
 func flagName(s plan.Setting) string {

@@ -19,6 +19,8 @@ type Factory struct {
 	Getenv   func(string) string
 	Environ  func() []string
 	Now      func() time.Time
+	// Getwd is where relative paths the user types are relative to.
+	Getwd func() (string, error)
 	// ConfigDir is the root of profile directories.
 	ConfigDir func() (string, error)
 	// DataDir is where a copy of a `go run` build is kept.
@@ -37,6 +39,7 @@ func NewFactory() *Factory {
 		Getenv:   os.Getenv,          // Depends on the environment.
 		Environ:  os.Environ,         // Depends on the environment.
 		Now:      time.Now,           // Depends on the clock.
+		Getwd:    os.Getwd,           // Depends on the working directory.
 		ConfigDir: func() (string, error) { // Depends on XDG_CONFIG_HOME / HOME.
 			d, err := os.UserConfigDir()
 			return filepath.Join(d, "baton-setup"), err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/setup"
 )
 
@@ -28,6 +29,8 @@ type connectorFlags struct {
 	// CatalogOnly lets a connector that is not installed be described by
 	// the catalog (the kubernetes target).
 	CatalogOnly bool
+	// Env and SecretEnv name variables to carry in the profile.
+	Env, SecretEnv []string
 }
 
 func (c *connectorFlags) register(fs *pflag.FlagSet) {
@@ -52,6 +55,21 @@ func (c *connectorFlags) sources(f *Factory) (setup.Sources, error) {
 		}
 		src.Values = append(src.Values, setup.Assignment{Name: k, Value: v})
 	}
+	for _, names := range []struct {
+		list   []string
+		secret bool
+	}{{c.Env, false}, {c.SecretEnv, true}} {
+		for _, name := range names.list {
+			if strings.Contains(name, "=") {
+				flag := "--env"
+				if names.secret {
+					flag = "--secret-env"
+				}
+				return src, flagErrorf("%s %q: give the variable's name only; its value comes from the environment or --secret-file NAME=PATH, never the command line", flag, name)
+			}
+			src.Env = append(src.Env, plan.ExtraVar{Name: name, Secret: names.secret})
+		}
+	}
 	for _, kv := range c.SecretFiles {
 		k, path, ok := strings.Cut(kv, "=")
 		if !ok || k == "" || path == "" {
@@ -66,7 +84,7 @@ func (c *connectorFlags) sources(f *Factory) (setup.Sources, error) {
 func setupEnv(f *Factory) setup.Env {
 	return setup.Env{
 		Discover: f.Discover, Getenv: f.Getenv, Now: f.Now,
-		ConfigDir: f.ConfigDir, DataDir: f.DataDir, Crontab: f.Crontab,
+		ConfigDir: f.ConfigDir, DataDir: f.DataDir, Crontab: f.Crontab, Getwd: f.Getwd,
 	}
 }
 

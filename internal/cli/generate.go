@@ -127,6 +127,8 @@ ConductorOne, which is not a scheduled sync.`,
 		},
 	}
 	opts.Connector.register(cmd.Flags())
+	cmd.Flags().StringArrayVar(&opts.Connector.Env, "env", nil, "carry the variable `NAME` from this environment into the profile, for a connector that reads it besides its settings (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.Connector.SecretEnv, "secret-env", nil, "the same for a secret variable `NAME`, kept in secrets.env; its value may also come from --secret-file NAME=PATH (repeatable)")
 	// --secret-file also takes aws-access-key-id and aws-secret-access-key.
 	opts.AWS.register(cmd.Flags(), false)
 	fl := cmd.Flags()
@@ -188,10 +190,11 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	// Warnings go to stderr, also with --json; the rest belongs to the result.
+	// Warnings and notes go to stderr, also with --json; the rest belongs
+	// to the result.
 	var rest []string
 	for _, n := range notes {
-		if strings.HasPrefix(n, "warning: ") {
+		if strings.HasPrefix(n, "warning: ") || strings.HasPrefix(n, "note: ") {
 			fmt.Fprintln(f.IO.ErrOut, n)
 		} else {
 			rest = append(rest, n)

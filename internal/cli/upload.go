@@ -116,6 +116,10 @@ func s3Destination(f *Factory, fl s3Flags) (plan.Destination, error) {
 		return dest, flagErrorf("--dest %s: needs an s3:// destination", fl.Dest)
 	}
 	dest.Region, dest.Endpoint = fl.Region, fl.Endpoint
+	if dest.Endpoint == "" {
+		// The same as --endpoint; the client itself never reads it.
+		dest.Endpoint, _ = upload.EnvEndpoint(f.Getenv)
+	}
 	if err := fl.awsCredFlags.apply(f, &dest); err != nil {
 		return dest, err
 	}

@@ -44,6 +44,7 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 		},
 		DefaultOutDir: func(profile string) (string, error) { return setup.DefaultOutDir(env, profile) },
 		Getenv:        f.Getenv,
+		Getwd:         f.Getwd,
 		Now:           f.Now,
 		RandomMinute:  schedule.RandomMinute,
 		Install:       installDeps(f),

@@ -280,7 +280,7 @@ func TestSyncScript(t *testing.T) {
 	s3 := testenv.NewS3(t, "docker-bucket")
 	f := newFake(t, "baton-demo:test", "")
 	dir := filepath.Join(f.home, "profile")
-	env := append(append(f.env, "BATON_API_KEY="+canary), s3.AWSEnv()...)
+	env := append(append(f.env, "BATON_API_KEY="+canary), s3.AWSEnv(t, f.home)...)
 	r := run(t, env, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
 		"--docker-image", "baton-demo:test", "--dest", "s3://docker-bucket/baton/demo/sync.c1z", "--endpoint", s3.URL,
 		"--region", "us-east-1", "--schedule", "hourly:7", "--out", dir)
@@ -298,7 +298,7 @@ func TestSyncScript(t *testing.T) {
 	}
 
 	cronEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + f.home}, f.vars()...)
-	cronEnv = append(cronEnv, s3.AWSEnv()...)
+	cronEnv = append(cronEnv, s3.AWSEnv(t, f.home)...)
 	r = run(t, cronEnv, "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
 		log, _ := os.ReadFile(filepath.Join(dir, "work", "connector.log"))

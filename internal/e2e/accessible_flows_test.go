@@ -66,7 +66,7 @@ func TestAccessibleS3Destination(t *testing.T) {
 	t.Parallel()
 	s3 := testenv.NewS3(t, "acc-bucket")
 	home := t.TempDir()
-	env, _ := fakeCrontab(t, home, append(wizardEnv(home, "TERM=xterm-256color"), s3.AWSEnv()...))
+	env, _ := fakeCrontab(t, home, append(wizardEnv(home, "TERM=xterm-256color"), s3.AWSEnv(t, home)...))
 	s := testenv.StartPTY(t, env, bin, "--accessible")
 
 	s.Expect("the number 1", uiWait)

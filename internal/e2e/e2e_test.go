@@ -42,7 +42,7 @@ func TestGenerateRunUpload(t *testing.T) {
 	home := t.TempDir()
 	out := filepath.Join(home, "profile")
 	env := append(testenv.CleanEnv(home), "BATON_API_KEY="+canary)
-	env = append(env, s3.AWSEnv()...)
+	env = append(env, s3.AWSEnv(t, home)...)
 
 	r := run(t, env, home, bin, "generate", "--connector", "demo",
 		"--set", "tenant=acme", "--set", "user-count=50",
@@ -82,7 +82,7 @@ func TestGenerateRunUpload(t *testing.T) {
 
 	// Cron runs sync.sh with almost nothing in the environment; the AWS
 	// variables stand in for an instance role.
-	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv(t, home)...)
 	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(out, "sync.sh"))
 	if r.code != 0 {
 		log, _ := os.ReadFile(filepath.Join(out, "work", "connector.log"))
@@ -241,7 +241,7 @@ func TestTestJSON(t *testing.T) {
 func TestUploadRefusesBadFiles(t *testing.T) {
 	s3 := testenv.NewS3(t, "b-bucket")
 	home := t.TempDir()
-	env := append(testenv.CleanEnv(home), s3.AWSEnv()...)
+	env := append(testenv.CleanEnv(home), s3.AWSEnv(t, home)...)
 	garbage := filepath.Join(home, "garbage.c1z")
 	os.WriteFile(garbage, []byte("not a c1z at all"), 0o600)
 	empty := filepath.Join(home, "empty.c1z")
@@ -434,14 +434,16 @@ func TestConnectorsAndProfiles(t *testing.T) {
 	}
 }
 
-// TestEndpointFromEnvAndSecretFile uploads through AWS_ENDPOINT_URL_S3 alone
-// (no --endpoint) and takes the API key from --secret-file.
+// TestEndpointFromEnvAndSecretFile generates with the endpoint only in
+// AWS_ENDPOINT_URL_S3 (no --endpoint) and the API key from --secret-file:
+// the endpoint is saved, so a run without that variable, as cron's,
+// uploads where the check did.
 func TestEndpointFromEnvAndSecretFile(t *testing.T) {
 	s3 := testenv.NewS3(t, "env-bucket")
 	home := t.TempDir()
 	keyFile := filepath.Join(home, "api-key")
 	os.WriteFile(keyFile, []byte(canary+"\n"), 0o600)
-	env := append(testenv.CleanEnv(home), s3.AWSEnv()...)
+	env := append(testenv.CleanEnv(home), s3.AWSEnv(t, home)...)
 	env = append(env, "AWS_ENDPOINT_URL_S3="+s3.URL)
 	r := run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--secret-file", "api-key="+keyFile)
 	if r.code != 0 {
@@ -452,17 +454,21 @@ func TestEndpointFromEnvAndSecretFile(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("generate: %s", r.stderr)
 	}
-	dir := filepath.Join(home, ".config", "baton-setup", "envtest")
-	if data, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); bytes.Contains(data, []byte(s3.URL)) {
-		t.Fatal("the endpoint was baked into sync.sh; this test needs it from the environment")
+	if !strings.Contains(r.stderr, "the S3 endpoint "+s3.URL+" comes from AWS_ENDPOINT_URL_S3 in this shell; it is saved in the plan") {
+		t.Errorf("generate does not say where the endpoint came from:\n%s", r.stderr)
 	}
-	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_ENDPOINT_URL_S3=" + s3.URL}, s3.AWSEnv()...)
+	dir := filepath.Join(home, ".config", "baton-setup", "envtest")
+	if data, _ := os.ReadFile(filepath.Join(dir, "plan.json")); !bytes.Contains(data, []byte(`"endpoint": "`+s3.URL+`"`)) {
+		t.Fatalf("plan.json does not keep the endpoint:\n%s", data)
+	}
+	// As cron runs it: none of this shell's variables.
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home, "LOGNAME=root", "SHELL=/bin/sh"}, s3.AWSEnv(t, home)...)
 	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
 		t.Fatalf("sync.sh: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if s3.Get(t, "env-bucket", "a/sync.c1z") == nil {
-		t.Error("no object uploaded through AWS_ENDPOINT_URL_S3")
+		t.Error("no object uploaded to the endpoint that was checked")
 	}
 	r = run(t, env, home, bin, "test", "--connector", "demo", "--set", "tenant=acme", "--secret-file", "api-key="+filepath.Join(home, "nope"))
 	if r.code != 2 || !strings.Contains(r.stderr, "--secret-file api-key:") {
@@ -473,7 +479,7 @@ func TestEndpointFromEnvAndSecretFile(t *testing.T) {
 func TestStatus(t *testing.T) {
 	s3 := testenv.NewS3(t, "status-bucket")
 	home := t.TempDir()
-	env := append(append(testenv.CleanEnv(home), "BATON_API_KEY=k"), s3.AWSEnv()...)
+	env := append(append(testenv.CleanEnv(home), "BATON_API_KEY=k"), s3.AWSEnv(t, home)...)
 	for _, args := range [][]string{
 		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "s3://status-bucket/p/sync.c1z", "--endpoint", s3.URL, "--profile", "good"},
 		{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "s3://status-bucket/q/sync.c1z", "--endpoint", s3.URL, "--profile", "never"},
@@ -483,7 +489,7 @@ func TestStatus(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(home, ".config", "baton-setup", "good")
-	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv(t, home)...)
 	// What cron does: append the script's output to sync.log.
 	r := run(t, runEnv, "/", "/bin/sh", "-c", filepath.Join(dir, "sync.sh")+" >>"+filepath.Join(dir, "sync.log")+" 2>&1")
 	if r.code != 0 {
@@ -576,7 +582,7 @@ func TestDockerMode(t *testing.T) {
 	binDir := filepath.Join(home, "bin")
 	docker := testenv.FakeDocker(t, binDir, bin, "baton-demo:test", "")
 	withFake := func(env []string) []string { return append(testenv.PrependPath(env, binDir), docker.Env()...) }
-	env := withFake(append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv()...))
+	env := withFake(append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv(t, home)...))
 	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
 		"--docker-image", "baton-demo:test", "--dest", "s3://docker-bucket/d/sync.c1z", "--endpoint", s3.URL, "--profile", "dock")
 	if r.code != 0 {
@@ -586,7 +592,7 @@ func TestDockerMode(t *testing.T) {
 	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); !bytes.Contains(script, []byte("CONNECTOR="+filepath.Join(binDir, "docker"))) {
 		t.Fatalf("sync.sh does not call docker by its absolute path:\n%s", script)
 	}
-	runEnv := append(append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, docker.Env()...), s3.AWSEnv()...)
+	runEnv := append(append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, docker.Env()...), s3.AWSEnv(t, home)...)
 	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
 		log, _ := os.ReadFile(filepath.Join(dir, "work", "connector.log"))

@@ -67,8 +67,21 @@ func newFaultBox(t *testing.T, s3 *testenv.S3) *faultBox {
 	}
 	box := &faultBox{root: root, bin: filepath.Join(root, "baton-setup"), home: filepath.Join(root, "home"), s3: s3}
 	copyFile(t, bin, box.bin, 0o755)
-	box.mkdir(t, "home", nobodyID)
+	box.makeHome(t)
 	return box
+}
+
+// makeHome makes the box's home, owned by nobody, with the AWS files a
+// scheduled run of its user reads.
+func (b *faultBox) makeHome(t *testing.T) {
+	t.Helper()
+	b.home = b.mkdir(t, "home", nobodyID)
+	testenv.WriteAWSFiles(t, b.home)
+	for _, p := range []string{".aws", ".aws/credentials", ".aws/config"} {
+		if err := os.Chown(filepath.Join(b.home, p), nobodyID, nobodyID); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // mkdir makes a 0755 directory under the box owned by uid.
@@ -86,7 +99,8 @@ func (b *faultBox) mkdir(t *testing.T, name string, uid int) string {
 
 func (b *faultBox) env(extra ...string) []string {
 	env := append(testenv.CleanEnv(b.home), "BATON_API_KEY=k")
-	env = append(env, b.s3.AWSEnv()...)
+	// The AWS files in home are the credentials, as for a scheduled run.
+	env = append(env, "AWS_EC2_METADATA_DISABLED=true")
 	return append(env, extra...)
 }
 
@@ -562,7 +576,7 @@ func TestFilesystemFaults(t *testing.T) {
 			if err := os.Mkdir(b.root, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			b.home = b.mkdir(t, "home", nobodyID)
+			b.makeHome(t)
 			fr, mechanism := row.setup(t, &b)
 			t.Logf("mechanism: %s", mechanism)
 			mark := fmt.Sprintf("fault-%d-%d", os.Getpid(), i)

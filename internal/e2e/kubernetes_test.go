@@ -216,7 +216,7 @@ func TestKubernetesPodCommands(t *testing.T) {
 				cenv = append(cenv, e.Name+"="+e.Value)
 			}
 		}
-		cenv = append(append(cenv, s3.AWSEnv()...), extraEnv...)
+		cenv = append(append(cenv, s3.AWSEnv(t, home)...), extraEnv...)
 		args := make([]string, len(c.Args))
 		for i, a := range c.Args {
 			args[i] = strings.Replace(a, "/out/", vol+"/", 1)

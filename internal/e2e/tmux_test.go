@@ -132,7 +132,7 @@ func TestWizardInTmux(t *testing.T) {
 	s3 := testenv.NewS3(t, "sync-bucket")
 	home := t.TempDir()
 	// Not the caller's tmux, nor its locale: the pane is UTF-8.
-	env := wizardEnv(home, s3.AWSEnv()...)
+	env := wizardEnv(home, s3.AWSEnv(t, home)...)
 	env, table := fakeCrontab(t, home, env)
 	existing := "MAILTO=ops@example.com\n5 4 * * * /usr/bin/backup\n"
 	if err := os.WriteFile(table, []byte(existing), 0o600); err != nil {
@@ -244,7 +244,7 @@ func TestWizardInTmux(t *testing.T) {
 
 	// Cron runs sync.sh with almost nothing in the environment; the AWS
 	// variables stand in for an instance role.
-	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv()...)
+	runEnv := append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, s3.AWSEnv(t, home)...)
 	r := run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
 	if r.code != 0 {
 		t.Fatalf("sync.sh exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)

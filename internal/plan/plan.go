@@ -41,8 +41,12 @@ type Plan struct {
 	Extra []ExtraVar `json:"extraVars,omitempty"`
 }
 
-// ExtraVar is one variable added by hand: its name only; a plain value is
-// in Plan.Values under ExtraFieldName(Name), a secret one in secrets.env.
+// ExtraVar is one variable the profile carries besides the connector's own
+// settings: a BATON_* variable added by hand for a connector that
+// describes none of its settings, or a variable the connector reads from
+// elsewhere (a database password its mapping file names). Only its name is
+// here; a plain value is in Plan.Values under ExtraFieldName(Name), a
+// secret one in secrets.env.
 type ExtraVar struct {
 	Name   string `json:"name"`
 	Secret bool   `json:"secret,omitempty"`
@@ -51,36 +55,59 @@ type ExtraVar struct {
 // ExtraHelp is the help text of the fields made from extra variables.
 const ExtraHelp = "Added by hand."
 
-// extraVarName is a variable a connector can read: BATON_ and upper-case
-// letters, digits and underscores.
-var extraVarName = lazyre.New(`^BATON_[A-Z][A-Z0-9_]*$`)
+// envVarName is a variable name a shell can export.
+var envVarName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// reservedVars are set by baton-setup itself, or turn a sync into a
-// long-running service.
-var reservedVars = []string{"BATON_FILE", "BATON_CLIENT_ID", "BATON_CLIENT_SECRET", "BATON_AUTH_METHOD"}
+// reservedVars are set by baton-setup itself or by the scheduler, or turn
+// a sync into a long-running service.
+var reservedVars = []string{
+	"BATON_FILE", "BATON_CLIENT_ID", "BATON_CLIENT_SECRET", "BATON_AUTH_METHOD",
+	"PATH", "HOME", "TMPDIR", "SHELL", "LOGNAME", "USER", "PWD", "IFS",
+}
 
-// ValidateExtraName checks the name of a variable added by hand.
+// ValidateExtraName checks the name of an extra variable.
 func ValidateExtraName(name string) error {
 	switch {
 	case name == "":
-		return errors.New("type a name such as BATON_API_TOKEN")
-	case !extraVarName().MatchString(name):
-		return fmt.Errorf("%s: use BATON_ then capital letters, digits and _", name)
-	case slices.Contains(reservedVars, name):
-		return fmt.Errorf("%s is set by baton-setup itself", name)
+		return errors.New("type a name such as BATON_API_TOKEN or DB_PASSWORD")
+	case !envVarName().MatchString(name):
+		return fmt.Errorf("%s: use letters, digits and _, not starting with a digit", name)
+	case slices.Contains(reservedVars, name), strings.HasPrefix(name, "BATON_SETUP_"):
+		return fmt.Errorf("%s is set by baton-setup or the scheduler itself", name)
 	}
 	return nil
 }
 
-// ExtraFieldName turns BATON_API_TOKEN into the field name api-token, which
-// schema.EnvName turns back.
+// ExtraFieldName is the field name of an extra variable: BATON_API_TOKEN
+// becomes api-token, which schema.EnvName turns back; another variable
+// keeps its own name.
 func ExtraFieldName(env string) string {
+	if !strings.HasPrefix(env, "BATON_") {
+		return env
+	}
 	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(env, "BATON_"), "_", "-"))
 }
 
-// ExtraField is the schema field of a variable added by hand.
+// ExtraField is the schema field of an extra variable.
 func ExtraField(v ExtraVar) schema.Field {
-	return schema.Field{Name: ExtraFieldName(v.Name), Label: v.Name, Help: ExtraHelp, Secret: v.Secret}
+	f := schema.Field{Name: ExtraFieldName(v.Name), Label: v.Name, Help: ExtraHelp, Secret: v.Secret}
+	if !strings.HasPrefix(v.Name, "BATON_") {
+		f.Env = v.Name
+	}
+	return f
+}
+
+// AddExtra adds an extra variable unless the plan carries it already, and
+// says whether it did.
+func (p *Plan) AddExtra(v ExtraVar) bool {
+	for i, e := range p.Extra {
+		if e.Name == v.Name {
+			p.Extra[i].Secret = v.Secret
+			return false
+		}
+	}
+	p.Extra = append(p.Extra, v)
+	return true
 }
 
 // MergeExtra adds a field to the connector schema for each extra variable

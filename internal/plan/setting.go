@@ -38,6 +38,8 @@ const (
 	SettingNamespace      Setting = "namespace"
 	SettingUploaderImage  Setting = "uploader-image"
 	SettingTimeout        Setting = "timeout"
+	SettingExtraEnv       Setting = "extra-env"  // a variable the profile carries besides the settings
+	SettingSecretEnv      Setting = "secret-env" // the same, secret
 )
 
 // SettingError is a problem with one setting the user gave: which one (and

@@ -69,6 +69,10 @@ type Field struct {
 	// Hint says where to find the value; it comes from the catalog, not
 	// from the connector.
 	Hint string `json:"hint,omitempty"`
+	// Env, when set, is the variable that carries the value instead of
+	// BATON_ and the name: a variable the connector reads that is not one
+	// of its settings (a database user its mapping file names).
+	Env string `json:"env,omitempty"`
 }
 
 // Group is an auth method: a named set of fields of which only the chosen
@@ -297,7 +301,12 @@ func EnvName(name string) string {
 }
 
 // EnvName returns the field's environment variable.
-func (f Field) EnvName() string { return EnvName(f.Name) }
+func (f Field) EnvName() string {
+	if f.Env != "" {
+		return f.Env
+	}
+	return EnvName(f.Name)
+}
 
 // Field returns the field with the given name.
 func (s *Schema) Field(name string) (Field, bool) {

@@ -118,6 +118,13 @@ func Complete(ctx context.Context, env Env, g *Gathered, c Choices) ([]string, e
 	if c.Endpoint != "" {
 		dest.Endpoint = c.Endpoint
 	}
+	if dest.Kind == plan.DestS3 && dest.Endpoint == "" {
+		// Checked against now, the schedule must upload there too.
+		if e, name := upload.EnvEndpoint(env.Getenv); e != "" {
+			dest.Endpoint = e
+			notes = append(notes, fmt.Sprintf("note: the S3 endpoint %s comes from %s in this shell; it is saved in the plan so that the schedule uses it too", e, name))
+		}
+	}
 	if dest.Kind == "" {
 		return nil, plan.SettingErrorf(plan.SettingDest, "no destination given").
 			WithHint("give %s: s3://BUCKET/KEY, or local for manual upload", plan.Placeholder)
@@ -129,6 +136,13 @@ func Complete(ctx context.Context, env Env, g *Gathered, c Choices) ([]string, e
 	}
 	if err := dest.Validate(); err != nil {
 		return nil, err
+	}
+	if dest.Kind == plan.DestS3 && c.Target != TargetKubernetes {
+		if why := upload.ShellOnly(dest.Credentials, env.Getenv); why != "" {
+			return nil, plan.SettingErrorf(plan.SettingAWSCredentials, "refuse the AWS credentials: %s", why).
+				WithHint("save a source the schedule has: a profile from ~/.aws (%s), a role (%s), static keys kept in secrets.env (%s static), or an instance or task role (unset those variables to use it)",
+					plan.Ref(plan.SettingAWSProfile), plan.Ref(plan.SettingRoleARN), plan.Ref(plan.SettingAWSCredentials))
+		}
 	}
 	for _, w := range CredentialWarnings(ctx, env, dest) {
 		notes = append(notes, "warning: "+w)

@@ -63,6 +63,10 @@ type Sources struct {
 	// not installed and no image is at hand, as a plan for another
 	// machine (Kubernetes) needs.
 	CatalogOnly bool
+	// Env are variables the connector reads that are not its settings,
+	// to carry in the profile; each value comes from the caller's
+	// environment, or from Files under the variable's name.
+	Env []plan.ExtraVar
 }
 
 // Gathered is a plan built from Sources, and what the sources gave that is
@@ -117,8 +121,26 @@ func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
 	if err := resolveConnector(ctx, env, src, g); err != nil {
 		return nil, err
 	}
+	for _, v := range src.Env {
+		if err := plan.ValidateExtraName(v.Name); err != nil {
+			return nil, plan.AsSetting(plan.SettingExtraEnv, err)
+		}
+		if _, ok := p.Connector.Schema.Field(plan.ExtraFieldName(v.Name)); ok && !slices.ContainsFunc(p.Extra, func(e plan.ExtraVar) bool { return e.Name == v.Name }) {
+			return nil, plan.SettingErrorf(plan.SettingExtraEnv, "%s is the variable of the connector's own setting %s", v.Name, plan.ExtraFieldName(v.Name)).
+				WithHint("give it as that setting")
+		}
+		p.AddExtra(v)
+	}
+	p.MergeExtra()
 	if err := gatherValues(env, src, g, saved); err != nil {
 		return nil, err
+	}
+	if env.Getwd != nil {
+		if wd, err := env.Getwd(); err == nil {
+			for _, name := range AbsolutePaths(p, wd) {
+				g.Notes = append(g.Notes, fmt.Sprintf("%s is a path relative to %s; it is saved as %s, since the connector runs in another directory", name, wd, p.Value(name)))
+			}
+		}
 	}
 	return g, nil
 }
@@ -298,6 +320,13 @@ func gatherValues(env Env, src Sources, g *Gathered, saved map[string]string) er
 			g.ClientSecret = v
 		} else {
 			set(stdinField, v)
+		}
+	}
+	for _, v := range src.Env {
+		name := plan.ExtraFieldName(v.Name)
+		if values[name] == "" && secrets[name] == "" {
+			return plan.SettingErrorf(plan.SettingExtraEnv, "%s is not set in this environment", v.Name).
+				WithHint("export %s before running this, or read it from a file (%s %s=PATH)", v.Name, plan.Ref(plan.SettingValueFile), v.Name)
 		}
 	}
 	p.Values, p.Secrets = nil, nil

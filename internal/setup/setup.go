@@ -31,6 +31,8 @@ type Env struct {
 	Crontab schedule.Crontab
 	// RandomMinute picks the minute of an "hourly" schedule.
 	RandomMinute func() int
+	// Getwd is the directory relative paths the user gives are in.
+	Getwd func() (string, error)
 }
 
 func (e Env) now() time.Time {

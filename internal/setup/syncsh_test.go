@@ -217,7 +217,7 @@ func TestSyncFailures(t *testing.T) {
 			}},
 		{name: "upload fails", args: []string{"--dest", "s3://no-such-bucket/baton/demo/sync.c1z", "--endpoint", s3.URL, "--region", "us-east-1"},
 			want: "upload to s3://no-such-bucket/baton/demo/sync.c1z failed (reason above); the previous object in S3 is unchanged", keeps: true,
-			setup: func(*testing.T, string) []string { return s3.AWSEnv() }},
+			setup: func(t *testing.T, dir string) []string { return s3.AWSEnv(t, filepath.Dir(dir)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,10 @@ func (syncTarget) Check(p *plan.Plan) error {
 	if err := CheckScheduled(p); err != nil {
 		return err
 	}
-	return p.Validate()
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return CheckFileVars(p)
 }
 
 func (t syncTarget) Write(_ context.Context, env Env, p *plan.Plan, opts Options, res *Result) error {
@@ -142,7 +145,10 @@ func (serviceTarget) Check(p *plan.Plan) error {
 	if err := CheckScheduled(p); err != nil {
 		return err
 	}
-	return p.Validate()
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return CheckFileVars(p)
 }
 
 func (serviceTarget) Write(_ context.Context, env Env, p *plan.Plan, opts Options, res *Result) error {

@@ -96,13 +96,35 @@ func Object(t testing.TB, backend *s3mem.Backend, bucket, key string) []byte {
 	return data
 }
 
-// AWSEnv is the environment an AWS client needs to reach the fake server
-// with dummy credentials and no instance metadata lookups.
-func (s *S3) AWSEnv() []string {
-	return []string{
-		"AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=fake-secret-key",
-		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+// AWSEnv gives home the AWS shared files that a user's scheduled run
+// reads (~/.aws/credentials with the server's dummy keys as the default
+// profile, ~/.aws/config with its region) and returns what the
+// environment adds: AWS_EC2_METADATA_DISABLED, so that no test probes the
+// instance-metadata address, and AWS_REGION, which the wizard offers as
+// the bucket's region (and the plan then keeps). Credentials and endpoint
+// never come from the environment, which a scheduled run does not have.
+func (s *S3) AWSEnv(t testing.TB, home string) []string {
+	t.Helper()
+	WriteAWSFiles(t, home)
+	return []string{"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1"}
+}
+
+// WriteAWSFiles writes the dummy keys every test server accepts into
+// home's ~/.aws/credentials as the default profile, and us-east-1 into
+// ~/.aws/config.
+func WriteAWSFiles(t testing.TB, home string) {
+	t.Helper()
+	dir := filepath.Join(home, ".aws")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"credentials": "[default]\naws_access_key_id = AKIAFAKEFAKEFAKE\naws_secret_access_key = fake-secret-key\n",
+		"config":      "[default]\nregion = us-east-1\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -133,5 +133,26 @@ func credentialsCheck(ctx context.Context, co ClientOptions) Check {
 	if co.RoleARN != "" && co.Credentials != plan.CredRole {
 		c.Detail += ", then role " + co.RoleARN
 	}
+	if c.Status != StatusOK {
+		// A failed profile has nothing to ask; an SSO one answers only
+		// after an interactive login, which its warning is about.
+		return c
+	}
+	// Which provider answers decides whether a scheduled run, which has
+	// none of this shell's variables, gets the same credentials.
+	if why := ShellOnly(co.Credentials, co.getenv); why != "" {
+		c.Status, c.Cause, c.Detail, c.Hint = StatusFail, CauseShellOnly, why, ShellOnlyHint
+		return c
+	}
+	source, fromEnv, err := ResolveSource(ctx, co)
+	switch {
+	case err != nil:
+		cause, _ := Classify(err)
+		c.Status, c.Cause, c.Detail, c.Hint = StatusFail, cause, firstLine(err), Hint(cause, "")
+	case fromEnv && (co.Credentials == plan.CredDefault || co.Credentials == plan.CredRole):
+		c.Status, c.Cause, c.Detail, c.Hint = StatusFail, CauseShellOnly, "credentials from "+source+", which a scheduled run does not have", ShellOnlyHint
+	default:
+		c.Detail += "; answered by " + source
+	}
 	return c
 }

@@ -135,12 +135,13 @@ func TestCheckDestinationCredentials(t *testing.T) {
 	})
 	profiles := func(t *testing.T) {
 		t.Helper()
-		dir := t.TempDir()
+		// In ~/.aws, where a scheduled run finds them too; SetEnv makes HOME
+		// a temporary directory.
+		uploadtest.SetEnv(t)
+		dir := filepath.Join(os.Getenv("HOME"), ".aws")
 		cfg, creds := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 		os.WriteFile(cfg, []byte("[profile uploader]\nregion = eu-west-1\n\n[profile sso]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Uploader\n"), 0o600)
 		os.WriteFile(creds, []byte("[uploader]\naws_access_key_id = AKIAPROFILEPROFILE12\naws_secret_access_key = profile-secret\n"), 0o600)
-		t.Setenv("AWS_CONFIG_FILE", cfg)
-		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 	}
 	t.Run("profile", func(t *testing.T) {
 		srv := uploadtest.NewServer(t, bucket)
@@ -151,7 +152,7 @@ func TestCheckDestinationCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := rep.Checks[0]; c.Status != StatusOK || c.Detail != "AWS profile uploader" || rep.Failed() {
+		if c := rep.Checks[0]; c.Status != StatusOK || c.Detail != "AWS profile uploader; answered by the shared credentials files" || rep.Failed() {
 			t.Fatalf("%+v", rep.Checks)
 		}
 		// The profile's keys win over the environment's.

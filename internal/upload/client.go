@@ -65,10 +65,12 @@ func (o ClientOptions) getenv(name string) string {
 	return o.Getenv(name)
 }
 
-// CustomEndpoint reports whether S3 requests go somewhere other than AWS:
-// an explicit endpoint, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.
+// CustomEndpoint reports whether S3 requests go somewhere other than AWS.
+// The endpoint is always explicit: one from the environment is taken as
+// the setting (EnvEndpoint) by the caller, so that what is checked is what
+// a scheduled run, which has no such variables, uses.
 func (o ClientOptions) CustomEndpoint() bool {
-	return o.Endpoint != "" || o.getenv("AWS_ENDPOINT_URL_S3") != "" || o.getenv("AWS_ENDPOINT_URL") != ""
+	return o.Endpoint != ""
 }
 
 // customSTSEndpoint reports whether STS requests also go to a custom
@@ -162,10 +164,10 @@ func LoadConfig(ctx context.Context, opts ClientOptions) (aws.Config, error) {
 	return cfg, nil
 }
 
-// NewClient builds an S3 client over LoadConfig. A custom endpoint, given
-// explicitly or through AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, switches
-// to path-style addressing, which S3-compatible stores and local test
-// servers need.
+// NewClient builds an S3 client over LoadConfig. A custom endpoint
+// switches to path-style addressing, which S3-compatible stores and local
+// test servers need; without one the client talks to AWS itself, whatever
+// endpoint the environment or the shared config name.
 func NewClient(ctx context.Context, opts ClientOptions) (*s3.Client, error) {
 	cfg, err := LoadConfig(ctx, opts)
 	if err != nil {
@@ -177,6 +179,7 @@ func NewClient(ctx context.Context, opts ClientOptions) (*s3.Client, error) {
 func newS3FromConfig(cfg aws.Config, opts ClientOptions) *s3.Client {
 	custom := opts.CustomEndpoint()
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = nil
 		if opts.Endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.Endpoint)
 		}

@@ -27,6 +27,7 @@ const (
 	CauseUnreachable  Cause = "endpoint unreachable"
 	CauseTLS          Cause = "TLS certificate not trusted"
 	CauseServer       Cause = "store failing"
+	CauseShellOnly    Cause = "credentials of this shell only"
 )
 
 // Classify finds the cause of an AWS call's error, and for a wrong region

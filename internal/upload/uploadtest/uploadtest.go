@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -269,24 +271,35 @@ func IsHeadBucket(r *http.Request) bool {
 	return r.Method == http.MethodHead && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0
 }
 
-// Env is the environment an AWS client needs to reach the server with
-// dummy credentials, no shared files and no instance metadata lookups.
-func Env() map[string]string {
-	return map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY": "fake-secret-key",
-		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "",
-		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_ENDPOINT_URL_STS": "", "AWS_CA_BUNDLE": "",
-	}
-}
-
-// SetEnv applies Env for the test's duration.
+// SetEnv gives the test process what a user's scheduled run has: a HOME
+// whose ~/.aws files hold dummy keys the server accepts, and no AWS_*
+// variable but AWS_EC2_METADATA_DISABLED, so that nothing probes the
+// instance-metadata address.
 func SetEnv(t testing.TB) {
 	t.Helper()
-	for k, v := range Env() {
-		t.Setenv(k, v)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := filepath.Join(home, ".aws")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
 	}
+	for name, content := range map[string]string{
+		"credentials": "[default]\naws_access_key_id = AKIAFAKEFAKEFAKE\naws_secret_access_key = fake-secret-key\n",
+		"config":      "[default]\nregion = us-east-1\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_CA_BUNDLE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 // STS is a fake STS endpoint that answers GetCallerIdentity and AssumeRole.
