@@ -135,13 +135,13 @@ func TestWizardManualEntry(t *testing.T) {
 	h.waitFor("Add its BATON_* variables by hand?", uiWait)
 	h.key(tea.KeyEnter) // Add a variable
 	h.waitFor("┃ Variable name", uiWait)
-	h.tm.Type("API_TOKEN")
+	h.tm.Type("9_TOKEN")
 	h.key(tea.KeyEnter)
-	h.waitFor("use BATON_ then capital letters", uiWait)
+	h.waitFor("use letters, digits and _, not starting with a digit", uiWait)
 	h.clearInput()
 	h.tm.Type("BATON_CLIENT_SECRET")
 	h.key(tea.KeyEnter)
-	h.waitFor("BATON_CLIENT_SECRET is set by baton-setup itself", uiWait)
+	h.waitFor("BATON_CLIENT_SECRET is set by baton-setup or the scheduler itself", uiWait)
 	h.clearInput()
 	h.tm.Type("baton_api_token")
 	h.key(tea.KeyEnter)
@@ -255,11 +255,11 @@ func TestValidateManualName(t *testing.T) {
 		"BATON_API_TOKEN": "",
 		"BATON_X9_Y":      "",
 		"":                "type a name",
-		"API_TOKEN":       "use BATON_",
-		"BATON_":          "use BATON_",
-		"BATON_9X":        "use BATON_",
-		"BATON_A-B":       "use BATON_",
+		"API_TOKEN":       "", // a variable the connector reads as is
+		"9X":              "not starting with a digit",
+		"BATON_A-B":       "use letters, digits and _",
 		"BATON_FILE":      "set by baton-setup",
+		"PATH":            "set by baton-setup or the scheduler",
 		"BATON_DOMAIN":    "already set",
 	} {
 		err := validateManualName(sch, name)

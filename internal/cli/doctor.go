@@ -23,7 +23,9 @@ type DoctorOptions struct {
 	Factory *Factory
 
 	Profile string
-	JSON    bool
+	// Dir is the profile's directory, for one written with generate --out.
+	Dir  string
+	JSON bool
 	// Systemctl replaces the systemctl command in tests; nil runs it.
 	Systemctl func(ctx context.Context, args ...string) (string, error)
 }
@@ -31,7 +33,7 @@ type DoctorOptions struct {
 func newDoctorCmd(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
 	opts := &DoctorOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "doctor --profile NAME",
+		Use:   "doctor --profile NAME | --dir DIR",
 		Short: "Check that a saved setup can run unattended",
 		Long: `Check a profile: the connector binary (its version and baton-sdk version),
 the flock, timeout and crontab or systemctl commands, the modes and owner of
@@ -43,11 +45,13 @@ enabled and running. Each failed check says how to fix it; the exit code is 1
 when any fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Profile == "" {
-				return flagErrorf("--profile is required (see baton-setup profiles)")
+			if (opts.Profile == "") == (opts.Dir == "") {
+				return flagErrorf("give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR")
 			}
-			if err := plan.ValidateProfile(opts.Profile); err != nil {
-				return &FlagError{err: err}
+			if opts.Profile != "" {
+				if err := plan.ValidateProfile(opts.Profile); err != nil {
+					return &FlagError{err: err}
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -56,6 +60,7 @@ when any fails.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "profile name")
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "profile directory (one written with generate --out is also found by --profile)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the results as JSON")
 	return cmd
 }
@@ -66,12 +71,19 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return fmt.Errorf("find config directory: %w", err)
 	}
-	p, err := profile.LoadPlan(root, opts.Profile)
+	dir := opts.Dir
+	var p *plan.Plan
+	if dir == "" {
+		dir = profile.Locate(root, opts.Profile)
+		p, err = profile.LoadPlan(root, opts.Profile)
+	} else if dir, err = filepath.Abs(dir); err == nil {
+		p, err = plan.Load(filepath.Join(dir, "plan.json"))
+	}
 	if err != nil {
 		return profileError(err)
 	}
 	// An unreadable or unsafe secrets.env is reported by its own check.
-	secrets, _ := profile.ReadEnvFile(filepath.Join(profile.Dir(root, opts.Profile), "secrets.env"))
+	secrets, _ := profile.ReadEnvFile(filepath.Join(dir, "secrets.env"))
 	self := "baton-setup"
 	if f.Discover.Self != nil {
 		if s, err := f.Discover.Self(); err == nil {
@@ -79,7 +91,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	env := doctor.Env{
-		Plan: p, Dir: profile.Dir(root, opts.Profile), Self: self, LookPath: exec.LookPath,
+		Plan: p, Dir: dir, Self: self, LookPath: exec.LookPath,
 		Crontab: f.Crontab, UID: os.Getuid(), Systemctl: opts.Systemctl,
 	}
 	if p.Destination.Kind == plan.DestS3 {

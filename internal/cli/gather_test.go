@@ -115,7 +115,7 @@ func TestExtraVarsSurviveProfile(t *testing.T) {
 		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := plan.Load(file); err == nil || !strings.Contains(err.Error(), "BATON_FILE is set by baton-setup itself") {
+		if _, err := plan.Load(file); err == nil || !strings.Contains(err.Error(), "BATON_FILE is set by baton-setup or the scheduler itself") {
 			t.Errorf("load: %v", err)
 		}
 	})

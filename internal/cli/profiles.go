@@ -131,7 +131,7 @@ func planShowRun(_ context.Context, opts *PlanShowOptions) error {
 		return writeJSON(opts.Factory.IO.Out, red)
 	}
 	w := opts.Factory.IO.Out
-	fmt.Fprintf(w, "profile:     %s (%s)\n", p.Profile, profile.Dir(root, p.Profile))
+	fmt.Fprintf(w, "profile:     %s (%s)\n", p.Profile, profile.Locate(root, p.Profile))
 	fmt.Fprintf(w, "connector:   %s (%s)\n", p.Connector.Name, p.Connector.Path)
 	if p.AuthMethod != "" {
 		fmt.Fprintf(w, "auth method: %s\n", p.AuthMethod)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/setup"
@@ -91,10 +92,11 @@ func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
 	f := opts.Factory
 	dir := opts.Dir
 	if dir == "" {
-		var err error
-		if dir, err = defaultOutDir(f, opts.Profile); err != nil {
-			return err
+		root, err := f.ConfigDir()
+		if err != nil {
+			return fmt.Errorf("find config directory: %w", err)
 		}
+		dir = profile.Locate(root, opts.Profile)
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {

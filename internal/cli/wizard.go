@@ -74,7 +74,7 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 		}
 		// A saved profile pre-fills every answer, secrets included (read
 		// back from its secrets.env and shown masked).
-		if _, err := os.Stat(filepath.Join(profile.Dir(root, opts.Profile), "plan.json")); err == nil {
+		if _, err := os.Stat(filepath.Join(profile.Locate(root, opts.Profile), "plan.json")); err == nil {
 			g, err := gatherPlan(ctx, f, connectorFlags{Profile: opts.Profile})
 			if err != nil {
 				return err

@@ -271,7 +271,7 @@ func badInputRows() []badRow {
 		{name: "profile missing", args: []string{"plan", "show"}, code: usage2, want: "error: --profile is required\n"},
 		{name: "profile bad name", args: []string{"plan", "show", "--profile", "Bad/Name"}, code: usage2, want: "error: profile \"Bad/Name\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile not saved", args: []string{"plan", "show", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
-		{name: "profile missing", args: []string{"doctor"}, code: usage2, want: "error: --profile is required (see baton-setup profiles)\n"},
+		{name: "profile missing", args: []string{"doctor"}, code: usage2, want: "error: give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR\n"},
 		{name: "profile bad name", args: []string{"doctor", "--profile", "../x"}, code: usage2, want: "error: profile \"../x\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile not saved", args: []string{"doctor", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
 		{name: "positional argument", args: []string{"status", "good"}, code: usage2, want: "error: baton-setup status: unexpected argument \"good\": it takes only flags\nusage: baton-setup status [flags]\n"},

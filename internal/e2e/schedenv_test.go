@@ -173,3 +173,38 @@ func profileDir(t *testing.T, stdout string) string {
 	t.Fatalf("generate printed no sync.sh:\n%s", stdout)
 	return ""
 }
+
+// TestProfileElsewhere writes a profile with generate --out outside the
+// config directory: every command that takes --profile finds it.
+func TestProfileElsewhere(t *testing.T) {
+	home := t.TempDir()
+	env, table := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY=k"))
+	out := filepath.Join(t.TempDir(), "srv", "baton", "demo")
+	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", out, "--profile", "far")
+	if r.code != 0 {
+		t.Fatalf("generate: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"profiles"}, out},
+		{[]string{"plan", "show", "--profile", "far"}, out},
+		{[]string{"status", "--offline"}, "far"},
+		{[]string{"schedule", "install", "--profile", "far"}, "installed the crontab entry for profile far"},
+	} {
+		r := run(t, env, home, bin, c.args...)
+		if r.code != 0 || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("%v: exit %d, stdout lacks %q\n%s%s", c.args, r.code, c.want, r.stdout, r.stderr)
+		}
+	}
+	if data, _ := os.ReadFile(table); !strings.Contains(string(data), filepath.Join(out, "sync.sh")) {
+		t.Errorf("crontab does not run %s:\n%s", filepath.Join(out, "sync.sh"), data)
+	}
+	for _, args := range [][]string{{"doctor", "--profile", "far"}, {"doctor", "--dir", out}} {
+		r := run(t, env, home, bin, args...)
+		if !strings.Contains(r.stdout, "✓ generated files") {
+			t.Errorf("%v does not check the profile:\n%s%s", args, r.stdout, r.stderr)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/renameio/v2"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 
@@ -28,11 +29,63 @@ type Info struct {
 	Schedule    string `json:"schedule"`
 }
 
-// Dir returns a profile's directory.
+// Dir returns a profile's default directory.
 func Dir(root, name string) string { return filepath.Join(root, name) }
 
-// List returns the profiles under root, sorted by name. A directory without
-// a readable plan.json is not a profile.
+// linksDir holds one file per profile written outside root (generate
+// --out), naming its directory, so that every command finds it.
+func linksDir(root string) string { return filepath.Join(root, ".links") }
+
+// Locate returns a profile's directory: its default one when that holds a
+// plan, else the one registered for it, else the default one.
+func Locate(root, name string) string {
+	def := Dir(root, name)
+	if _, err := os.Stat(filepath.Join(def, "plan.json")); err == nil {
+		return def
+	}
+	if dir, ok := linked(root, name); ok {
+		return dir
+	}
+	return def
+}
+
+// linked reads the directory registered for name, if it still holds that
+// profile's plan.
+func linked(root, name string) (string, bool) {
+	data, err := os.ReadFile(filepath.Join(linksDir(root), name))
+	if err != nil {
+		return "", false
+	}
+	dir := strings.TrimSpace(string(data))
+	p, err := plan.Load(filepath.Join(dir, "plan.json"))
+	if !filepath.IsAbs(dir) || err != nil || p.Profile != name {
+		return "", false
+	}
+	return dir, true
+}
+
+// Register records where a profile lives when that is not its default
+// directory, and forgets an earlier record when it is.
+func Register(root, name, dir string) error {
+	link := filepath.Join(linksDir(root), name)
+	if filepath.Clean(dir) == Dir(root, name) {
+		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("register profile %s: %w", name, err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(linksDir(root), 0o700); err != nil {
+		return fmt.Errorf("register profile %s: %w", name, err)
+	}
+	if err := renameio.WriteFile(link, []byte(dir+"\n"), 0o600); err != nil {
+		return fmt.Errorf("register profile %s: %w", name, err)
+	}
+	return nil
+}
+
+// List returns the profiles under root and those registered elsewhere,
+// sorted by name. A directory without a readable plan.json is not a
+// profile.
 func List(root string) ([]Info, error) {
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -42,18 +95,26 @@ func List(root string) ([]Info, error) {
 		return nil, fmt.Errorf("list profiles: %w", err)
 	}
 	var out []Info
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		p, err := plan.Load(filepath.Join(root, e.Name(), "plan.json"))
-		if err != nil {
-			continue
+	add := func(name, dir string) {
+		p, err := plan.Load(filepath.Join(dir, "plan.json"))
+		if err != nil || slices.ContainsFunc(out, func(i Info) bool { return i.Name == name }) {
+			return
 		}
 		out = append(out, Info{
-			Name: e.Name(), Dir: filepath.Join(root, e.Name()), Connector: p.Connector.Name,
+			Name: name, Dir: dir, Connector: p.Connector.Name,
 			Destination: p.Destination.String(), Schedule: p.Schedule.Cron,
 		})
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			add(e.Name(), filepath.Join(root, e.Name()))
+		}
+	}
+	links, _ := os.ReadDir(linksDir(root))
+	for _, l := range links {
+		if dir, ok := linked(root, l.Name()); ok {
+			add(l.Name(), dir)
+		}
 	}
 	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
@@ -68,7 +129,7 @@ func LoadPlan(root, name string) (*plan.Plan, error) {
 	if err := plan.ValidateProfile(name); err != nil {
 		return nil, err
 	}
-	p, err := plan.Load(filepath.Join(Dir(root, name), "plan.json"))
+	p, err := plan.Load(filepath.Join(Locate(root, name), "plan.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load profile %s: %w in %s", name, ErrNotFound, root)
 	}
@@ -87,7 +148,7 @@ func Load(root, name string) (*plan.Plan, map[string]string, error) {
 	if p.Mode == plan.ModeService {
 		file = servicemode.EnvFile
 	}
-	secrets, err := ReadEnvFile(filepath.Join(Dir(root, name), file))
+	secrets, err := ReadEnvFile(filepath.Join(Locate(root, name), file))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}

@@ -103,7 +103,7 @@ func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
 		if err != nil {
 			return nil, fmt.Errorf("find config directory: %w", err)
 		}
-		if _, err := os.Stat(filepath.Join(profile.Dir(root, src.Profile), "plan.json")); err == nil {
+		if _, err := os.Stat(filepath.Join(profile.Locate(root, src.Profile), "plan.json")); err == nil {
 			loaded, secrets, err := profile.Load(root, src.Profile)
 			if err != nil {
 				return nil, err

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
 )
@@ -165,6 +167,16 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 	}
 	if err := t.Write(ctx, env, p, opts, &res); err != nil {
 		return res, err
+	}
+	if !opts.DryRun && env.ConfigDir != nil && slices.ContainsFunc(res.Files, func(f render.File) bool { return f.Name == "plan.json" }) {
+		// A profile written elsewhere (--out) is found by every command.
+		root, err := env.ConfigDir()
+		if err == nil {
+			err = profile.Register(root, p.Profile, p.Output.Dir)
+		}
+		if err != nil {
+			return res, err
+		}
 	}
 	return res, t.Activate(ctx, env, p, opts, &res)
 }
