@@ -208,3 +208,27 @@ func TestProfileElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// TestSudoHome runs generate as root with another user's HOME, as a plain
+// sudo does: the files would land in that home, owned by root, and be
+// scheduled in root's crontab. It is refused, and nothing is written.
+func TestSudoHome(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, as sudo gives")
+	}
+	home := t.TempDir()
+	if err := os.Chown(home, nobodyID, nobodyID); err != nil {
+		t.Fatal(err)
+	}
+	env, table := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY=k"))
+	r := run(t, env, "/", bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--install-cron")
+	if r.code != 2 || !strings.Contains(r.stderr, "belongs to uid 65534, but baton-setup runs as uid 0") || !strings.Contains(r.stderr, "sudo -H") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".config", "baton-setup")); !os.IsNotExist(err) {
+		t.Errorf("files were written into the other user's home: %v", err)
+	}
+	if data, _ := os.ReadFile(table); len(data) != 0 {
+		t.Errorf("root's crontab changed:\n%s", data)
+	}
+}

@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/conductorone/baton-setup/internal/awsconf"
@@ -196,6 +197,9 @@ func completeOutDir(env Env, p *plan.Plan, c Choices) error {
 		out = p.Output.Dir
 	}
 	if out == "" {
+		if err := checkHome(env); err != nil {
+			return err
+		}
 		var err error
 		if out, err = DefaultOutDir(env, p.Profile); err != nil {
 			return err
@@ -361,4 +365,23 @@ func CheckScheduled(p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// checkHome refuses to put a profile in the default directory of a HOME
+// that belongs to another user, as under a plain sudo: the profile would
+// land in that user's home, owned by the caller, and run from the
+// caller's crontab, so its files, their owner and the schedule would not
+// agree. A directory given explicitly is the user's choice, checked by
+// what writes it.
+func checkHome(env Env) error {
+	home := env.Getenv("HOME")
+	if home == "" {
+		return nil
+	}
+	owner, ok := ownerOf(home)
+	if !ok || owner == os.Geteuid() {
+		return nil
+	}
+	return plan.SettingErrorf(plan.SettingOutDir, "HOME (%s) belongs to uid %d, but baton-setup runs as uid %d: the profile would be written into that home, owned by uid %d, and scheduled for uid %d", home, owner, os.Geteuid(), os.Geteuid(), os.Geteuid()).
+		WithHint("run it as the user who owns %s, or with sudo -H (sudo --set-home) to set up a profile of uid %d", home, os.Geteuid())
 }
