@@ -17,7 +17,7 @@ func TestTemplatesParse(t *testing.T) {
 	for _, name := range names {
 		data, _ := fs.ReadFile(FS, name)
 		text := string(data)
-		if _, err := template.New(name).Funcs(template.FuncMap{"q": strings.TrimSpace}).Option("missingkey=error").Parse(text); err != nil {
+		if _, err := template.New(name).Funcs(template.FuncMap{"q": strings.TrimSpace, "x": strings.TrimSpace}).Option("missingkey=error").Parse(text); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 		if strings.Contains(text, "\r") || !strings.HasSuffix(text, "\n") {

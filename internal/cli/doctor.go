@@ -36,11 +36,12 @@ func newDoctorCmd(f *Factory, runF func(context.Context, *DoctorOptions) error) 
 		Use:   "doctor --profile NAME | --dir DIR",
 		Short: "Check that a saved setup can run unattended",
 		Long: `Check a profile: the connector binary (its version and baton-sdk version),
-the flock, timeout and crontab or systemctl commands, the modes and owner of
+the flock and timeout commands (or sync.sh's fallbacks for them, as on
+macOS), the crontab, systemctl or launchctl command, the modes and owner of
 the generated files, that only you can read the secrets file, that the
-crontab block is installed exactly once (or the systemd timer enabled), AWS
-identity and bucket access (read-only: nothing is written), and the work
-directory. For a service-mode profile: the unit file, and that the service is
+crontab block is installed exactly once (or the systemd timer enabled, or
+the launchd agent loaded), AWS identity and bucket access (read-only:
+nothing is written), and the work directory. For a service-mode profile: the unit file, and that the service is
 enabled and running. Each failed check says how to fix it; the exit code is 1
 when any fails.`,
 		Args: cobra.NoArgs,

@@ -15,10 +15,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/renameio/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -279,19 +279,17 @@ func (e Env) schemaCacheFile(f Found) string {
 	if err != nil || dir == "" {
 		return ""
 	}
-	st, err := os.Stat(f.Path)
-	if err != nil || !st.Mode().IsRegular() {
-		return ""
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
+	// x/sys/unix names the change time Ctim on Linux and macOS alike, where
+	// syscall.Stat_t has Ctim on one and Ctimespec on the other.
+	var st unix.Stat_t
+	if err := unix.Stat(f.Path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return ""
 	}
 	// Replacing the binary gives a new inode; rewriting it in place changes
 	// its size or times. The arguments pick a subcommand (the demo).
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00%d\x00%d\x00%d\x00%d\x00%d.%d", f.Path, f.Args, sys.Dev, sys.Ino, st.Size(),
-		st.ModTime().UnixNano(), sys.Ctim.Sec, sys.Ctim.Nsec)
+	fmt.Fprintf(h, "%s\x00%q\x00%d\x00%d\x00%d\x00%d\x00%d.%d", f.Path, f.Args, st.Dev, st.Ino, st.Size,
+		st.Mtim.Nano(), st.Ctim.Sec, st.Ctim.Nsec)
 	return filepath.Join(dir, "schema", hex.EncodeToString(h.Sum(nil))+".json")
 }
 

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/upload"
@@ -73,13 +75,70 @@ type Env struct {
 	// Systemctl runs systemctl with the given arguments and returns its
 	// standard output; nil runs the systemctl on PATH.
 	Systemctl func(ctx context.Context, args ...string) (string, error)
-	UID       int
+	// Launchctl does the same for launchctl (macOS's launchd).
+	Launchctl func(ctx context.Context, args ...string) (string, error)
+	// Platform is the operating system the checks are for, as
+	// runtime.GOOS names it ("linux", "darwin"); empty means this one.
+	Platform string
+	// Home is the user's home directory, where launchd agents live; empty
+	// means the current user's.
+	Home string
+	UID  int
 	// Preflight returns a read-only S3 preflight (SkipWrite set) for the
 	// plan's destination; nil skips the AWS check.
 	Preflight func(ctx context.Context) (*upload.Preflight, error)
 }
 
 func (e Env) planFile() string { return filepath.Join(e.Dir, "plan.json") }
+
+func (e Env) platform() string {
+	if e.Platform != "" {
+		return e.Platform
+	}
+	return runtime.GOOS
+}
+
+func (e Env) macOS() bool { return e.platform() == "darwin" }
+
+// regenerate is the command that rewrites the profile's files, with extra
+// flags.
+func (e Env) regenerate(flags string) string {
+	cmd := e.self() + " generate --plan " + e.planFile()
+	if flags != "" {
+		cmd += " " + flags
+	}
+	return cmd
+}
+
+// launchAgent is the profile's launchd agent, or "" without a home.
+func (e Env) launchAgent() string {
+	home := e.Home
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if home == "" {
+		return ""
+	}
+	return render.LaunchAgent(home, e.Plan.Profile)
+}
+
+// launchdScheduled reports whether launchd runs the profile: generate
+// writes its agent only for --scheduler launchd.
+func (e Env) launchdScheduled() bool {
+	agent := e.launchAgent()
+	if agent == "" {
+		return false
+	}
+	_, err := os.Stat(agent)
+	return err == nil
+}
+
+// scriptHas reports whether the profile's sync.sh holds s. Scripts from
+// before sync.sh had fallbacks for flock and timeout need those commands.
+func (e Env) scriptHas(s string) bool {
+	data, err := os.ReadFile(filepath.Join(e.Dir, "sync.sh"))
+	return err == nil && strings.Contains(string(data), s)
+}
 
 func (e Env) self() string {
 	if e.Self != "" {
@@ -99,7 +158,18 @@ func (e Env) systemctl(ctx context.Context, args ...string) (string, error) {
 	if e.Systemctl != nil {
 		return e.Systemctl(ctx, args...)
 	}
-	bin, err := e.LookPath("systemctl")
+	return e.command(ctx, "systemctl", args...)
+}
+
+func (e Env) launchctl(ctx context.Context, args ...string) (string, error) {
+	if e.Launchctl != nil {
+		return e.Launchctl(ctx, args...)
+	}
+	return e.command(ctx, "launchctl", args...)
+}
+
+func (e Env) command(ctx context.Context, name string, args ...string) (string, error) {
+	bin, err := e.LookPath(name)
 	if err != nil {
 		return "", err
 	}
@@ -126,12 +196,21 @@ func Checks(e Env) []Check {
 		checks = append(checks, dockerCheck{e}) // docker answers and the image is present or can be pulled
 	}
 	checks = append(checks,
-		toolCheck{e, "flock", "util-linux; without it two runs can overlap", "apt-get install util-linux (Debian/Ubuntu) or dnf install util-linux"},
-		toolCheck{e, "timeout", "coreutils; without it a hung connector is never stopped", "apt-get install coreutils (Debian/Ubuntu) or dnf install coreutils"},
+		&fallbackCheck{e: e, name: "flock", why: "util-linux; without it two runs can overlap",
+			fix: "apt-get install util-linux (Debian/Ubuntu) or dnf install util-linux", fallback: `mkdir "$LOCK_DIR"`, instead: "a lock directory"},
+		&fallbackCheck{e: e, name: "timeout", why: "coreutils; without it a hung connector is never stopped",
+			fix: "apt-get install coreutils (Debian/Ubuntu) or dnf install coreutils", fallback: `"$BATON_SETUP" timelimit`, instead: "baton-setup timelimit"},
 	)
-	if e.systemdScheduled() {
-		checks = append(checks, toolCheck{e, "systemctl", "systemd runs the timer", "use cron instead: " + e.self() + " generate --plan " + e.planFile() + " --scheduler cron --install-cron"})
-	} else {
+	switch {
+	case e.launchdScheduled():
+		checks = append(checks, toolCheck{e, "launchctl", "launchd runs the agent", "launchd is macOS's; elsewhere use cron: " + e.regenerate("--scheduler cron --install-cron")})
+	case e.systemdScheduled() && e.macOS():
+		checks = append(checks, toolCheck{e, "systemctl", "systemd runs the timer", "macOS has no systemd; use launchd: " + e.regenerate("--scheduler launchd")})
+	case e.systemdScheduled():
+		checks = append(checks, toolCheck{e, "systemctl", "systemd runs the timer", "use cron instead: " + e.regenerate("--scheduler cron --install-cron")})
+	case e.macOS():
+		checks = append(checks, toolCheck{e, "crontab", "cron runs sync.sh", "regenerate with launchd, macOS's own scheduler: " + e.regenerate("--scheduler launchd")})
+	default:
 		checks = append(checks, toolCheck{e, "crontab", "cron runs sync.sh", "apt-get install cron (Debian/Ubuntu) or dnf install cronie, or regenerate with --scheduler systemd"})
 	}
 	checks = append(checks,
@@ -280,6 +359,41 @@ func (c toolCheck) Run(context.Context) error {
 	return nil
 }
 
+// fallbackCheck is a command sync.sh uses where it exists. Since sync.sh
+// has a fallback for it (macOS has neither flock nor timeout), it is
+// missing only for a sync.sh written before, which regenerating replaces.
+type fallbackCheck struct {
+	e         Env
+	name, why string
+	fix       string
+	// fallback is what sync.sh holds when it can do without the command,
+	// and instead what it then uses.
+	fallback, instead string
+	usesFallback      bool
+}
+
+func (c *fallbackCheck) String() string {
+	if c.usesFallback {
+		return c.name + " command (not here; sync.sh uses " + c.instead + ")"
+	}
+	return c.name + " command"
+}
+
+func (c *fallbackCheck) Run(context.Context) error {
+	if _, err := c.e.LookPath(c.name); err == nil {
+		return nil
+	}
+	if c.e.scriptHas(c.fallback) {
+		c.usesFallback = true
+		return nil
+	}
+	fix := c.fix + ", or regenerate sync.sh, which then needs no " + c.name + ": " + c.e.regenerate("")
+	if c.e.macOS() {
+		fix = "regenerate sync.sh, which then needs no " + c.name + " (macOS has none): " + c.e.regenerate("")
+	}
+	return fail(fix, "%s is not installed (%s)", c.name, c.why)
+}
+
 type wantFile struct {
 	path string
 	mode os.FileMode
@@ -375,6 +489,9 @@ func (c workDirCheck) Run(context.Context) error {
 type scheduleCheck struct{ e Env }
 
 func (c scheduleCheck) String() string {
+	if c.e.launchdScheduled() {
+		return "launchd agent " + render.LaunchdLabel(c.e.Plan.Profile) + " loaded"
+	}
 	if c.e.systemdScheduled() {
 		return "systemd timer baton-" + c.e.Plan.Profile + ".timer enabled"
 	}
@@ -382,6 +499,9 @@ func (c scheduleCheck) String() string {
 }
 
 func (c scheduleCheck) Run(ctx context.Context) error {
+	if c.e.launchdScheduled() {
+		return agentLoaded(ctx, c.e)
+	}
 	if c.e.systemdScheduled() {
 		return unitEnabled(ctx, c.e, "baton-"+c.e.Plan.Profile+".timer", c.e.UID != 0, "see README.txt in "+c.e.Dir+" for the systemctl commands that enable the timer")
 	}
@@ -401,6 +521,28 @@ func (c scheduleCheck) Run(ctx context.Context) error {
 	default:
 		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", c.e.Plan.Profile, n, n)
 	}
+}
+
+// agentLoaded asks launchd whether the profile's agent is loaded in the
+// user's GUI session; launchctl print fails for an unknown service.
+func agentLoaded(ctx context.Context, e Env) error {
+	label := render.LaunchdLabel(e.Plan.Profile)
+	target := "gui/" + strconv.Itoa(e.UID) + "/" + label
+	out, err := e.launchctl(ctx, "print", target)
+	if err == nil {
+		return nil
+	}
+	install, _ := render.LaunchdCommands(e.launchAgent(), label)
+	reason := out
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && len(exit.Stderr) > 0 {
+		reason = string(exit.Stderr) // "Could not find service …"
+	}
+	reason, _, _ = strings.Cut(strings.TrimSpace(reason), "\n")
+	if reason == "" {
+		reason = err.Error()
+	}
+	return fail(strings.Join(install, " && "), "the agent is not loaded, so nothing runs sync.sh (launchctl print %s: %s)", target, reason)
 }
 
 // unitEnabled asks systemd whether a unit (a user unit when user is set)

@@ -1,3 +1,7 @@
+// The fault rows mount tmpfs and run setpriv and prlimit, which only Linux has.
+
+//go:build linux
+
 package e2e
 
 import (

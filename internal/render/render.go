@@ -1,6 +1,7 @@
 // Package render turns a Plan into the files of a profile directory
 // (sync.sh, secrets.env, plan.json, README.txt and, for systemd, a .service
-// and .timer pair) and the crontab block, from the embedded templates. Write
+// and .timer pair; for launchd, an agent in ~/Library/LaunchAgents) and the
+// crontab block, from the embedded templates. Write
 // puts them on disk atomically with their final modes, after showing what
 // changes.
 package render
@@ -8,6 +9,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,6 +50,8 @@ type EnvLine struct {
 const (
 	SchedulerCron    = "cron"
 	SchedulerSystemd = "systemd"
+	// SchedulerLaunchd is macOS's: a launchd agent of the user.
+	SchedulerLaunchd = "launchd"
 )
 
 // LogMaxBytes is the size past which sync.sh moves sync.log to sync.log.1.
@@ -89,11 +93,19 @@ type Data struct {
 	CronBlock string
 	Scheduler string
 
-	ServiceUnit     string
-	TimerUnit       string
-	OnCalendar      []string
-	SystemdSystem   bool
-	ReadmeURL       string
+	ServiceUnit   string
+	TimerUnit     string
+	OnCalendar    []string
+	SystemdSystem bool
+	ReadmeURL     string
+
+	LaunchdLabel string
+	// LaunchAgent is the path of the launchd agent's property list.
+	LaunchAgent       string
+	CalendarIntervals []schedule.CalendarInterval
+
+	// InstallCommands and RemoveCommands enable and remove a systemd timer
+	// or launchd agent.
 	InstallCommands []string
 	RemoveCommands  []string
 }
@@ -104,15 +116,26 @@ type Options struct {
 	// exist when the schedule runs sync.sh.
 	Self    string
 	Timeout time.Duration
-	// Scheduler is SchedulerCron (the default) or SchedulerSystemd.
+	// Scheduler is SchedulerCron (the default), SchedulerSystemd or
+	// SchedulerLaunchd.
 	Scheduler string
 	// SystemdSystem makes system units (run by root's manager) instead of
 	// user units.
 	SystemdSystem bool
+	// Home is the user's home directory, whose Library/LaunchAgents holds
+	// a launchd agent; SchedulerLaunchd needs it.
+	Home string
 }
 
 // shFuncs are the functions of templates that make shell and env files.
 var shFuncs = template.FuncMap{"q": shellescape.Quote}
+
+// xmlFuncs are those of templates that make XML: "x" escapes text.
+var xmlFuncs = template.FuncMap{"x": func(s string) (string, error) {
+	var b strings.Builder
+	err := xml.EscapeText(&b, []byte(s))
+	return b.String(), err
+}}
 
 // Execute renders one of the embedded templates (templates.FS), with sh
 // quoting as its "q" function.
@@ -148,6 +171,15 @@ func ServiceUnit(profile string) string { return "baton-" + profile + ".service"
 // TimerUnit returns the name of the profile's systemd timer.
 func TimerUnit(profile string) string { return "baton-" + profile + ".timer" }
 
+// LaunchdLabel returns the label of the profile's launchd agent.
+func LaunchdLabel(profile string) string { return "com.conductorone.baton-setup." + profile }
+
+// LaunchAgent returns the path of the profile's launchd agent: launchd
+// loads the user's agents from ~/Library/LaunchAgents at login.
+func LaunchAgent(home, profile string) string {
+	return filepath.Join(home, "Library", "LaunchAgents", LaunchdLabel(profile)+".plist")
+}
+
 // envName is what a shell accepts as a variable name, as connectors use.
 var envName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -177,8 +209,8 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 	if scheduler == "" {
 		scheduler = SchedulerCron
 	}
-	if scheduler != SchedulerCron && scheduler != SchedulerSystemd {
-		return nil, fmt.Errorf("render files: scheduler %q: want cron or systemd", scheduler)
+	if scheduler != SchedulerCron && scheduler != SchedulerSystemd && scheduler != SchedulerLaunchd {
+		return nil, fmt.Errorf("render files: scheduler %q: want cron, systemd or launchd", scheduler)
 	}
 	cronSpec, err := schedule.Normalize(p.Schedule.Cron)
 	if err != nil {
@@ -235,6 +267,16 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 		service, timer := filepath.Join(dir, d.ServiceUnit), filepath.Join(dir, d.TimerUnit)
 		d.InstallCommands, d.RemoveCommands = SystemdCommands(service, timer, opts.SystemdSystem)
 	}
+	if scheduler == SchedulerLaunchd {
+		if err := checkPath(opts.Home); err != nil {
+			return nil, fmt.Errorf("render launchd agent: home directory: %w", err)
+		}
+		if d.CalendarIntervals, err = schedule.CalendarIntervals(cronSpec); err != nil {
+			return nil, fmt.Errorf("render launchd agent: %w", err)
+		}
+		d.LaunchdLabel, d.LaunchAgent = LaunchdLabel(p.Profile), LaunchAgent(opts.Home, p.Profile)
+		d.InstallCommands, d.RemoveCommands = LaunchdCommands(d.LaunchAgent, d.LaunchdLabel)
+	}
 	return d, nil
 }
 
@@ -286,6 +328,15 @@ func Files(p *plan.Plan, opts Options) ([]File, error) {
 			return nil, err
 		}
 		files = append(files, units...)
+	}
+	if d.Scheduler == SchedulerLaunchd {
+		agent, err := ExecuteFS(templates.FS, "launchd.plist.tmpl", xmlFuncs, d)
+		if err != nil {
+			return nil, err
+		}
+		// Outside the profile directory: launchd loads a user's agents at
+		// login from ~/Library/LaunchAgents. It holds no secret.
+		files = append(files, File{Name: filepath.Base(d.LaunchAgent), Path: d.LaunchAgent, Mode: 0o644, Content: agent})
 	}
 	return files, nil
 }
@@ -340,6 +391,23 @@ func SystemdCommands(service, timer string, system bool) (install, remove []stri
 	remove = []string{
 		ctl + " disable --now " + t,
 		ctl + " disable " + s,
+	}
+	return install, remove
+}
+
+// LaunchdCommands returns the commands that load the launchd agent at
+// plist into the user's GUI session, where it stays across logins, and the
+// commands that unload and delete it. launchd reads the file only when it
+// loads it: after a regeneration, remove and load it again.
+func LaunchdCommands(plist, label string) (install, remove []string) {
+	domain := "gui/$(id -u)"
+	install = []string{
+		"launchctl enable " + domain + "/" + label,
+		"launchctl bootstrap " + domain + " " + shellescape.Quote(plist),
+	}
+	remove = []string{
+		"launchctl bootout " + domain + "/" + label,
+		"rm " + shellescape.Quote(plist),
 	}
 	return install, remove
 }

@@ -90,6 +90,9 @@ func goldenCases() []goldenCase {
 			Options{Self: "/usr/local/bin/baton-setup", Scheduler: SchedulerSystemd}},
 		{"systemd-system", testPlan("/root/.config/baton-setup/okta-prod", s3, "0 */6 * * *"),
 			Options{Self: "/usr/local/bin/baton-setup", Scheduler: SchedulerSystemd, SystemdSystem: true, Timeout: 45 * time.Second}},
+		// Where os.UserConfigDir puts profiles on macOS: a path with a space.
+		{"launchd", testPlan("/Users/op/Library/Application Support/baton-setup/okta-prod", s3, "30 4 1,15 * 5"),
+			Options{Self: "/opt/homebrew/bin/baton-setup", Scheduler: SchedulerLaunchd, Home: "/Users/op"}},
 	}
 }
 
@@ -107,8 +110,11 @@ func TestGolden(t *testing.T) {
 					continue
 				}
 				name := f.Name
-				if strings.HasPrefix(name, "baton-") {
+				switch {
+				case strings.HasPrefix(name, "baton-"):
 					name = strings.TrimPrefix(filepath.Ext(name), ".")
+				case strings.HasSuffix(name, ".plist"):
+					name = "launchd.plist"
 				}
 				golden(t, tc.name+"."+name, f.Content)
 			}
@@ -208,7 +214,13 @@ func TestFilesRefuse(t *testing.T) {
 		{"no self", func(_ *plan.Plan, o *Options) { o.Self = "" }, "empty"},
 		{"NUL in a value", func(p *plan.Plan, _ *Options) { p.SetValue(schema.Field{Name: "label"}, "a\x00b") }, "NUL"},
 		{"bad schedule", func(p *plan.Plan, _ *Options) { p.Schedule.Cron = "@every 1h" }, "@-shortcuts"},
-		{"unknown scheduler", func(_ *plan.Plan, o *Options) { o.Scheduler = "launchd" }, "want cron or systemd"},
+		{"unknown scheduler", func(_ *plan.Plan, o *Options) { o.Scheduler = "anacron" }, "want cron, systemd or launchd"},
+		{"launchd without a home", func(_ *plan.Plan, o *Options) { o.Scheduler = SchedulerLaunchd }, "render launchd agent: home directory: "},
+		{"launchd, relative home", func(_ *plan.Plan, o *Options) { o.Scheduler, o.Home = SchedulerLaunchd, "Users/op" }, "not absolute"},
+		{"launchd, a weekday in some months", func(p *plan.Plan, o *Options) {
+			p.Schedule.Cron = "0 9 * 12 1-5"
+			o.Scheduler, o.Home = SchedulerLaunchd, "/Users/op"
+		}, "launchd ignores the month beside a weekday"},
 		{"space in a unit path", func(p *plan.Plan, o *Options) { p.Output.Dir = "/srv/my dir"; o.Scheduler = SchedulerSystemd }, "unit file"},
 		{"client secret", func(p *plan.Plan, _ *Options) {
 			p.Connector.Schema.Fields = append(p.Connector.Schema.Fields, schema.Field{Name: "client-secret", Secret: true})

@@ -1,7 +1,8 @@
 // Package schedule turns the user's choice of when to sync into a cron
 // expression Debian cron accepts, explains it, previews its next runs,
-// converts it to a systemd OnCalendar= value, and installs a profile's
-// marked block into the user's crontab without touching anything else.
+// converts it to a systemd OnCalendar= value or launchd
+// StartCalendarInterval entries, and installs a profile's marked block into
+// the user's crontab without touching anything else.
 package schedule
 
 import (

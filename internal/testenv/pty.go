@@ -130,7 +130,7 @@ func (p *PTY) SendLine(line string) {
 // EchoOn reports whether the terminal echoes what is typed.
 func (p *PTY) EchoOn() bool {
 	p.t.Helper()
-	tio, err := unix.IoctlGetTermios(int(p.tty.Fd()), unix.TCGETS)
+	tio, err := unix.IoctlGetTermios(int(p.tty.Fd()), getTermios)
 	if err != nil {
 		p.t.Fatalf("read terminal modes: %v", err)
 	}

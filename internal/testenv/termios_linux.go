@@ -1,0 +1,6 @@
+package testenv
+
+import "golang.org/x/sys/unix"
+
+// getTermios is the ioctl request that reads a terminal's modes.
+const getTermios = unix.TCGETS
