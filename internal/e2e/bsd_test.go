@@ -70,7 +70,7 @@ func TestSyncScriptOnBSDUserland(t *testing.T) {
 			t.Run("S3", func(t *testing.T) {
 				s3 := testenv.NewS3(t, "sync-bucket")
 				p := newProfile(t, "--dest", "s3://sync-bucket/baton/demo/sync.c1z", "--region", "us-east-1", "--endpoint", s3.URL)
-				r := p.sync(t, s3.AWSEnv()...)
+				r := p.sync(t, s3.AWSEnv(t, p.home)...)
 				p.checkGood(t, r)
 				if !strings.Contains(r.out, "uploaded to s3://sync-bucket/baton/demo/sync.c1z") {
 					t.Errorf("no upload line:\n%s", r.out)
