@@ -125,7 +125,8 @@ func CleanEnv(home string) []string {
 }
 
 // Main builds the binary into a temporary directory, stores its path in
-// *bin, runs the package's tests and removes the directory. Use it as
+// *bin, runs the package's tests and removes the directory, and the
+// container engine if a test started one (NewEngine). Use it as
 // `func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }`.
 func Main(m *testing.M, bin *string) int {
 	dir, err := os.MkdirTemp("", "baton-setup-test-*")
@@ -138,6 +139,7 @@ func Main(m *testing.M, bin *string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	defer closeEngine()
 	return m.Run()
 }
 
