@@ -88,7 +88,13 @@ func NewEngine(t testing.TB) *Engine {
 	}
 	podman := RequireTool(t, "podman")
 	RequireTool(t, "runc")
-	docker := RequireTool(t, "docker")
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the docker CLI is required in CI (this kind of machine has it; .ci/run does not install it): %v", err)
+		}
+		t.Skip("the docker CLI is not installed")
+	}
 	engine.Lock()
 	defer engine.Unlock()
 	if engine.e == nil && engine.err == nil {
