@@ -339,6 +339,9 @@ func TestEngineStop(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		t.Cleanup(cancel)
 		cmd := o.cmd(ctx, o.env("BATON_API_KEY="+canary), o.bin, append(args, extra...)...)
+		// A test that gives up still lets the run clean up after itself.
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 30 * time.Second
 		stderr := &lockedBuffer{}
 		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
