@@ -15,57 +15,10 @@ import (
 
 var configRun = regexp.MustCompile(`(?m)^run --rm --name baton-setup-[0-9a-f]{16} --network none (\S+) config$`)
 
-// TestImageWithoutBinary is docker mode with no connector binary on this
-// machine: the schema comes from the image itself, or from the catalog
-// when the image cannot describe its settings.
-func TestImageWithoutBinary(t *testing.T) {
-	t.Run("no --connector", func(t *testing.T) {
-		f := newFake(t, "baton-demo:test", "")
-		// user-count is a field of the image's schema; no catalog entry has it.
-		r := run(t, append(f.env, "BATON_API_KEY="+canary), bin, "test", "--docker-image", "baton-demo:test",
-			"--set", "tenant=acme", "--set", "user-count=7", "--json")
-		if r.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-		}
-		if sum := summaryOf(t, r.stdout); sum.Count("user") != 7 {
-			t.Errorf("summary: %+v", sum)
-		}
-		argv := f.Argv(t)
-		if m := configRun.FindStringSubmatch(argv); m == nil || m[1] != "baton-demo:test" {
-			t.Errorf("the schema was not read from the image:\n%s", argv)
-		}
-		noSecret(t, "docker's argv", argv)
-		checkEnvFiles(t, f, 1)
-	})
-
-	t.Run("--connector not installed", func(t *testing.T) {
-		f := newFake(t, "baton-demo:test", "")
-		r := run(t, append(f.env, "BATON_API_KEY="+canary), bin, "test", "--connector", "acme-demo", "--docker-image", "baton-demo:test",
-			"--set", "tenant=acme", "--quick")
-		if r.code != 0 || !strings.Contains(r.stderr, "testing acme-demo connector (image baton-demo:test)") {
-			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-		}
-		if !configRun.MatchString(f.Argv(t)) {
-			t.Errorf("the schema was not read from the image:\n%s", f.Argv(t))
-		}
-	})
-
-	t.Run("missing value named", func(t *testing.T) {
-		f := newFake(t, "baton-demo:test", "")
-		r := run(t, f.env, bin, "test", "--docker-image", "baton-demo:test", "--set", "tenant=acme")
-		if r.code != 2 || !strings.Contains(r.stderr, "api-key (secret: set BATON_API_KEY in the environment") || strings.Contains(r.stderr, "--connector") {
-			t.Errorf("exit %d\n%s", r.code, r.stderr)
-		}
-	})
-
-	t.Run("engine down", func(t *testing.T) {
-		f := newFake(t, "baton-demo:test", "")
-		r := run(t, append(f.env, "FAKE_DOCKER_ENGINE=down"), bin, "test", "--docker-image", "baton-demo:test", "--set", "tenant=acme")
-		if r.code != 1 || !strings.Contains(r.stderr, "docker: the engine is not running") {
-			t.Errorf("exit %d\n%s", r.code, r.stderr)
-		}
-	})
-
+// TestImageWithoutConfig is docker mode with no connector binary on this
+// machine and an image too old to describe its settings: the schema comes
+// from the catalog. (engine_test.go reads it from a real image.)
+func TestImageWithoutConfig(t *testing.T) {
 	t.Run("image without config, then generate --profile", func(t *testing.T) {
 		f := newFake(t, "baton-okta:old", "")
 		env := append(f.env, "BATON_API_TOKEN="+canary, "FAKE_DOCKER_NOCONFIG=baton-okta:old")

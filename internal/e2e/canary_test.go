@@ -6,59 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
-
-// argvWatch samples every process's command line until stopped and keeps
-// those that contain the canary: argv is readable by every user on the
-// machine, so a secret must never be there.
-type argvWatch struct {
-	canary string
-	stop   chan struct{}
-	done   sync.WaitGroup
-	mu     sync.Mutex
-	hits   []string
-	polls  int
-}
-
-func watchArgv(canary string) *argvWatch {
-	w := &argvWatch{canary: canary, stop: make(chan struct{})}
-	w.done.Add(1)
-	go func() {
-		defer w.done.Done()
-		for {
-			select {
-			case <-w.stop:
-				return
-			default:
-			}
-			files, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err == nil && bytes.Contains(data, []byte(w.canary)) {
-					w.mu.Lock()
-					w.hits = append(w.hits, strings.ReplaceAll(string(data), "\x00", " "))
-					w.mu.Unlock()
-				}
-			}
-			w.mu.Lock()
-			w.polls++
-			w.mu.Unlock()
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
-	return w
-}
-
-func (w *argvWatch) Stop() ([]string, int) {
-	close(w.stop)
-	w.done.Wait()
-	return w.hits, w.polls
-}
 
 // TestSecretCanary runs the non-interactive flow with a unique value for
 // every secret and checks that only secrets.env ever holds it: not argv,
@@ -75,8 +26,7 @@ func TestSecretCanary(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 	}
 	env = append(env, awsEnv...)
-	watch := watchArgv(connectorCanary)
-	awsWatch := watchArgv(awsCanary)
+	watch := testenv.WatchProcesses(connectorCanary, awsCanary)
 
 	var outputs []string
 	step := func(name string, args ...string) result {
@@ -115,14 +65,12 @@ func TestSecretCanary(t *testing.T) {
 		t.Fatal("test succeeded with a failing connector")
 	}
 
-	for _, w := range []*argvWatch{watch, awsWatch} {
-		hits, polls := w.Stop()
-		if polls < 10 {
-			t.Errorf("argv watcher polled only %d times", polls)
-		}
-		for _, h := range hits {
-			t.Errorf("secret on a command line: %s", h)
-		}
+	polls, leaks := watch.Stop()
+	if polls < 10 {
+		t.Errorf("argv watcher polled only %d times", polls)
+	}
+	for _, l := range leaks {
+		t.Errorf("secret on a command line: %s", l)
 	}
 	for i, out := range outputs {
 		for _, c := range []string{connectorCanary, awsCanary} {

@@ -572,57 +572,6 @@ func TestSecretStdin(t *testing.T) {
 	}
 }
 
-// TestDockerMode runs a docker-mode sync.sh against a stand-in for the
-// docker CLI (no container engine runs here): it checks the arguments a
-// real docker would get, then runs the demo connector the way the image
-// would, with /out mapped to the work directory.
-func TestDockerMode(t *testing.T) {
-	s3 := testenv.NewS3(t, "docker-bucket")
-	home := t.TempDir()
-	binDir := filepath.Join(home, "bin")
-	docker := testenv.FakeDocker(t, binDir, bin, "baton-demo:test", "")
-	withFake := func(env []string) []string { return append(testenv.PrependPath(env, binDir), docker.Env()...) }
-	env := withFake(append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv(t, home)...))
-	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
-		"--docker-image", "baton-demo:test", "--dest", "s3://docker-bucket/d/sync.c1z", "--endpoint", s3.URL, "--profile", "dock")
-	if r.code != 0 {
-		t.Fatalf("generate: %s", r.stderr)
-	}
-	dir := filepath.Join(home, ".config", "baton-setup", "dock")
-	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); !bytes.Contains(script, []byte("CONNECTOR="+filepath.Join(binDir, "docker"))) {
-		t.Fatalf("sync.sh does not call docker by its absolute path:\n%s", script)
-	}
-	runEnv := append(append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, docker.Env()...), s3.AWSEnv(t, home)...)
-	r = run(t, runEnv, "/", "/bin/sh", filepath.Join(dir, "sync.sh"))
-	if r.code != 0 {
-		log, _ := os.ReadFile(filepath.Join(dir, "work", "connector.log"))
-		t.Fatalf("sync.sh: exit %d\n%s%s\n%s", r.code, r.stdout, r.stderr, tail(string(log), 5))
-	}
-	argv := docker.Argv(t)
-	for _, want := range []string{"run --rm --name baton-setup-dock --user ", " --env-file " + filepath.Join(dir, "work", "tmp."), " -v " + filepath.Join(dir, "work") + ":/out baton-demo:test --file /out/next.c1z --log-format json"} {
-		if !strings.Contains(argv, want) {
-			t.Errorf("docker argv lacks %q:\n%s", want, argv)
-		}
-	}
-	if strings.Contains(argv, canary) {
-		t.Errorf("the secret is on docker's command line:\n%s", argv)
-	}
-	obj := s3.Get(t, "docker-bucket", "d/sync.c1z")
-	if obj == nil {
-		t.Fatal("no object uploaded")
-	}
-	got := filepath.Join(t.TempDir(), "got.c1z")
-	os.WriteFile(got, obj, 0o600)
-	if sum, err := c1z.Summarize(context.Background(), got, t.TempDir()); err != nil || sum.Count("user") != 30 {
-		t.Errorf("uploaded sync: %+v, %v", sum.ByType, err)
-	}
-	// Regenerating the saved profile keeps docker mode.
-	r = run(t, withFake(testenv.CleanEnv(home)), home, bin, "generate", "--profile", "dock")
-	if script, _ := os.ReadFile(filepath.Join(dir, "sync.sh")); r.code != 0 || !bytes.Contains(script, []byte("IMAGE=baton-demo:test")) {
-		t.Errorf("regenerated profile lost docker mode: %s", r.stderr)
-	}
-}
-
 // TestSyncShKeepsLastGoodFile runs sync.sh with a connector that exits 0
 // but leaves an unfinished file, as an interrupted connector does: the
 // last good sync.c1z must stay.

@@ -81,11 +81,7 @@ func (b *faultBox) makeHome(t *testing.T) {
 	t.Helper()
 	b.home = b.mkdir(t, "home", nobodyID)
 	testenv.WriteAWSFiles(t, b.home)
-	for _, p := range []string{".aws", ".aws/credentials", ".aws/config"} {
-		if err := os.Chown(filepath.Join(b.home, p), nobodyID, nobodyID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.ChownAWSFiles(t, b.home, nobodyID)
 }
 
 // mkdir makes a 0755 directory under the box owned by uid.

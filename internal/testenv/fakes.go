@@ -8,20 +8,16 @@ import (
 	"testing"
 )
 
-// dockerScript stands in for the docker CLI where no container engine
-// runs. It records each argv in $FAKE_DOCKER_DIR/argv and, for each run, a
-// copy of the env file (env.PID), its and its directory's modes (stat.PID)
-// and any BATON_* variable in its own environment (own-env). It then runs
-// $FAKE_DOCKER_BIN demo-connector the way the demo image would: only the
-// env file's variables, /out mapped to the host directory of -v, in its own
-// session, so that killing the CLI does not stop it; `rm --force NAME`
-// does. Images in $FAKE_DOCKER_LOCAL are present, those in
+// dockerScript stands in for the docker CLI where the real engine
+// (NewEngine) cannot serve a test: a pull from a registry, or an image too
+// old for `config`. It records each argv in $FAKE_DOCKER_DIR/argv and, for
+// each run, a copy of the env file (env.PID), its and its directory's
+// modes (stat.PID) and any BATON_* variable in its own environment
+// (own-env). It then runs $FAKE_DOCKER_BIN demo-connector the way the demo
+// image would: only the env file's variables, /out mapped to the host
+// directory of -v. Images in $FAKE_DOCKER_LOCAL are present, those in
 // $FAKE_DOCKER_REMOTE can be pulled, and those in $FAKE_DOCKER_NOCONFIG
-// predate `config` and fail --help too. FAKE_DOCKER_ENGINE=down makes
-// `version` fail as with a stopped engine; FAKE_DOCKER_ON_INT says what
-// the CLI does on SIGINT: proxy (pass it on, docker's default), exit
-// (leave the container running) or ignore; FAKE_DOCKER_DEMO_FAILURE
-// selects the demo's failure mode.
+// predate `config` and fail --help too.
 const dockerScript = `#!/bin/sh
 printf '%s\n' "$*" >>"$FAKE_DOCKER_DIR/argv"
 known() {
@@ -30,10 +26,6 @@ known() {
 }
 case "$1" in
 version)
-	if [ "${FAKE_DOCKER_ENGINE-up}" != up ]; then
-		echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
-		exit 1
-	fi
 	echo 28.2.2
 	exit 0
 	;;
@@ -50,14 +42,8 @@ pull)
 	;;
 rm)
 	[ "$2" = --force ] || exit 2
-	pidfile="$FAKE_DOCKER_DIR/containers/$3"
-	if [ ! -f "$pidfile" ]; then
-		echo "Error response from daemon: No such container: $3" >&2
-		exit 1
-	fi
-	kill -KILL "-$(cat "$pidfile")" 2>/dev/null
-	rm -f "$pidfile"
-	exit 0
+	echo "Error response from daemon: No such container: $3" >&2
+	exit 1
 	;;
 run) shift ;;
 *)
@@ -87,11 +73,6 @@ if [ -z "$name" ]; then
 	echo "fake docker: run without --name" >&2
 	exit 125
 fi
-mkdir -p "$FAKE_DOCKER_DIR/containers"
-if [ -e "$FAKE_DOCKER_DIR/containers/$name" ]; then
-	echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use" >&2
-	exit 125
-fi
 if known "$FAKE_DOCKER_NOCONFIG" "$image"; then
 	case "$1" in
 	config) echo "Error: unknown command \"config\" for \"baton-x\"" >&2; exit 1 ;;
@@ -115,35 +96,14 @@ set -- "$FAKE_DOCKER_BIN" demo-connector "$@"
 if [ -n "$envfile" ]; then
 	while IFS= read -r line; do set -- "$line" "$@"; done <"$envfile"
 fi
-# A test's way into the image: the demo connector's failure mode.
-if [ -n "${FAKE_DOCKER_DEMO_FAILURE-}" ]; then
-	set -- BATON_DEMO_FAILURE="$FAKE_DOCKER_DEMO_FAILURE" "$@"
-fi
-setsid env -i PATH="$PATH" HOME="$HOME" FAKE_CONTAINER="$FAKE_DOCKER_DIR/containers/$name" "$@" &
-pid=$!
-echo "$pid" >"$FAKE_DOCKER_DIR/containers/$name"
-case "${FAKE_DOCKER_ON_INT-proxy}" in
-proxy) trap 'kill -INT "$pid" 2>/dev/null' INT; trap 'kill -TERM "$pid" 2>/dev/null' TERM ;;
-exit) trap 'exit 130' INT TERM ;;
-ignore) trap '' INT TERM ;;
-esac
-status=
-while [ -z "$status" ]; do
-	wait "$pid"
-	s=$?
-	# A trapped signal interrupts wait while the container still runs.
-	kill -0 "$pid" 2>/dev/null || status=$s
-done
-rm -f "$FAKE_DOCKER_DIR/containers/$name"
-exit "$status"
+exec env -i PATH="$PATH" HOME="$HOME" "$@"
 `
 
 // Docker is a docker stand-in written by FakeDocker.
 type Docker struct {
 	// Path is the script's path, for PATH or an absolute --docker path.
 	Path string
-	// Rec is the directory where the script records what it was given;
-	// Rec/containers holds the process group of each running container.
+	// Rec is the directory where the script records what it was given.
 	Rec string
 	env []string
 }

@@ -109,6 +109,27 @@ func (s *S3) AWSEnv(t testing.TB, home string) []string {
 	return []string{"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1"}
 }
 
+// KeyEnv is the server's dummy keys as environment variables, for a
+// container that gets its credentials that way (a Kubernetes Secret), and
+// no instance metadata lookups.
+func (s *S3) KeyEnv() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=fake-secret-key",
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// ChownAWSFiles gives home's AWS files to uid, for a test that runs
+// baton-setup as another user.
+func ChownAWSFiles(t testing.TB, home string, uid int) {
+	t.Helper()
+	for _, p := range []string{".aws", ".aws/credentials", ".aws/config"} {
+		if err := os.Chown(filepath.Join(home, p), uid, uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // WriteAWSFiles writes the dummy keys every test server accepts into
 // home's ~/.aws/credentials as the default profile, and us-east-1 into
 // ~/.aws/config.
@@ -147,7 +168,8 @@ func CleanEnv(home string) []string {
 }
 
 // Main builds the binary into a temporary directory, stores its path in
-// *bin, runs the package's tests and removes the directory. Use it as
+// *bin, runs the package's tests and removes the directory, and the
+// container engine if a test started one (NewEngine). Use it as
 // `func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }`.
 func Main(m *testing.M, bin *string) int {
 	dir, err := os.MkdirTemp("", "baton-setup-test-*")
@@ -160,6 +182,7 @@ func Main(m *testing.M, bin *string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	defer closeEngine()
 	return m.Run()
 }
 
