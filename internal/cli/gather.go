@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -84,7 +85,7 @@ func (c *connectorFlags) sources(f *Factory) (setup.Sources, error) {
 func setupEnv(f *Factory) setup.Env {
 	return setup.Env{
 		Discover: f.Discover, Getenv: f.Getenv, Now: f.Now,
-		ConfigDir: f.ConfigDir, DataDir: f.DataDir, Crontab: f.Crontab, Getwd: f.Getwd,
+		ConfigDir: f.ConfigDir, DataDir: f.DataDir, Crontab: f.Crontab, Getwd: f.Getwd, Platform: runtime.GOOS,
 	}
 }
 

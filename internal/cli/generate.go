@@ -112,12 +112,15 @@ ConductorOne, which is not a scheduled sync.`,
 				if opts.SystemdSystem {
 					return flagErrorf("--systemd-system needs --scheduler systemd")
 				}
-			case render.SchedulerSystemd:
+			case render.SchedulerSystemd, render.SchedulerLaunchd:
 				if opts.InstallCron {
-					return flagErrorf("--install-cron and --scheduler systemd exclude each other")
+					return flagErrorf("--install-cron and --scheduler %s exclude each other", opts.Scheduler)
+				}
+				if opts.SystemdSystem && opts.Scheduler == render.SchedulerLaunchd {
+					return flagErrorf("--systemd-system needs --scheduler systemd")
 				}
 			default:
-				return flagErrorf("--scheduler %q: want cron or systemd", opts.Scheduler)
+				return flagErrorf("--scheduler %q: want cron, systemd or launchd", opts.Scheduler)
 			}
 			opts.Choices = opts.choices(cmd)
 			if runF != nil {
@@ -137,7 +140,7 @@ ConductorOne, which is not a scheduled sync.`,
 	fl.StringVar(&opts.Region, "region", "", "AWS region of the bucket")
 	fl.StringVar(&opts.Endpoint, "endpoint", "", "S3-compatible endpoint URL (path-style addressing)")
 	fl.StringVar(&opts.Schedule, "schedule", "", "when to sync: "+schedule.PresetHelp+" (default: hourly)")
-	fl.StringVar(&opts.Scheduler, "scheduler", render.SchedulerCron, "what runs sync.sh: cron, or systemd (a .service and .timer pair)")
+	fl.StringVar(&opts.Scheduler, "scheduler", render.SchedulerCron, "what runs sync.sh: cron, systemd (a .service and .timer pair) or launchd (a macOS agent; the default there for a new profile)")
 	fl.BoolVar(&opts.SystemdSystem, "systemd-system", false, "write system units (for root's systemd) instead of user units")
 	fl.StringVar(&opts.Out, "out", "", "output directory (default: <config dir>/baton-setup/<profile>)")
 	fl.BoolVar(&opts.InstallCron, "install-cron", false, "install the crontab entry")

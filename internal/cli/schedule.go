@@ -68,8 +68,10 @@ systemctl commands to run.`,
 						return &FlagError{err: err}
 					}
 				}
-				if opts.Scheduler != render.SchedulerCron && opts.Scheduler != render.SchedulerSystemd {
-					return flagErrorf("--scheduler %q: want cron or systemd", opts.Scheduler)
+				switch opts.Scheduler {
+				case "", render.SchedulerCron, render.SchedulerSystemd, render.SchedulerLaunchd:
+				default:
+					return flagErrorf("--scheduler %q: want cron, systemd or launchd", opts.Scheduler)
 				}
 				if runF != nil {
 					return runF(cmd.Context(), opts)
@@ -80,7 +82,7 @@ systemctl commands to run.`,
 		fl := sub.Flags()
 		fl.StringVar(&opts.Profile, "profile", "", "profile name, in <config dir>/baton-setup/NAME")
 		fl.StringVar(&opts.Dir, "dir", "", "profile directory, for one written with generate --out")
-		fl.StringVar(&opts.Scheduler, "scheduler", render.SchedulerCron, "cron, or systemd (prints the systemctl commands)")
+		fl.StringVar(&opts.Scheduler, "scheduler", "", "cron, systemd or launchd (these two print the commands to run); default: the profile's own")
 		fl.BoolVar(&opts.SystemdSystem, "systemd-system", false, "system units rather than user units")
 		fl.BoolVar(&opts.DryRun, "dry-run", false, "show the crontab change, change nothing")
 		cmd.AddCommand(sub)
@@ -105,7 +107,7 @@ func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
 	p, err := plan.Load(filepath.Join(dir, "plan.json"))
 	if err != nil {
 		// A profile whose directory is gone can still leave its block.
-		if opts.Action == scheduleRemove && opts.Scheduler == render.SchedulerCron && opts.Profile != "" && errors.Is(err, fs.ErrNotExist) {
+		if opts.Action == scheduleRemove && (opts.Scheduler == "" || opts.Scheduler == render.SchedulerCron) && opts.Profile != "" && errors.Is(err, fs.ErrNotExist) {
 			return removeCron(ctx, opts, opts.Profile, "")
 		}
 		err = fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
@@ -120,8 +122,15 @@ func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
 	if filepath.Clean(p.Output.Dir) != dir {
 		return fmt.Errorf("load profile %s: plan.json says the profile lives in %s, not in %s, and sync.sh holds that path\nhint: regenerate it where it is: baton-setup generate --plan %s --out %s", p.Profile, p.Output.Dir, dir, filepath.Join(dir, "plan.json"), dir)
 	}
-	if opts.Scheduler == render.SchedulerSystemd {
+	scheduler := opts.Scheduler
+	if scheduler == "" {
+		scheduler = p.Schedule.Scheduler
+	}
+	switch scheduler {
+	case render.SchedulerSystemd:
 		return scheduleSystemd(opts, p)
+	case render.SchedulerLaunchd:
+		return scheduleLaunchd(opts, p)
 	}
 	if opts.Action == scheduleRemove {
 		return removeCron(ctx, opts, p.Profile, dir)
@@ -212,6 +221,24 @@ func scheduleSystemd(opts *ScheduleOptions, p *plan.Plan) error {
 		}
 	}
 	fmt.Fprintf(w, "to enable the systemd timer of profile %s, run:\n", p.Profile)
+	render.Indent(w, strings.Join(install, "\n"))
+	return nil
+}
+
+// scheduleLaunchd prints the launchctl commands, as scheduleSystemd does.
+func scheduleLaunchd(opts *ScheduleOptions, p *plan.Plan) error {
+	w := opts.Factory.IO.Out
+	agent := render.LaunchAgent(opts.Factory.Getenv("HOME"), p.Profile)
+	install, remove := render.LaunchdCommands(agent, render.LaunchdLabel(p.Profile))
+	if opts.Action == scheduleRemove {
+		fmt.Fprintf(w, "to unload and remove the launchd agent of profile %s, run:\n", p.Profile)
+		render.Indent(w, strings.Join(remove, "\n"))
+		return nil
+	}
+	if _, err := os.Stat(agent); err != nil {
+		return fmt.Errorf("install launchd agent: %s is missing\nhint: write it with baton-setup generate --plan %s --scheduler launchd", agent, filepath.Join(p.Output.Dir, "plan.json"))
+	}
+	fmt.Fprintf(w, "to load the launchd agent of profile %s, run:\n", p.Profile)
 	render.Indent(w, strings.Join(install, "\n"))
 	return nil
 }

@@ -149,6 +149,11 @@ func Complete(ctx context.Context, env Env, g *Gathered, c Choices) ([]string, e
 		notes = append(notes, "warning: "+w)
 	}
 	p.Destination = dest
+	if c.Scheduler == "" && p.Schedule.Cron == "" && env.Platform == "darwin" {
+		// A new profile on macOS: launchd is its own scheduler, and cron
+		// needs Full Disk Access for some paths there.
+		p.Schedule.Scheduler = SchedulerLaunchd
+	}
 	spec := c.Schedule
 	if spec == "" {
 		spec = p.Schedule.Cron

@@ -40,11 +40,15 @@ func (r Result) Print(w io.Writer, self string) {
 
 func (r Result) printSync(w io.Writer, self string) {
 	r.Schedule.Print(w)
-	if r.Target == SchedulerSystemd {
+	switch c := r.Cron; {
+	case r.Target == SchedulerSystemd:
 		fmt.Fprintln(w, "enable the systemd timer with:")
 		render.Indent(w, strings.Join(r.Commands, "\n"))
 		fmt.Fprintln(w, "after a later regeneration, run systemctl daemon-reload (with --user for user units)")
-	} else if c := r.Cron; c != nil {
+	case r.Target == SchedulerLaunchd:
+		fmt.Fprintln(w, "load the launchd agent with (again after a later regeneration):")
+		render.Indent(w, strings.Join(r.Commands, "\n"))
+	case c != nil:
 		switch {
 		case c.Installed:
 			fmt.Fprintln(w, "installed the crontab entry:")

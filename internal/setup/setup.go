@@ -35,6 +35,9 @@ type Env struct {
 	RandomMinute func() int
 	// Getwd is the directory relative paths the user gives are in.
 	Getwd func() (string, error)
+	// Platform is the operating system (runtime.GOOS), which picks a new
+	// profile's scheduler.
+	Platform string
 }
 
 func (e Env) now() time.Time {

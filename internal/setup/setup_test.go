@@ -243,3 +243,38 @@ func TestRetargetCompanion(t *testing.T) {
 		t.Errorf("a real connector was retargeted: %s", other.Connector.Path)
 	}
 }
+
+// TestLaunchd writes a macOS profile: the agent next to the user's other
+// agents, the commands that load it, and launchd chosen for a new profile
+// on darwin.
+func TestLaunchd(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, "p")
+	p := newPlan(dir, "tok")
+	p.Schedule.Scheduler = SchedulerLaunchd
+	env := testEnv(fakeCrontab(t, ""))
+	env.Getenv = func(k string) string { return map[string]string{"HOME": home}[k] }
+	res, err := Apply(context.Background(), env, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := filepath.Join(home, "Library", "LaunchAgents", "com.conductorone.baton-setup.okta-prod.plist")
+	if data, err := os.ReadFile(agent); err != nil || !strings.Contains(string(data), filepath.Join(dir, "sync.sh")) {
+		t.Errorf("agent %s: %v\n%s", agent, err, data)
+	}
+	if res.Target != SchedulerLaunchd || !strings.Contains(strings.Join(res.Commands, "\n"), "launchctl bootstrap gui/") || res.Cron != nil {
+		t.Errorf("result: target %s, commands %q", res.Target, res.Commands)
+	}
+
+	g := &Gathered{Plan: newPlan(filepath.Join(home, "q"), "tok")}
+	g.Plan.Schedule = plan.Schedule{}
+	env.Platform = "darwin"
+	env.RandomMinute = func() int { return 9 }
+	env.ConfigDir = func() (string, error) { return home, nil }
+	if _, err := Complete(context.Background(), env, g, Choices{Dest: "local"}); err != nil {
+		t.Fatal(err)
+	}
+	if g.Plan.Schedule.Scheduler != SchedulerLaunchd {
+		t.Errorf("a new profile on darwin gets scheduler %q", g.Plan.Schedule.Scheduler)
+	}
+}

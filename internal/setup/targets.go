@@ -2,6 +2,9 @@ package setup
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/conductorone/baton-setup/internal/kube"
@@ -32,6 +35,7 @@ type Target interface {
 const (
 	SchedulerCron    = render.SchedulerCron
 	SchedulerSystemd = render.SchedulerSystemd
+	SchedulerLaunchd = render.SchedulerLaunchd
 	TargetService    = "service"
 	TargetKubernetes = kube.TargetKubernetes
 	// TargetHost is this machine: the plan's mode and scheduler decide.
@@ -54,12 +58,18 @@ func TargetFor(p *plan.Plan, opts Options) (Target, error) {
 		return cronTarget{}, nil
 	case SchedulerSystemd:
 		return systemdTarget{}, nil
+	case SchedulerLaunchd:
+		return launchdTarget{}, nil
 	}
-	return nil, plan.SettingErrorf(plan.SettingScheduler, "scheduler %q: want cron or systemd", p.Schedule.Scheduler)
+	return nil, plan.SettingErrorf(plan.SettingScheduler, "scheduler %q: want cron, systemd or launchd", p.Schedule.Scheduler)
 }
 
 // syncTarget holds what cron and systemd share: sync.sh and its files.
-type syncTarget struct{ scheduler string }
+type syncTarget struct {
+	scheduler string
+	// home holds a launchd agent's Library/LaunchAgents.
+	home string
+}
 
 func (syncTarget) UsesSelf() bool { return true }
 
@@ -79,7 +89,7 @@ func (t syncTarget) Write(_ context.Context, env Env, p *plan.Plan, opts Options
 		return plan.AsSetting(plan.SettingSchedule, err)
 	}
 	res.Schedule = &preview
-	files, err := render.Files(p, render.Options{Self: res.Self, Timeout: opts.timeout(), Scheduler: t.scheduler, SystemdSystem: p.Schedule.System})
+	files, err := render.Files(p, render.Options{Self: res.Self, Timeout: opts.timeout(), Scheduler: t.scheduler, SystemdSystem: p.Schedule.System, Home: t.home})
 	if err != nil {
 		return err
 	}
@@ -131,6 +141,31 @@ func (systemdTarget) Activate(_ context.Context, _ Env, p *plan.Plan, _ Options,
 	res.Commands, _ = render.SystemdCommands(
 		filepath.Join(p.Output.Dir, render.ServiceUnit(p.Profile)),
 		filepath.Join(p.Output.Dir, render.TimerUnit(p.Profile)), p.Schedule.System)
+	return nil
+}
+
+// launchdTarget runs sync.sh from a launchd agent of the user, macOS's
+// counterpart of the systemd timer.
+type launchdTarget struct{ syncTarget }
+
+func (launchdTarget) Name() string { return SchedulerLaunchd }
+
+func (t launchdTarget) Write(ctx context.Context, env Env, p *plan.Plan, opts Options, res *Result) error {
+	t.scheduler, t.home = SchedulerLaunchd, env.Getenv("HOME")
+	if t.home == "" {
+		return errors.New("render launchd agent: HOME is not set")
+	}
+	if !opts.DryRun {
+		// The agent is written in place, next to the user's other agents.
+		if err := os.MkdirAll(filepath.Dir(render.LaunchAgent(t.home, p.Profile)), 0o755); err != nil {
+			return fmt.Errorf("write launchd agent: %w", err)
+		}
+	}
+	return t.syncTarget.Write(ctx, env, p, opts, res)
+}
+
+func (launchdTarget) Activate(_ context.Context, env Env, p *plan.Plan, _ Options, res *Result) error {
+	res.Commands, _ = render.LaunchdCommands(render.LaunchAgent(env.Getenv("HOME"), p.Profile), render.LaunchdLabel(p.Profile))
 	return nil
 }
 
