@@ -249,6 +249,11 @@ func badInputRows() []badRow {
 		{name: "endpoint bad", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--endpoint", "localhost:9000"), code: usage2, want: "error: endpoint \"localhost:9000\": want an http(s) URL\n"},
 		{name: "role-arn bad", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--role-arn", "role/c1"), code: usage2, want: "error: role ARN \"role/c1\": want arn:aws:iam::ACCOUNT:role/NAME\n"},
 		{name: "external-id without role", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--external-id", "abc123"), code: usage2, want: "error: --external-id needs --role-arn\n"},
+		{name: "state empty", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--state", ""), code: usage2, want: "error: --state \"\": no file name given\n"},
+		{name: "state blank", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--state", "   "), code: usage2, want: "error: --state \"   \": no file name given\n"},
+		{name: "state blank file name", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--state", "{H}/ "), code: usage2, want: "error: --state \"{H}/ \": the file name is blank\n"},
+		{name: "state with a newline", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--state", "{H}/last\nupload.json"), code: usage2, want: "error: --state \"{H}/last\\nupload.json\": the path contains a line break or another control character\n"},
+		{name: "state a directory", args: up("--dest", "s3://good-bucket/u/sync.c1z", "--state", "{H}/"), code: usage2, want: "error: --state \"{H}/\": the path names a directory, not a file\n"},
 		{name: "positional argument", args: up("--dest", "s3://good-bucket/u/sync.c1z", "extra.c1z"), code: usage2, want: "error: baton-setup upload: unexpected argument \"extra.c1z\": it takes only flags\nusage: baton-setup upload --file PATH --dest s3://BUCKET/KEY [flags]\n"},
 
 		// s3 check.
