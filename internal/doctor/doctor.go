@@ -393,14 +393,21 @@ func (c scheduleCheck) Run(ctx context.Context) error {
 	if err != nil {
 		return fail("check that cron is installed and that you may use it (/etc/cron.allow)", "read crontab: %v", err)
 	}
-	switch n := schedule.Count(table, c.e.Plan.Profile); n {
-	case 1:
-		return nil
-	case 0:
-		return fail(install, "the block for profile %s is not installed, so nothing runs sync.sh", c.e.Plan.Profile)
-	default:
-		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", c.e.Plan.Profile, n, n)
+	profile, script := c.e.Plan.Profile, filepath.Join(c.e.Dir, "sync.sh")
+	entry, err := schedule.Find(table, profile, script)
+	switch {
+	case err != nil:
+		return fail("fix the markers with crontab -e, then run "+install, "%v", err)
+	case len(entry.Orphans) > 0:
+		return fail("delete the line (or put the block's markers back around it) with crontab -e, then run "+install,
+			"line %d of the crontab runs %s outside the block for profile %s (was its BEGIN line deleted?), so syncs run %d times over", entry.Orphans[0], script, profile, entry.Jobs)
+	case entry.Blocks > 1 || entry.Jobs > 1:
+		n := max(entry.Blocks, entry.Jobs)
+		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", profile, n, n)
+	case entry.Blocks == 0:
+		return fail(install, "the block for profile %s is not installed, so nothing runs sync.sh", profile)
 	}
+	return nil
 }
 
 // unitEnabled asks systemd whether a unit (a user unit when user is set)

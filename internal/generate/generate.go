@@ -225,6 +225,11 @@ func InstallCron(ctx context.Context, p *plan.Plan, block string, opts Options) 
 	if opts.Crontab == nil {
 		return CronResult{}, errors.New("install crontab: no crontab available")
 	}
+	ctx, unlock, err := schedule.Lock(ctx, opts.Crontab)
+	if err != nil {
+		return CronResult{}, err
+	}
+	defer unlock()
 	before, err := opts.Crontab.Read(ctx)
 	if err != nil {
 		return CronResult{}, err
@@ -252,6 +257,11 @@ func RemoveCron(ctx context.Context, profile, backupDir string, opts Options) (C
 	if opts.Crontab == nil {
 		return CronResult{}, errors.New("remove crontab entry: no crontab available")
 	}
+	ctx, unlock, err := schedule.Lock(ctx, opts.Crontab)
+	if err != nil {
+		return CronResult{}, err
+	}
+	defer unlock()
 	before, err := opts.Crontab.Read(ctx)
 	if err != nil {
 		return CronResult{}, err
