@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/upload"
@@ -154,10 +156,15 @@ type Result struct {
 	Fix  string `json:"fix,omitempty"`
 }
 
-// Run runs every check in order and reports each.
+// Run runs every check in order and reports each; it stops early when ctx
+// ends.
 func Run(ctx context.Context, checks []Check) []Result {
 	out := make([]Result, 0, len(checks))
 	for _, c := range checks {
+		if ctx.Err() != nil {
+			// Interrupted: the remaining checks would only fail.
+			break
+		}
 		err := c.Run(ctx)
 		r := Result{Name: c.String(), OK: err == nil}
 		if err != nil {
@@ -213,13 +220,19 @@ func (c *connectorCheck) Run(ctx context.Context) error {
 	if st.Mode().Perm()&0o111 == 0 {
 		return fail("chmod +x "+path, "%s is not executable", path)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append(append([]string{}, c.e.Plan.Connector.Args...), "--version")...)
 	// No BATON_* settings: --version needs none, and a stray client ID
 	// would start a service.
-	cmd.Dir, cmd.Env = os.TempDir(), cleanEnv()
-	out, err := cmd.CombinedOutput()
+	stdout, stderr, err := runner.Output(ctx, runner.Call{
+		Path: path, Args: append(slices.Clone(c.e.Plan.Connector.Args), "--version"),
+		Dir: os.TempDir(), Env: cleanEnv(), Timeout: 30 * time.Second,
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	out := append(stdout, stderr...)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fail(fix, "%s --version did not answer within 30s", path)
+	}
 	if err != nil {
 		return fail(fix, "%s --version failed: %v: %s", path, err, strings.TrimSpace(string(out)))
 	}
