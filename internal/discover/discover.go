@@ -193,7 +193,7 @@ func (e Env) Resolve(name string) (Found, error) {
 			return Found{Name: short, Path: p, Source: sourceOf(dir), SDKVersion: SDKVersion(p)}, nil
 		}
 	}
-	return Found{}, fmt.Errorf("resolve connector %s: %s is not installed\nhint: install it with `brew install conductorone/baton/%s` or `go install github.com/conductorone/%s/cmd/%s@main`, or pass its path", name, bin, bin, bin, bin)
+	return Found{}, fmt.Errorf("resolve connector %s: %s is not installed\nhint: install it with `brew install conductorone/baton/%s` or `go install github.com/conductorone/%s/cmd/%s@latest`, or pass its path", name, bin, bin, bin, bin)
 }
 
 // SDKVersion reads the baton-sdk version a binary was built with, or "" when
