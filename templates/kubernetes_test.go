@@ -17,7 +17,7 @@ func TestKubernetesTemplatesParse(t *testing.T) {
 	for _, name := range names {
 		data, _ := fs.ReadFile(Kubernetes, name)
 		text := string(data)
-		if _, err := template.New(name).Funcs(template.FuncMap{"q": strings.TrimSpace}).Option("missingkey=error").Parse(text); err != nil {
+		if _, err := template.New(name).Funcs(template.FuncMap{"q": strings.TrimSpace, "qx": strings.TrimSpace}).Option("missingkey=error").Parse(text); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 		if strings.Contains(text, "\r") || strings.Contains(text, "\t") || !strings.HasSuffix(text, "\n") {

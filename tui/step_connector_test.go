@@ -138,7 +138,9 @@ func installWorld(t *testing.T, w *world) string {
 echo '{"fields":[{"name":"domain","displayName":"Okta domain","isRequired":true,"stringField":{}},{"name":"api-token","isRequired":true,"isSecret":true,"stringField":{}}]}'
 `
 	scripts := map[string]string{
-		"go": `echo "go: downloading $2" >&2
+		"go": `echo "$*" >>"$GOBIN/go-args"
+if [ "$1" = list ]; then echo '{"Path": "github.com/conductorone/baton-okta", "Version": "v0.5.26"}'; exit 0; fi
+echo "go: downloading $2" >&2
 i=0; while [ $i -lt 30 ]; do echo "build step $i"; i=$((i+1)); done
 cat > "$GOBIN/baton-okta" <<'EOF'
 ` + okta + `EOF
@@ -198,7 +200,7 @@ func TestWizardInstallsConnector(t *testing.T) {
 	h.key(tea.KeyEnter)
 	h.waitFor("baton-okta is not installed on this machine.", uiWait)
 	h.waitFor("> brew install conductorone/baton/baton-okta", uiWait)
-	h.waitFor("go install github.com/conductorone/baton-okta/cmd/baton-okta@main", uiWait)
+	h.waitFor("go install github.com/conductorone/baton-okta/cmd/baton-okta@latest", uiWait)
 	h.waitFor("I will install it myself", uiWait)
 	h.key(tea.KeyEnter)
 
@@ -208,10 +210,10 @@ func TestWizardInstallsConnector(t *testing.T) {
 	h.key(tea.KeyEnter) // look again: still missing, so the methods again
 	h.waitFor("How do you want to install it?", uiWait)
 	h.key(tea.KeyDown)
-	h.waitFor("> go install github.com/conductorone/baton-okta/cmd/baton-okta@main", uiWait)
+	h.waitFor("> go install github.com/conductorone/baton-okta/cmd/baton-okta@latest", uiWait)
 	h.key(tea.KeyEnter)
 
-	h.waitFor("$ go install github.com/conductorone/baton-okta/cmd/baton-okta@main", uiWait)
+	h.waitFor("$ go install github.com/conductorone/baton-okta/cmd/baton-okta@latest", uiWait)
 	h.waitFor("go install done", uiWait)
 	h.waitFor("Step 2/7 · Settings", uiWait)
 	h.waitFor("Okta domain *", uiWait)
@@ -224,6 +226,10 @@ func TestWizardInstallsConnector(t *testing.T) {
 	}
 	if sch := app.plan.Connector.Schema; sch == nil || len(sch.Fields) != 2 {
 		t.Errorf("schema %+v, want the two fields the new binary printed", sch)
+	}
+	// go installed the latest release it was shown, not a branch.
+	if args, _ := os.ReadFile(filepath.Join(gobin, "go-args")); string(args) != "list -m -json github.com/conductorone/baton-okta@latest\ninstall github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26\n" {
+		t.Errorf("go ran with %q", args)
 	}
 }
 

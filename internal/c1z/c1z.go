@@ -8,15 +8,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorstore"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z/c1zstore"
+	formatv3 "github.com/conductorone/baton-sdk/pkg/dotc1z/format/v3"
 )
 
 // ErrUnfinished means the file holds no finished sync: a failed or cut-short
@@ -74,6 +78,52 @@ func Stat(path string) (os.FileInfo, error) {
 	return st, nil
 }
 
+// Limits on what opening a sync file may write to the temp directory: a
+// sync file is a compressed database, and a hostile one can decode to
+// thousands of times its size. Real ones decode to 2 to 35 times theirs.
+const (
+	// decodedRatio bounds the decoded size as a multiple of the file's.
+	decodedRatio = 200
+	// minDecodedLimit is the bound for small files, whose database pages
+	// are mostly empty and compress best.
+	minDecodedLimit = 16 << 20
+	// DecodedLimitEnv overrides the bound, in MiB. baton-sdk reads the same
+	// variable for its own default.
+	DecodedLimitEnv = "BATON_DECODER_MAX_DECODED_SIZE_MB"
+)
+
+// MaxDecodedSize is how many bytes a sync file of size bytes may decode
+// to: 200 times its size, at least 16 MiB, or $BATON_DECODER_MAX_DECODED_SIZE_MB
+// MiB when that is set.
+func MaxDecodedSize(size int64) int64 {
+	if mb, err := strconv.ParseInt(os.Getenv(DecodedLimitEnv), 10, 64); err == nil && mb > 0 && mb < math.MaxInt64>>20 {
+		return mb << 20
+	}
+	if size > math.MaxInt64/decodedRatio {
+		return math.MaxInt64
+	}
+	return max(minDecodedLimit, size*decodedRatio)
+}
+
+// openError says why a file could not be opened. A problem with the
+// temp directory (a full disk, a permission) is reported as it is;
+// anything else means the file is not one baton-sdk wrote.
+func openError(path string, limit int64, err error) error {
+	if errors.Is(err, dotc1z.ErrMaxSizeExceeded) || errors.Is(err, formatv3.ErrMaxSizeExceeded) {
+		return fmt.Errorf("open sync file %s: not a valid sync file: it decodes to more than %d MiB, over %d times its size\nhint: if it is a real sync file, raise the limit with %s=<MiB>",
+			path, limit>>20, decodedRatio, DecodedLimitEnv)
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("open sync file %s: %w", path, err)
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return fmt.Errorf("open sync file %s: not a valid sync file (%s)", path, msg)
+}
+
 // Summarize opens the file read-only and reads the stats of its latest
 // finished sync. tmpDir holds the extracted database while it is open and
 // may be "" for the OS default.
@@ -82,13 +132,17 @@ func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	opts := []dotc1z.C1ZOption{dotc1z.WithReadOnly(true)}
+	limit := MaxDecodedSize(st.Size())
+	opts := []dotc1z.C1ZOption{
+		dotc1z.WithReadOnly(true),
+		dotc1z.WithDecoderOptions(dotc1z.WithDecoderMaxDecodedSize(uint64(limit))),
+	}
 	if tmpDir != "" {
 		opts = append(opts, dotc1z.WithTmpDir(tmpDir))
 	}
 	store, err := dotc1z.NewStore(ctx, path, opts...)
 	if err != nil {
-		return Summary{}, fmt.Errorf("open sync file %s: %w", path, err)
+		return Summary{}, openError(path, limit, err)
 	}
 	sum := Summary{Path: path, Size: st.Size()}
 	err = read(ctx, store, &sum)

@@ -132,6 +132,7 @@ func (e Entry) clone() Entry {
 
 // InstallCommands returns the shell commands that install the connector,
 // keyed by "brew", "docker" and "go". Methods without data are left out.
+// The go command names the latest release ("@latest"), never a branch.
 func (e Entry) InstallCommands() map[string]string {
 	args := e.InstallArgs()
 	cmds := make(map[string]string, len(args))
@@ -152,9 +153,26 @@ func (e Entry) InstallArgs() map[string][]string {
 		args["docker"] = []string{"docker", "pull", e.ImageRef()}
 	}
 	if e.GoInstall != "" {
-		args["go"] = []string{"go", "install", e.GoInstall}
+		args["go"] = []string{"go", "install", e.GoPackage() + "@latest"}
 	}
 	return args
+}
+
+// GoPackage is the import path of the connector's main package, from
+// GoInstall without its version.
+func (e Entry) GoPackage() string {
+	pkg, _, _ := strings.Cut(e.GoInstall, "@")
+	return pkg
+}
+
+// GoModule is the module that holds GoPackage: catalog connectors keep
+// their main package under cmd/ at the top of their module.
+func (e Entry) GoModule() string {
+	pkg := e.GoPackage()
+	if i := strings.Index(pkg, "/cmd/"); i > 0 {
+		return pkg[:i]
+	}
+	return pkg
 }
 
 // ImageRef is the container image with the tag docker mode uses.

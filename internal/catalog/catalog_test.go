@@ -85,6 +85,9 @@ func checkEntry(t *testing.T, e Entry) {
 	if want := "github.com/conductorone/" + e.Binary + "/cmd/" + e.Binary + "@main"; e.GoInstall != want {
 		t.Errorf("goInstall = %q, want %q", e.GoInstall, want)
 	}
+	if want := "github.com/conductorone/" + e.Binary; e.GoModule() != want || !strings.HasPrefix(e.GoPackage(), e.GoModule()+"/") {
+		t.Errorf("module %q of package %q, want %q", e.GoModule(), e.GoPackage(), want)
+	}
 	for what, raw := range map[string]string{"docsUrl": e.DocsURL, "repo": e.Repo} {
 		u, err := url.Parse(raw)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -322,7 +325,7 @@ func TestInstallCommands(t *testing.T) {
 	want := map[string]string{
 		"brew":   "brew install conductorone/baton/baton-okta",
 		"docker": "docker pull public.ecr.aws/conductorone/baton-okta:latest",
-		"go":     "go install github.com/conductorone/baton-okta/cmd/baton-okta@main",
+		"go":     "go install github.com/conductorone/baton-okta/cmd/baton-okta@latest",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("InstallCommands() = %v, want %v", got, want)

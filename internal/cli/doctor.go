@@ -101,6 +101,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	results := doctor.Run(ctx, doctor.Checks(env))
+	if ctx.Err() != nil {
+		return errCancelled
+	}
 	failed := doctor.Failed(results)
 	if opts.JSON {
 		if err := json.NewEncoder(f.IO.Out).Encode(results); err != nil {

@@ -155,6 +155,32 @@ func TestDoctorBroken(t *testing.T) {
 			}
 			os.WriteFile(table, append(data, data...), 0o600)
 		}, "crontab entry", []string{"appears 2 times", "fix: ", "schedule install --profile demo"}},
+		{"a job left from a block whose BEGIN line was deleted", func(t *testing.T, p *plan.Plan, table string) {
+			data, err := os.ReadFile(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What a hand-deleted BEGIN line and a later install leave: the
+			// old job outside any block, and a new block.
+			lines := strings.Split(string(data), "\n")
+			orphan := ""
+			for _, l := range lines {
+				if strings.Contains(l, "/sync.sh ") {
+					orphan = strings.Replace(l, "17 ", "42 ", 1)
+				}
+			}
+			if orphan == "" {
+				t.Fatalf("no job line in\n%s", data)
+			}
+			os.WriteFile(table, []byte(orphan+"\n"+string(data)), 0o600)
+		}, "crontab entry", []string{"line 1 of the crontab runs DIR/sync.sh outside the block for profile demo", "syncs run 2 times over", "fix: delete the line"}},
+		{"a deleted BEGIN line", func(t *testing.T, p *plan.Plan, table string) {
+			data, err := os.ReadFile(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(table, regexp.MustCompile(`(?m)^# BEGIN.*\n`).ReplaceAll(data, nil), 0o600)
+		}, "crontab entry", []string{"has no BEGIN line above it", "fix: fix the markers with crontab -e"}},
 		{"missing bucket", func(t *testing.T, p *plan.Plan, _ string) {
 			p.Destination.Bucket = "no-such-bucket"
 			saveTestPlan(t, p)

@@ -63,9 +63,9 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		return flagErrorf("install %s: not a connector in the catalog%s", opts.Name, hint)
 	}
 	var o install.Option
+	var err error
 	if opts.Method != "" {
 		m, _ := install.ParseMethod(opts.Method)
-		var err error
 		if o, err = install.Find(e, m, f.Discover.LookPath); err != nil {
 			return err
 		}
@@ -75,6 +75,13 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 			return fmt.Errorf("install %s: none of brew, go or docker is installed here\nhint: run one of these where it is:\n  %s", e.Binary, strings.Join(install.Manual(e), "\n  "))
 		}
 		o = avail[0]
+	}
+	// go install: the latest release, named before anything runs.
+	if o, err = install.Resolve(ctx, o, f.Environ()); err != nil {
+		if ctx.Err() != nil {
+			return errCancelled
+		}
+		return fmt.Errorf("install %s: %w", e.Binary, err)
 	}
 	fmt.Fprintln(f.IO.ErrOut, "$ "+o.Command)
 	if opts.DryRun {
@@ -106,7 +113,11 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 	if found.SDKVersion != "" {
 		sdk = " (baton-sdk " + found.SDKVersion + ")"
 	}
-	fmt.Fprintf(f.IO.Out, "installed %s at %s%s\n", e.Binary, found.Path, sdk)
+	version := ""
+	if res.Version != "" {
+		version = " " + res.Version
+	}
+	fmt.Fprintf(f.IO.Out, "installed %s%s at %s%s\n", e.Binary, version, found.Path, sdk)
 	return nil
 }
 

@@ -56,7 +56,11 @@ func newInstallWorld(t *testing.T, scripts map[string]string) *installWorld {
 
 // goScript is a fake `go` that logs its arguments and drops baton-okta into
 // $GOBIN.
-const goScript = `echo "go: downloading $2" >&2
+const goScript = `if [ "$1" = list ]; then
+	echo '{"Path": "github.com/conductorone/baton-okta", "Version": "v0.5.26"}'
+	exit 0
+fi
+echo "go: downloading $2" >&2
 [ -z "$BATON_API_KEY" ] || echo "leaked BATON_API_KEY"
 printf '#!/bin/sh\necho fake\n' > "$GOBIN/baton-okta" && chmod 755 "$GOBIN/baton-okta"
 `
@@ -76,16 +80,16 @@ func TestInstallCommand(t *testing.T) {
 			name:    "dry run prints and does not run",
 			scripts: map[string]string{"go": goScript},
 			args:    []string{"okta", "--dry-run"},
-			wantErr: []string{"$ go install github.com/conductorone/baton-okta/cmd/baton-okta@main"},
+			wantErr: []string{"$ go install github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26"},
 			notErr:  []string{"go: downloading"},
 		},
 		{
 			name:       "go install streams and finds the binary",
 			scripts:    map[string]string{"go": goScript},
 			args:       []string{"baton-okta"},
-			wantErr:    []string{"$ go install github.com/conductorone/baton-okta/cmd/baton-okta@main", "go: downloading github.com/conductorone/baton-okta/cmd/baton-okta@main"},
-			notErr:     []string{"leaked"},
-			wantOut:    []string{"installed baton-okta at "},
+			wantErr:    []string{"$ go install github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26", "go: downloading github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26"},
+			notErr:     []string{"leaked", "@main"},
+			wantOut:    []string{"installed baton-okta v0.5.26 at "},
 			wantBinary: true,
 		},
 		{

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,6 +96,8 @@ func lastLine(path string) string {
 }
 
 // lastRun reads the newest run's start time and outcome from sync.log.
+// Connector output in the log can hold lines of any length; only the start
+// of each line is looked at.
 func lastRun(path string) (time.Time, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -103,15 +106,14 @@ func lastRun(path string) (time.Time, string, error) {
 	defer f.Close()
 	var started time.Time
 	result := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		ts, rest, ok := strings.Cut(sc.Text(), " ")
+	err = eachLine(f, 4096, func(line string) {
+		ts, rest, ok := strings.Cut(line, " ")
 		if !ok {
-			continue
+			return
 		}
 		_, msg, ok := strings.Cut(rest, ": ")
 		if !ok {
-			continue
+			return
 		}
 		switch {
 		case msg == "sync started":
@@ -125,8 +127,36 @@ func lastRun(path string) (time.Time, string, error) {
 		case strings.HasPrefix(msg, "previous run still active"):
 			result = "skipped: previous run still active"
 		}
+	})
+	return started, result, err
+}
+
+// eachLine calls fn with every line of r, without its line ending and cut
+// to at most max bytes, however long the line is.
+func eachLine(r io.Reader, max int, fn func(string)) error {
+	br := bufio.NewReader(r)
+	var line []byte
+	open := false // part of a line has been read
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if room := max - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			open = true
+			continue
+		}
+		if err == nil || len(chunk) > 0 || open {
+			fn(strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"))
+			line, open = line[:0], false
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return started, result, sc.Err()
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {

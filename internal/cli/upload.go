@@ -83,6 +83,11 @@ store; path-style addressing is then used.`,
 			if opts.File == "" {
 				return flagErrorf("--file is required")
 			}
+			if cmd.Flags().Changed("state") {
+				if err := upload.CheckStateName(opts.State); err != nil {
+					return flagErrorf("--state %q: %w", opts.State, err)
+				}
+			}
 			if err := opts.check(); err != nil {
 				return err
 			}
@@ -145,6 +150,13 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	dest, err := s3Destination(f, opts.s3Flags)
 	if err != nil {
 		return err
+	}
+	if opts.State != "" {
+		// Before anything is uploaded: a path the state may not go to is
+		// refused again when it is written.
+		if err := upload.CheckStatePath(opts.State); err != nil {
+			return err
+		}
 	}
 	sum, err := c1z.Summarize(ctx, opts.File, "")
 	if err != nil {

@@ -3,7 +3,6 @@
 package discover
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"debug/buildinfo"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schema"
 )
 
@@ -193,7 +193,7 @@ func (e Env) Resolve(name string) (Found, error) {
 			return Found{Name: short, Path: p, Source: sourceOf(dir), SDKVersion: SDKVersion(p)}, nil
 		}
 	}
-	return Found{}, fmt.Errorf("resolve connector %s: %s is not installed\nhint: install it with `brew install conductorone/baton/%s` or `go install github.com/conductorone/%s/cmd/%s@main`, or pass its path", name, bin, bin, bin, bin)
+	return Found{}, fmt.Errorf("resolve connector %s: %s is not installed\nhint: install it with `brew install conductorone/baton/%s` or `go install github.com/conductorone/%s/cmd/%s@latest`, or pass its path", name, bin, bin, bin, bin)
 }
 
 // SDKVersion reads the baton-sdk version a binary was built with, or "" when
@@ -327,27 +327,27 @@ func Enrich(s *schema.Schema, e catalog.Entry) {
 }
 
 func runQuiet(ctx context.Context, f Found, arg string) (string, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	dir, err := os.MkdirTemp("", "baton-setup-schema-*")
 	if err != nil {
 		return "", "", fmt.Errorf("create scratch directory: %w\nhint: TMPDIR (%s) must be a directory you can write to", err, os.TempDir())
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, f.Path, append(slices.Clone(f.Args), arg)...)
-	cmd.Dir = dir
+	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "BATON_") || strings.HasPrefix(kv, "BATON_SETUP_") {
-			cmd.Env = append(cmd.Env, kv)
+			env = append(env, kv)
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	stdout, stderr, err := runner.Output(ctx, runner.Call{
+		Path: f.Path, Args: append(slices.Clone(f.Args), arg), Dir: dir, Env: env, Timeout: 30 * time.Second,
+	})
 	if ctx.Err() != nil {
+		return "", "", ctx.Err()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return "", "", fmt.Errorf("`%s` did not answer within 30s", arg)
 	}
-	return stdout.String(), strings.TrimSpace(stderr.String()), err
+	return string(stdout), strings.TrimSpace(string(stderr)), err
 }
 
 func lastLine(s string) string {

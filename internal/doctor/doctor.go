@@ -13,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/upload"
@@ -233,10 +235,15 @@ type Result struct {
 	Fix  string `json:"fix,omitempty"`
 }
 
-// Run runs every check in order and reports each.
+// Run runs every check in order and reports each; it stops early when ctx
+// ends.
 func Run(ctx context.Context, checks []Check) []Result {
 	out := make([]Result, 0, len(checks))
 	for _, c := range checks {
+		if ctx.Err() != nil {
+			// Interrupted: the remaining checks would only fail.
+			break
+		}
 		err := c.Run(ctx)
 		r := Result{Name: c.String(), OK: err == nil}
 		if err != nil {
@@ -292,13 +299,19 @@ func (c *connectorCheck) Run(ctx context.Context) error {
 	if st.Mode().Perm()&0o111 == 0 {
 		return fail("chmod +x "+path, "%s is not executable", path)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append(append([]string{}, c.e.Plan.Connector.Args...), "--version")...)
 	// No BATON_* settings: --version needs none, and a stray client ID
 	// would start a service.
-	cmd.Dir, cmd.Env = os.TempDir(), cleanEnv()
-	out, err := cmd.CombinedOutput()
+	stdout, stderr, err := runner.Output(ctx, runner.Call{
+		Path: path, Args: append(slices.Clone(c.e.Plan.Connector.Args), "--version"),
+		Dir: os.TempDir(), Env: cleanEnv(), Timeout: 30 * time.Second,
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	out := append(stdout, stderr...)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fail(fix, "%s --version did not answer within 30s", path)
+	}
 	if err != nil {
 		return fail(fix, "%s --version failed: %v: %s", path, err, strings.TrimSpace(string(out)))
 	}
@@ -513,14 +526,21 @@ func (c scheduleCheck) Run(ctx context.Context) error {
 	if err != nil {
 		return fail("check that cron is installed and that you may use it (/etc/cron.allow)", "read crontab: %v", err)
 	}
-	switch n := schedule.Count(table, c.e.Plan.Profile); n {
-	case 1:
-		return nil
-	case 0:
-		return fail(install, "the block for profile %s is not installed, so nothing runs sync.sh", c.e.Plan.Profile)
-	default:
-		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", c.e.Plan.Profile, n, n)
+	profile, script := c.e.Plan.Profile, filepath.Join(c.e.Dir, "sync.sh")
+	entry, err := schedule.Find(table, profile, script)
+	switch {
+	case err != nil:
+		return fail("fix the markers with crontab -e, then run "+install, "%v", err)
+	case len(entry.Orphans) > 0:
+		return fail("delete the line (or put the block's markers back around it) with crontab -e, then run "+install,
+			"line %d of the crontab runs %s outside the block for profile %s (was its BEGIN line deleted?), so syncs run %d times over", entry.Orphans[0], script, profile, entry.Jobs)
+	case entry.Blocks > 1 || entry.Jobs > 1:
+		n := max(entry.Blocks, entry.Jobs)
+		return fail(install+" (it replaces every copy with one)", "the block for profile %s appears %d times, so syncs run %d times over", profile, n, n)
+	case entry.Blocks == 0:
+		return fail(install, "the block for profile %s is not installed, so nothing runs sync.sh", profile)
 	}
+	return nil
 }
 
 // agentLoaded asks launchd whether the profile's agent is loaded in the

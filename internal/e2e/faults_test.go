@@ -398,6 +398,10 @@ func faultRows(t *testing.T) []faultRow {
 			if err := os.WriteFile(state, []byte(`{"key":"previous"}`+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// nobody's own state file: only the directory stands in the way.
+			if err := os.Chown(state, nobodyID, nobodyID); err != nil {
+				t.Fatal(err)
+			}
 			return faultRun{
 				nobody: true,
 				args:   []string{"upload", "--file", file, "--dest", "s3://fault-bucket/ro/sync.c1z", "--endpoint", b.s3.URL, "--state", state},
@@ -409,6 +413,57 @@ func faultRows(t *testing.T) []faultRow {
 				check: uploaded(b, "ro/sync.c1z"),
 			}, "run as nobody; state directory owned by root, 0755"
 		}})
+
+	// --state never replaces what is not the user's own earlier state file,
+	// and nothing is uploaded when it would have to.
+	stateRows := []struct {
+		name, mechanism, want string
+		make                  func(t *testing.T, dir, state string)
+	}{
+		{"state file owned by another user", "a 0644 state file owned by nobody, run as root",
+			"it belongs to uid 65534, not to you \\(uid 0\\)", func(t *testing.T, dir, state string) {
+				if err := os.WriteFile(state, []byte(`{"key":"nobody's"}`+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chown(state, nobodyID, nobodyID); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{"state path holds a system file", "a copy of /etc/passwd owned by root, run as root",
+			"it does not hold an upload state", func(t *testing.T, dir, state string) {
+				copyFile(t, "/etc/passwd", state, 0o644)
+			}},
+		{"state path is a symbolic link", "a symlink to a root-owned file",
+			"it is a symbolic link, not a regular file", func(t *testing.T, dir, state string) {
+				target := filepath.Join(dir, "target.json")
+				if err := os.WriteFile(target, []byte(`{"key":"previous"}`+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, state); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	}
+	for i, sr := range stateRows {
+		rows = append(rows, faultRow{name: sr.name, command: "upload",
+			setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+				file := b.syncFile(t)
+				dir := b.mkdir(t, fmt.Sprintf("state-%d", i), 0)
+				state := filepath.Join(dir, "last-upload.json")
+				sr.make(t, dir, state)
+				key := fmt.Sprintf("state-%d/sync.c1z", i)
+				return faultRun{
+					args:  []string{"upload", "--file", file, "--dest", "s3://fault-bucket/" + key, "--endpoint", b.s3.URL, "--state", state},
+					watch: []string{dir},
+					want:  []string{"error: refuse to replace " + q(state) + ": " + sr.want, "hint: .*"},
+					check: func(t *testing.T, _ result) {
+						if b.s3.Get(t, "fault-bucket", key) != nil {
+							t.Errorf("s3://fault-bucket/%s was uploaded though its state could not be written", key)
+						}
+					},
+				}, sr.mechanism
+			}})
+	}
 
 	if mountable {
 		rows = append(rows, faultRow{name: "regenerate on a read-only filesystem", command: "generate",

@@ -1,15 +1,18 @@
 // Package install gets a missing connector onto this machine with Homebrew,
 // `go install` or `docker pull`, run as a child process whose output is
 // streamed line by line. The commands are the catalog's, so what runs is
-// exactly what the user would type by hand.
+// exactly what the user would type by hand, except that `go install` is
+// pinned to the module's latest release before it runs.
 package install
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -19,6 +22,8 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/discover"
+	"github.com/conductorone/baton-setup/internal/lazyre"
+	"github.com/conductorone/baton-setup/internal/runner"
 )
 
 // Method is a way to install a connector.
@@ -56,6 +61,9 @@ type Option struct {
 	Command string
 	// Image is the image reference docker mode runs; set for Docker only.
 	Image string
+	// Module and Package are the Go module and main package; set for Go
+	// only. Version is the release to install, which Resolve finds.
+	Module, Package, Version string
 }
 
 // String is the command as typed by hand.
@@ -89,10 +97,75 @@ func Find(e catalog.Entry, m Method, lookPath func(string) (string, error)) (Opt
 		tool = abs
 	}
 	o := Option{Method: m, Tool: tool, Args: slices.Clone(argv[1:]), Command: cmd}
-	if m == Docker {
+	switch m {
+	case Docker:
 		o.Image = e.ImageRef()
+	case Go:
+		o.Module, o.Package = e.GoModule(), e.GoPackage()
 	}
 	return o, nil
+}
+
+// pseudoVersion matches a Go pseudo-version, which names a commit rather
+// than a release (golang.org/x/mod/module.IsPseudoVersion).
+var pseudoVersion = lazyre.New(`^v[0-9]+\.(0\.0-|\d+\.\d+-([^+]*\.)?0\.)\d{14}-[A-Za-z0-9]+(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+
+// Resolve pins a go install to the module's latest release, the newest
+// version tag the module proxy lists (go list -m MODULE@latest), so that
+// what is installed is a release that can be named, shown before it runs
+// and found again, not whatever a branch holds that day. Other methods
+// come back as they are.
+func Resolve(ctx context.Context, o Option, env []string) (Option, error) {
+	if o.Method != Go || o.Version != "" {
+		return o, nil
+	}
+	dir, err := os.MkdirTemp("", "baton-setup-resolve-*")
+	if err != nil {
+		return o, fmt.Errorf("find the latest release of %s: %w", o.Module, err)
+	}
+	defer os.RemoveAll(dir)
+	// Outside any module or workspace, and without the user's -mod flags,
+	// which apply to a module the query has none of.
+	env = append(toolEnv(env), "GOWORK=off", "GOFLAGS=")
+	stdout, stderr, err := runner.Output(ctx, runner.Call{
+		Path: o.Tool, Args: []string{"list", "-m", "-json", o.Module + "@latest"}, Dir: dir, Env: env, Timeout: 2 * time.Minute,
+	})
+	if ctx.Err() != nil {
+		return o, fmt.Errorf("find the latest release of %s: %w", o.Module, ctx.Err())
+	}
+	if err != nil {
+		msg := strings.TrimSpace(string(stderr))
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return o, fmt.Errorf("find the latest release of %s: go list -m %s@latest: %s", o.Module, o.Module, msg)
+	}
+	var mod struct{ Version string }
+	if err := json.Unmarshal(stdout, &mod); err != nil || mod.Version == "" {
+		return o, fmt.Errorf("find the latest release of %s: go list -m printed no version", o.Module)
+	}
+	if pseudoVersion().MatchString(mod.Version) {
+		return o, fmt.Errorf("find the latest release of %s: the module proxy lists no release, only commits (newest %s)\nhint: install a development build by hand if you trust it: go install %s@%s", o.Module, mod.Version, o.Package, mod.Version)
+	}
+	o.Version = mod.Version
+	o.Args = []string{"install", o.Package + "@" + mod.Version}
+	o.Command = "go install " + o.Package + "@" + mod.Version
+	return o, nil
+}
+
+// toolEnv is env without BATON_* variables: a package manager has no use
+// for connector secrets.
+func toolEnv(env []string) []string {
+	out := []string{}
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "BATON_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // Manual lists every install command the catalog knows for e, in the order
@@ -112,6 +185,8 @@ func Manual(e catalog.Entry) []string {
 type Result struct {
 	ExitCode int
 	Duration time.Duration
+	// Command is what ran; for go, Version is the release it installed.
+	Command, Version string
 	// Tail is the last lines of output, for an error message.
 	Tail []string
 	// Err is set when the command failed to start, was cancelled or exited
@@ -131,36 +206,56 @@ type Run struct {
 }
 
 // Start runs the option's command in its own process group, with env as its
-// environment minus any BATON_* variable (a package manager has no use for
-// connector secrets). Cancelling ctx sends SIGTERM to the group, then
-// SIGKILL after ten seconds. The caller must drain Lines or call Wait.
+// environment minus any BATON_* variable. Cancelling ctx sends SIGTERM to
+// the group, then SIGKILL after ten seconds. A go install not yet pinned
+// to a version is resolved first (see Resolve): the run's first lines say
+// which release it is and show the command, before anything is
+// installed. The caller must drain Lines or call Wait.
 func Start(ctx context.Context, o Option, env []string) (*Run, error) {
 	if o.Tool == "" {
 		return nil, errors.New("start install: no command")
 	}
+	r := &Run{lines: make(chan string, 64), done: make(chan struct{})}
+	start := time.Now()
+	if o.Method == Go && o.Version == "" {
+		go func() {
+			r.lines <- "finding the latest release of " + o.Module + " (go list -m " + o.Module + "@latest)"
+			pinned, err := Resolve(ctx, o, env)
+			if err == nil {
+				r.lines <- "$ " + pinned.Command
+				err = r.start(ctx, pinned, env, start)
+			}
+			if err != nil {
+				r.result = Result{ExitCode: -1, Duration: time.Since(start), Command: o.Command, Err: err}
+				close(r.lines)
+				close(r.done)
+			}
+		}()
+		return r, nil
+	}
+	if err := r.start(ctx, o, env, start); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// start starts the command and streams its output until it ends.
+func (r *Run) start(ctx context.Context, o Option, env []string, start time.Time) error {
 	cmd := exec.CommandContext(ctx, o.Tool, o.Args...)
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "BATON_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
+	cmd.Env = toolEnv(env)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", o.Command, err)
+		return fmt.Errorf("start %s: %w", o.Command, err)
 	}
 	// One pipe for both streams keeps the order the tool wrote them in.
 	cmd.Stderr = cmd.Stdout
-	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", o.Command, err)
+		return fmt.Errorf("start %s: %w", o.Command, err)
 	}
-	r := &Run{cmd: cmd, lines: make(chan string, 64), done: make(chan struct{})}
+	r.cmd = cmd
 	go func() {
 		// The output is read to its end before Wait, so WaitDelay cannot
 		// help a group that ignores SIGTERM; kill it here instead.
@@ -193,7 +288,7 @@ func Start(ctx context.Context, o Option, env []string) (*Run, error) {
 		}
 		close(r.lines)
 		err := cmd.Wait()
-		res := Result{ExitCode: -1, Duration: time.Since(start), Tail: tail}
+		res := Result{ExitCode: -1, Duration: time.Since(start), Command: o.Command, Version: o.Version, Tail: tail}
 		if cmd.ProcessState != nil {
 			res.ExitCode = cmd.ProcessState.ExitCode()
 		}
@@ -205,7 +300,7 @@ func Start(ctx context.Context, o Option, env []string) (*Run, error) {
 		}
 		r.result = res
 	}()
-	return r, nil
+	return nil
 }
 
 // Lines delivers the command's output, stdout and stderr interleaved, one

@@ -126,7 +126,12 @@ func TestGoInstallDropsBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, look := fakeTools(t, map[string]string{"go": `[ "$1" = install ] || exit 9
+	_, look := fakeTools(t, map[string]string{"go": `if [ "$1 $2 $3" = "list -m -json" ]; then
+	[ -z "$BATON_API_KEY" ] || echo "leaked $BATON_API_KEY"
+	echo '{"Path": "github.com/conductorone/baton-okta", "Version": "v0.5.26"}'
+	exit 0
+fi
+[ "$1" = install ] || exit 9
 echo "go: downloading $2" >&2
 printf 'compiling 10%%\rcompiling 100%%\n'
 [ -z "$BATON_API_KEY" ] || echo "leaked $BATON_API_KEY"
@@ -143,7 +148,11 @@ cp "` + self + `" "$GOBIN/baton-okta" && echo installed
 		t.Fatal(err)
 	}
 	lines, res := collect(t, r)
-	want := []string{"go: downloading " + e.GoInstall, "compiling 10%", "compiling 100%", "installed"}
+	want := []string{
+		"finding the latest release of github.com/conductorone/baton-okta (go list -m github.com/conductorone/baton-okta@latest)",
+		"$ go install github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26",
+		"go: downloading github.com/conductorone/baton-okta/cmd/baton-okta@v0.5.26", "compiling 10%", "compiling 100%", "installed",
+	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("streamed lines %q, want %q", lines, want)
 	}

@@ -175,8 +175,16 @@ func quote(s string) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
+// quoteExpanded quotes s for a field the kubelet expands: a container's
+// command, args and env[].value, where "$(NAME)" is replaced by the
+// variable NAME, a Secret's value included, and "$$" becomes "$". Every '$'
+// is doubled, so the container sees s exactly.
+func quoteExpanded(s string) (string, error) {
+	return quote(strings.ReplaceAll(s, "$", "$$"))
+}
+
 func execute(name string, d *Data) ([]byte, error) {
-	return render.ExecuteFS(templates.Kubernetes, "kubernetes/"+name, template.FuncMap{"q": quote}, d)
+	return render.ExecuteFS(templates.Kubernetes, "kubernetes/"+name, template.FuncMap{"q": quote, "qx": quoteExpanded}, d)
 }
 
 // Dir returns the directory the manifests of a plan go to.

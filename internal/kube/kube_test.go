@@ -478,7 +478,7 @@ func checkCronJob(t *testing.T, m manifests, d *Data, tc testCase) {
 	if v, ok := envValue(syncC.Env, "BATON_DOMAIN"); !ok || v != "example.okta.com" {
 		t.Errorf("BATON_DOMAIN = %q, %v", v, ok)
 	}
-	if v, ok := envValue(syncC.Env, "BATON_LABEL"); !ok || v != trickyLabel {
+	if v, ok := envValue(syncC.Env, "BATON_LABEL"); !ok || expand(v, nil) != trickyLabel {
 		t.Errorf("BATON_LABEL = %q, %v; want the value back unchanged", v, ok)
 	}
 
@@ -748,5 +748,94 @@ func TestMaskSecretYAML(t *testing.T) {
 	inline, _ := maskSecretYAML([]byte("stringData: {A: canary}\n"))
 	if strings.Contains(inline, "canary") {
 		t.Errorf("inline map shown: %s", inline)
+	}
+}
+
+// expand does what the kubelet does to a container's command, args and
+// env[].value (k8s.io/kubernetes third_party/forked/golang/expansion):
+// "$$" becomes "$", and "$(NAME)" becomes the value of NAME when the
+// container has that variable, from env or envFrom alike.
+func expand(s string, vars map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch next := s[i+1]; {
+		case next == '$':
+			b.WriteByte('$')
+			i++
+		case next == '(' && strings.IndexByte(s[i+2:], ')') >= 0:
+			end := i + 2 + strings.IndexByte(s[i+2:], ')')
+			name := s[i+2 : end]
+			if v, ok := vars[name]; ok {
+				b.WriteString(v)
+			} else {
+				b.WriteString(s[i : end+1])
+			}
+			i = end
+		default:
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}
+
+// TestDollarsSurviveExpansion renders values and arguments holding "$(",
+// "$$" and a lone "$": after the kubelet's expansion each container sees
+// them exactly, and no Secret value is spliced into a plain one.
+func TestDollarsSurviveExpansion(t *testing.T) {
+	const label = "tenant=acme$(BATON_API_TOKEN) cost $$5 $(UNSET) $( $"
+	const key = "baton/$(BATON_API_TOKEN)/$$/sync.c1z"
+	sync := testenv.OktaPlan(outDir, plan.Destination{Kind: plan.DestS3, Bucket: "acme-baton", Key: key, Region: "us-east-1"},
+		"17 * * * *", testenv.OktaValues{Label: label, Token: trickyToken, PEM: pemKey})
+	service := testenv.OktaPlan(outDir, plan.Destination{}, "17 * * * *", testenv.OktaValues{Label: label, Token: trickyToken, PEM: pemKey})
+	service.Mode = plan.ModeService
+	service.Service.ClientID = clientID
+	service.Secrets[plan.SecretClientSecret] = plan.NewSecret(clientSecret)
+	for _, p := range []*plan.Plan{sync, service} {
+		files, d, err := Files(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := decodeAll(t, files)
+		var pod corev1.PodSpec
+		wantArgs := map[string][]string{"connector": d.ConnectorArgs, "sync": d.ConnectorArgs, "upload": d.UploadArgs}
+		if m.cronJob != nil {
+			pod = m.cronJob.Spec.JobTemplate.Spec.Template.Spec
+		} else {
+			pod = m.deploy.Spec.Template.Spec
+		}
+		secrets := map[string]map[string]string{}
+		for _, s := range m.secrets {
+			secrets[s.Name] = s.StringData
+		}
+		if m.cronJob != nil && !slices.Contains(d.UploadArgs, "s3://acme-baton/"+key) {
+			t.Fatalf("upload args %q lack the key", d.UploadArgs)
+		}
+		for _, c := range append(pod.InitContainers, pod.Containers...) {
+			vars := map[string]string{}
+			for _, from := range c.EnvFrom {
+				for k, v := range secrets[from.SecretRef.Name] {
+					vars[k] = v
+				}
+			}
+			for _, e := range c.Env {
+				vars[e.Name] = expand(e.Value, vars)
+			}
+			if c.Name != "upload" {
+				if got := vars["BATON_LABEL"]; got != label {
+					t.Errorf("%s: BATON_LABEL is %q in the container, want %q", c.Name, got, label)
+				}
+			}
+			var got []string
+			for _, a := range c.Args {
+				got = append(got, expand(a, vars))
+			}
+			if !slices.Equal(got, wantArgs[c.Name]) {
+				t.Errorf("%s: args are %q in the container, want %q", c.Name, got, wantArgs[c.Name])
+			}
+		}
 	}
 }

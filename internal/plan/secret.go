@@ -1,8 +1,13 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
+	"sync"
+
+	"github.com/conductorone/baton-setup/internal/synclog"
 )
 
 const mask = "••••"
@@ -50,13 +55,39 @@ func (s Secret) Masked() string {
 	return mask + string(r[len(r)-4:])
 }
 
-// Redact replaces every secret value that occurs in text with a mask. It is
-// for raw connector output shown on screen or written to logs.
+// Redact masks every secret value in text, a line of connector output or
+// a message made from one, for the screen or a log: the value as it is and
+// every escaped form a log line can carry it in. A JSON log line is parsed
+// first, so the syncer's own messages stay readable whatever the secrets
+// are. Values shorter than synclog.MinMaskedLen characters are masked
+// where they stand as words of their own. See synclog.Redactor.
 func Redact(text string, secrets map[string]Secret) string {
+	values := make([]string, 0, len(secrets))
 	for _, s := range secrets {
-		if v := s.Reveal(); len(v) >= 4 {
-			text = strings.ReplaceAll(text, v, mask)
-		}
+		values = append(values, s.Reveal())
 	}
-	return text
+	return redactor(values).Line(text)
+}
+
+// lastRedactor keeps the Redactor of the last set of values: a view
+// redacts the same secrets on every redraw.
+var lastRedactor struct {
+	sync.Mutex
+	key string
+	r   *synclog.Redactor
+}
+
+func redactor(values []string) *synclog.Redactor {
+	slices.Sort(values)
+	h := sha256.New()
+	for _, v := range values {
+		fmt.Fprintf(h, "%d:%s", len(v), v)
+	}
+	key := string(h.Sum(nil))
+	lastRedactor.Lock()
+	defer lastRedactor.Unlock()
+	if lastRedactor.r == nil || lastRedactor.key != key {
+		lastRedactor.key, lastRedactor.r = key, synclog.NewRedactor(values)
+	}
+	return lastRedactor.r
 }

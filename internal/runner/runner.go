@@ -151,13 +151,13 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 		canceld: make(chan struct{}),
 		result:  Result{File: file},
 	}
-	secrets := secretValues(opts.Env)
+	red := synclog.NewRedactor(secretValues(opts.Env))
 	start := time.Now()
 	readDone := make(chan struct{})
 	collector := synclog.NewCollector(opts.TailLines)
 	go func() {
 		defer close(readDone)
-		r.read(pr, collector, secrets)
+		r.read(pr, collector, red)
 	}()
 	exited := make(chan struct{})
 	go r.watch(runCtx, ctx, opts.Grace, exited)
@@ -187,8 +187,9 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 		if err != nil && !errors.As(err, &exitErr) {
 			res.Err = fmt.Errorf("wait for connector: %w", err)
 		}
-		res.Tail = collector.Tail()
-		res.Failure = collector.Failure()
+		// The failure is found in what the connector wrote, then masked.
+		res.Tail = red.Lines(collector.Tail())
+		res.Failure = red.Failure(collector.Failure())
 		cancel()
 		close(r.events)
 		close(r.done)
@@ -225,18 +226,16 @@ func (r *Run) watch(runCtx, parent context.Context, grace time.Duration, exited 
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
-func (r *Run) read(pr io.Reader, c *synclog.Collector, secrets []string) {
+// read parses each line as the connector wrote it, so that a secret that
+// happens to be part of "Sync complete." cannot hide it, and passes on
+// events with every secret masked (see synclog.Redactor). The collector
+// keeps the lines unmasked until the failure has been found in them.
+func (r *Run) read(pr io.Reader, c *synclog.Collector, red *synclog.Redactor) {
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
-		line := sc.Text()
-		for _, s := range secrets {
-			if strings.Contains(line, s) {
-				line = strings.ReplaceAll(line, s, "••••")
-			}
-		}
-		ev := synclog.Parse([]byte(line))
-		c.Add(line, ev)
+		ev := synclog.Parse(sc.Bytes())
+		c.Add(ev.Raw, ev)
 		switch ev.Kind {
 		case synclog.KindDone:
 			r.result.SawComplete = true
@@ -244,7 +243,7 @@ func (r *Run) read(pr io.Reader, c *synclog.Collector, secrets []string) {
 			r.result.Warnings++
 		}
 		if ev.Kind != synclog.KindNoise {
-			r.events <- ev
+			r.events <- red.Event(ev)
 		}
 	}
 	// A line longer than the buffer ends the scan; keep draining so the child
@@ -282,7 +281,7 @@ func (r *Run) Cleanup() error { return os.RemoveAll(r.workDir) }
 func secretValues(env []EnvVar) []string {
 	var out []string
 	for _, e := range env {
-		if e.Secret && len(e.Value) >= 4 {
+		if e.Secret {
 			out = append(out, e.Value)
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -16,6 +18,8 @@ const (
 	blockA2 = "# BEGIN baton-setup profile=demo (managed by baton-setup; edits inside are overwritten)\n5 */6 * * * /home/op/.config/baton-setup/demo/sync.sh >>/home/op/.config/baton-setup/demo/sync.log 2>&1\n# END baton-setup profile=demo\n"
 	blockB  = "# BEGIN baton-setup profile=demo-one (managed by baton-setup; edits inside are overwritten)\n3 * * * * /srv/demo-one/sync.sh >>/srv/demo-one/sync.log 2>&1\n# END baton-setup profile=demo-one\n"
 )
+
+const beginDemo = "# BEGIN baton-setup profile=demo (managed by baton-setup; edits inside are overwritten)"
 
 // userTables are crontabs users really have: the block code must keep
 // every byte of them.
@@ -65,8 +69,8 @@ func TestReplaceBlock(t *testing.T) {
 		t.Errorf("removed demo-one's block for demo: %q", got)
 	}
 	for _, bad := range []string{
-		"1 * * * * /a\n# BEGIN baton-setup profile=demo\n2 * * * * /b\n3 * * * * /c\n",
-		"# BEGIN baton-setup profile=demo\n# BEGIN baton-setup profile=demo\n# END baton-setup profile=demo\n",
+		"1 * * * * /a\n" + beginDemo + "\n2 * * * * /b\n3 * * * * /c\n",
+		beginDemo + "\n" + beginDemo + "\n# END baton-setup profile=demo\n",
 	} {
 		if _, err := ReplaceBlock(bad, "demo", blockA); err == nil {
 			t.Errorf("accepted a broken block:\n%s", bad)
@@ -96,7 +100,7 @@ func TestInstallVerifies(t *testing.T) {
 	if err != nil || before != "1 * * * * /a\n" || ct.table != before+blockA {
 		t.Fatalf("install: %v, %q", err, ct.table)
 	}
-	if _, err := Install(ctx, &memCrontab{lose: true}, "demo", blockA); err == nil || !strings.Contains(err.Error(), "appears 0 times") {
+	if _, err := Install(ctx, &memCrontab{lose: true}, "demo", blockA); err == nil || !strings.Contains(err.Error(), "reads back differently") {
 		t.Errorf("a lost write went unnoticed: %v", err)
 	}
 	if _, err := Install(ctx, ct, "demo", strings.Replace(blockA, "17 *", "17 * ", 1)+"%"); err == nil {
@@ -234,5 +238,142 @@ func TestRealCrontabErrors(t *testing.T) {
 	}
 	if got := explain("You (bob) are not allowed to use this program (crontab)"); !strings.Contains(got, "cron.allow") {
 		t.Errorf("explain: %q", got)
+	}
+}
+
+// TestMarkersExact edits tables whose lines only look like baton-setup's
+// markers, or whose blocks are broken: the user's and the other profiles'
+// lines are never deleted, a broken block is an error, and a job left
+// without its BEGIN line is not installed a second time.
+func TestMarkersExact(t *testing.T) {
+	const (
+		jobA   = "17 * * * * /home/op/.config/baton-setup/demo/sync.sh >>/home/op/.config/baton-setup/demo/sync.log 2>&1\n"
+		endA   = "# END baton-setup profile=demo\n"
+		mine   = "5 * * * * /home/op/backup.sh\n"
+		blockO = "# BEGIN baton-setup profile=other (managed by baton-setup; edits inside are overwritten)\n9 * * * * /srv/other/sync.sh\n# END baton-setup profile=other\n"
+	)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, table string
+		// removed is the table after Remove; "" means Remove must fail
+		// and leave the table as it was.
+		removed string
+		// installErr is what installing blockA must fail with; "" means
+		// it succeeds with the user's lines kept.
+		installErr string
+	}{
+		{name: "a comment like a BEGIN line", table: "# BEGIN baton-setup profile=demo my own notes\n" + mine + "# END baton-setup profile=demo, really\n",
+			removed: "# BEGIN baton-setup profile=demo my own notes\n" + mine + "# END baton-setup profile=demo, really\n"},
+		{name: "a comment like a BEGIN line before an END line", table: "# BEGIN baton-setup profile=demo keep this\n" + mine + endA,
+			installErr: "the END line of profile demo (line 3) has no BEGIN line above it"},
+		{name: "a block inside another profile's", table: "# BEGIN baton-setup profile=other (managed by baton-setup; edits inside are overwritten)\n" + blockA + "9 * * * * /srv/other/sync.sh\n# END baton-setup profile=other\n",
+			installErr: "the block for profile demo (line 2) is inside the block for profile other (line 1)"},
+		{name: "a block holding another profile's", table: beginDemo + "\n" + blockO + jobA + endA,
+			installErr: "the block for profile demo (line 1) holds the block for profile other (line 2)"},
+		{name: "a deleted BEGIN line", table: mine + jobA + endA,
+			installErr: "the END line of profile demo (line 3) has no BEGIN line above it"},
+		{name: "a job without its markers", table: mine + jobA,
+			removed:    mine + jobA,
+			installErr: "line 2 already runs /home/op/.config/baton-setup/demo/sync.sh outside the block for profile demo"},
+		{name: "another profile's block is kept", table: blockO + blockA + mine, removed: blockO + mine},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := &memCrontab{table: tt.table}
+			_, err := Remove(ctx, ct, "demo")
+			switch {
+			case tt.removed == "" && err == nil:
+				t.Errorf("remove accepted the table; it is now\n%s", ct.table)
+			case tt.removed != "" && err != nil:
+				t.Errorf("remove: %v", err)
+			case tt.removed == "" && ct.table != tt.table:
+				t.Errorf("a failed remove changed the table to\n%s", ct.table)
+			case tt.removed != "" && ct.table != tt.removed:
+				t.Errorf("remove left\n%s\nwant\n%s", ct.table, tt.removed)
+			}
+			ct = &memCrontab{table: tt.table}
+			_, err = Install(ctx, ct, "demo", blockA)
+			switch {
+			case tt.installErr == "" && err != nil:
+				t.Errorf("install: %v", err)
+			case tt.installErr != "" && (err == nil || !strings.Contains(err.Error(), tt.installErr)):
+				t.Errorf("install: %v\nwant an error with %q; the table is\n%s", err, tt.installErr, ct.table)
+			case tt.installErr != "" && ct.table != tt.table:
+				t.Errorf("a failed install changed the table to\n%s", ct.table)
+			}
+			if tt.installErr == "" {
+				e, err := Find(ct.table, "demo", "/home/op/.config/baton-setup/demo/sync.sh")
+				if err != nil || e.Blocks != 1 || e.Jobs != 1 || len(e.Orphans) != 0 {
+					t.Errorf("after install: %+v, %v\n%s", e, err, ct.table)
+				}
+				if !strings.Contains(ct.table, mine) {
+					t.Errorf("install dropped the user's job:\n%s", ct.table)
+				}
+			}
+		})
+	}
+}
+
+func TestFind(t *testing.T) {
+	const script = "/home/op/.config/baton-setup/demo/sync.sh"
+	for _, tt := range []struct {
+		name, table string
+		want        Entry
+	}{
+		{"none", "1 * * * * /a\n", Entry{}},
+		{"installed", blockA, Entry{Blocks: 1, Jobs: 1}},
+		{"installed twice", blockA + blockA2, Entry{Blocks: 2, Jobs: 2}},
+		{"orphan job next to a block", "3 * * * * " + script + "\n" + blockA, Entry{Blocks: 1, Jobs: 2, Orphans: []int{1}}},
+		{"quoted and by sh", "3 * * * * sh '" + script + "' >/dev/null\n@reboot cd /tmp && " + script + "; true\n", Entry{Jobs: 2, Orphans: []int{1, 2}}},
+		{"not the script", "3 * * * * " + script + ".bak\n# " + script + "\nX=" + script + "\n4 * * * * /x" + script + "\n", Entry{}},
+	} {
+		got, err := Find(tt.table, "demo", script)
+		if err != nil || got.Blocks != tt.want.Blocks || got.Jobs != tt.want.Jobs || !slices.Equal(got.Orphans, tt.want.Orphans) {
+			t.Errorf("%s: %+v, %v; want %+v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// TestInstallRefusesAChangedTable writes nothing over a table that changed
+// since the caller read it.
+func TestInstallRefusesAChangedTable(t *testing.T) {
+	ct := &memCrontab{table: "1 * * * * /a\n2 * * * * /b\n"}
+	err := InstallOver(context.Background(), ct, "1 * * * * /a\n", "demo", blockA)
+	if err == nil || !strings.Contains(err.Error(), "the crontab changed while baton-setup was editing it") {
+		t.Errorf("install over a stale table: %v", err)
+	}
+	if ct.table != "1 * * * * /a\n2 * * * * /b\n" {
+		t.Errorf("the table was written: %q", ct.table)
+	}
+}
+
+// TestSystemLock takes the lock twice in one process: the second waits
+// for the first, and a context that ends stops the wait.
+func TestSystemLock(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ct := System{}
+	ctx, unlock, err := Lock(context.Background(), ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The context says the lock is held: taking it again does not wait.
+	if _, again, err := Lock(ctx, ct); err != nil {
+		t.Fatal(err)
+	} else {
+		again()
+	}
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := ct.Lock(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second lock while the first is held: %v", err)
+	}
+	unlock()
+	second, err := ct.Lock(context.Background())
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	second()
+	dir, _ := os.UserCacheDir()
+	if st, err := os.Stat(filepath.Join(dir, "baton-setup")); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("lock directory: %v %v", st, err)
 	}
 }

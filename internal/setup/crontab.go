@@ -27,6 +27,11 @@ func InstallCron(ctx context.Context, env Env, p *plan.Plan, block string, dryRu
 	if env.Crontab == nil {
 		return CronResult{}, ErrNoCrontab
 	}
+	ctx, unlock, err := schedule.Lock(ctx, env.Crontab)
+	if err != nil {
+		return CronResult{}, err
+	}
+	defer unlock()
 	before, err := env.Crontab.Read(ctx)
 	if err != nil {
 		return CronResult{}, err
@@ -54,6 +59,11 @@ func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun 
 	if env.Crontab == nil {
 		return CronResult{}, ErrNoCrontab
 	}
+	ctx, unlock, err := schedule.Lock(ctx, env.Crontab)
+	if err != nil {
+		return CronResult{}, err
+	}
+	defer unlock()
 	before, err := env.Crontab.Read(ctx)
 	if err != nil {
 		return CronResult{}, err

@@ -37,14 +37,31 @@ type Sync struct {
 // Start launches the plan's connector for a test sync. A quick check syncs
 // one user-like resource type without entitlements and grants, which is
 // enough to prove the credentials in seconds.
+//
+// opts.Timeout bounds the whole test, the quick check's capabilities call
+// included.
 func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	env := p.ConnectorEnv()
 	var extra []string
 	if opts.Quick {
-		if rt, err := UserType(ctx, p, opts.BaseEnv); err == nil && rt != "" {
+		started := time.Now()
+		capsCtx, cancel := ctx, context.CancelFunc(func() {})
+		if opts.Timeout > 0 {
+			capsCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		}
+		rt, err := UserType(capsCtx, p, opts.BaseEnv)
+		cancel()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err == nil && rt != "" {
 			extra = append(extra, "--sync-resource-types", rt)
 		}
 		extra = append(extra, "--skip-entitlements-and-grants")
+		if opts.Timeout > 0 {
+			// Zero would mean no limit.
+			opts.Timeout = max(opts.Timeout-time.Since(started), time.Millisecond)
+		}
 	}
 	binary := p.Connector.Path
 	if p.Connector.Image != "" {
@@ -72,8 +89,6 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 // builds the connector without validating it) and returns the first one
 // with the user trait, else the first one.
 func UserType(ctx context.Context, p *plan.Plan, base []string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	dir, err := os.MkdirTemp("", "baton-setup-caps-*")
 	if err != nil {
 		return "", fmt.Errorf("read capabilities: %w", err)
@@ -88,15 +103,17 @@ func UserType(ctx context.Context, p *plan.Plan, base []string) (string, error) 
 		if err != nil {
 			return "", err
 		}
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
 		if out, err = container.Output(ctx, docker, p.Connector.Image, p.ConnectorEnv(), append(slices.Clone(p.Connector.Args), "capabilities")...); err != nil {
 			return "", fmt.Errorf("read capabilities: %w", err)
 		}
 		return userType(out)
 	}
-	cmd := exec.CommandContext(ctx, p.Connector.Path, append(slices.Clone(p.Connector.Args), "capabilities")...)
-	cmd.Dir = dir
-	cmd.Env = runner.Environ(base, append(p.ConnectorEnv(), runner.EnvVar{Name: "TMPDIR", Value: dir}))
-	out, err = cmd.Output()
+	out, _, err = runner.Output(ctx, runner.Call{
+		Path: p.Connector.Path, Args: append(slices.Clone(p.Connector.Args), "capabilities"), Dir: dir,
+		Env: runner.Environ(base, append(p.ConnectorEnv(), runner.EnvVar{Name: "TMPDIR", Value: dir})), Timeout: time.Minute,
+	})
 	if err != nil {
 		return "", fmt.Errorf("read capabilities: %w", err)
 	}
