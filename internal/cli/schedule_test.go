@@ -141,7 +141,7 @@ func TestScheduleErrors(t *testing.T) {
 		{[]string{"install", "--profile", "demo", "--dir", dir}, "exactly one of"},
 		{[]string{"install", "--profile", "Bad Name"}, "profile \"Bad Name\""},
 		{[]string{"install", "--profile", "other"}, "hint: write the profile first"},
-		{[]string{"install", "--profile", "demo", "--scheduler", "at"}, "want cron or systemd"},
+		{[]string{"install", "--profile", "demo", "--scheduler", "at"}, "want cron, systemd or launchd"},
 	} {
 		err := runSchedule(t, f, tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conductorone/baton-setup/internal/testenv"
 )
 
 const (
@@ -78,37 +80,38 @@ func TestReplaceBlock(t *testing.T) {
 	}
 }
 
-// memCrontab is a crontab in memory; lose drops writes, as a crontab that
-// silently refuses would.
-type memCrontab struct {
-	table string
-	lose  bool
-}
-
-func (m *memCrontab) Read(context.Context) (string, error) { return m.table, nil }
-func (m *memCrontab) Write(_ context.Context, s string) error {
-	if !m.lose {
-		m.table = s
+// fakeCrontab is the tests' crontab stand-in holding table; lose makes it
+// drop writes, as a crontab that silently refuses would.
+func fakeCrontab(t *testing.T, table string, lose bool) (System, *testenv.Crontab) {
+	t.Helper()
+	dir := t.TempDir()
+	// The edit lock lives in the cache directory; not the real one.
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	c := testenv.FakeCrontab(t, dir, filepath.Join(dir, "table"))
+	c.Set(t, table)
+	if lose {
+		c.LoseWrites(t)
 	}
-	return nil
+	return System{Bin: c.Bin}, c
 }
 
 func TestInstallVerifies(t *testing.T) {
 	ctx := context.Background()
-	ct := &memCrontab{table: "1 * * * * /a\n"}
+	ct, fake := fakeCrontab(t, "1 * * * * /a\n", false)
 	before, err := Install(ctx, ct, "demo", blockA)
-	if err != nil || before != "1 * * * * /a\n" || ct.table != before+blockA {
-		t.Fatalf("install: %v, %q", err, ct.table)
+	if err != nil || before != "1 * * * * /a\n" || fake.Content(t) != before+blockA {
+		t.Fatalf("install: %v, %q", err, fake.Content(t))
 	}
-	if _, err := Install(ctx, &memCrontab{lose: true}, "demo", blockA); err == nil || !strings.Contains(err.Error(), "reads back differently") {
+	lost, _ := fakeCrontab(t, "", true)
+	if _, err := Install(ctx, lost, "demo", blockA); err == nil || !strings.Contains(err.Error(), "reads back differently") {
 		t.Errorf("a lost write went unnoticed: %v", err)
 	}
 	if _, err := Install(ctx, ct, "demo", strings.Replace(blockA, "17 *", "17 * ", 1)+"%"); err == nil {
 		t.Error("installed a block with %")
 	}
 	removed, err := Remove(ctx, ct, "demo")
-	if err != nil || !removed || ct.table != "1 * * * * /a\n" {
-		t.Errorf("remove: %v %v %q", removed, err, ct.table)
+	if err != nil || !removed || fake.Content(t) != "1 * * * * /a\n" {
+		t.Errorf("remove: %v %v %q", removed, err, fake.Content(t))
 	}
 	if removed, err := Remove(ctx, ct, "demo"); removed || err != nil {
 		t.Errorf("second remove: %v %v", removed, err)
@@ -121,6 +124,7 @@ const cronTestUser = "baton-setup-crontest"
 // the test never touches a real person's table. It needs root.
 func realCrontab(t *testing.T) System {
 	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	requireTool(t, "crontab")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
@@ -278,35 +282,35 @@ func TestMarkersExact(t *testing.T) {
 		{name: "another profile's block is kept", table: blockO + blockA + mine, removed: blockO + mine},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ct := &memCrontab{table: tt.table}
+			ct, fake := fakeCrontab(t, tt.table, false)
 			_, err := Remove(ctx, ct, "demo")
 			switch {
 			case tt.removed == "" && err == nil:
-				t.Errorf("remove accepted the table; it is now\n%s", ct.table)
+				t.Errorf("remove accepted the table; it is now\n%s", fake.Content(t))
 			case tt.removed != "" && err != nil:
 				t.Errorf("remove: %v", err)
-			case tt.removed == "" && ct.table != tt.table:
-				t.Errorf("a failed remove changed the table to\n%s", ct.table)
-			case tt.removed != "" && ct.table != tt.removed:
-				t.Errorf("remove left\n%s\nwant\n%s", ct.table, tt.removed)
+			case tt.removed == "" && fake.Content(t) != tt.table:
+				t.Errorf("a failed remove changed the table to\n%s", fake.Content(t))
+			case tt.removed != "" && fake.Content(t) != tt.removed:
+				t.Errorf("remove left\n%s\nwant\n%s", fake.Content(t), tt.removed)
 			}
-			ct = &memCrontab{table: tt.table}
+			fake.Set(t, tt.table)
 			_, err = Install(ctx, ct, "demo", blockA)
 			switch {
 			case tt.installErr == "" && err != nil:
 				t.Errorf("install: %v", err)
 			case tt.installErr != "" && (err == nil || !strings.Contains(err.Error(), tt.installErr)):
-				t.Errorf("install: %v\nwant an error with %q; the table is\n%s", err, tt.installErr, ct.table)
-			case tt.installErr != "" && ct.table != tt.table:
-				t.Errorf("a failed install changed the table to\n%s", ct.table)
+				t.Errorf("install: %v\nwant an error with %q; the table is\n%s", err, tt.installErr, fake.Content(t))
+			case tt.installErr != "" && fake.Content(t) != tt.table:
+				t.Errorf("a failed install changed the table to\n%s", fake.Content(t))
 			}
 			if tt.installErr == "" {
-				e, err := Find(ct.table, "demo", "/home/op/.config/baton-setup/demo/sync.sh")
+				e, err := Find(fake.Content(t), "demo", "/home/op/.config/baton-setup/demo/sync.sh")
 				if err != nil || e.Blocks != 1 || e.Jobs != 1 || len(e.Orphans) != 0 {
-					t.Errorf("after install: %+v, %v\n%s", e, err, ct.table)
+					t.Errorf("after install: %+v, %v\n%s", e, err, fake.Content(t))
 				}
-				if !strings.Contains(ct.table, mine) {
-					t.Errorf("install dropped the user's job:\n%s", ct.table)
+				if !strings.Contains(fake.Content(t), mine) {
+					t.Errorf("install dropped the user's job:\n%s", fake.Content(t))
 				}
 			}
 		})
@@ -336,13 +340,13 @@ func TestFind(t *testing.T) {
 // TestInstallRefusesAChangedTable writes nothing over a table that changed
 // since the caller read it.
 func TestInstallRefusesAChangedTable(t *testing.T) {
-	ct := &memCrontab{table: "1 * * * * /a\n2 * * * * /b\n"}
+	ct, fake := fakeCrontab(t, "1 * * * * /a\n2 * * * * /b\n", false)
 	err := InstallOver(context.Background(), ct, "1 * * * * /a\n", "demo", blockA)
 	if err == nil || !strings.Contains(err.Error(), "the crontab changed while baton-setup was editing it") {
 		t.Errorf("install over a stale table: %v", err)
 	}
-	if ct.table != "1 * * * * /a\n2 * * * * /b\n" {
-		t.Errorf("the table was written: %q", ct.table)
+	if got := fake.Content(t); got != "1 * * * * /a\n2 * * * * /b\n" {
+		t.Errorf("the table was written: %q", got)
 	}
 }
 

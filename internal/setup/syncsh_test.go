@@ -325,8 +325,9 @@ func TestGenerateCommand(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--schedule", "@every 1h"},
 		{"--schedule", "0 0 * * MON"},
-		{"--scheduler", "launchd"},
+		{"--scheduler", "at"},
 		{"--scheduler", "systemd", "--install-cron"},
+		{"--scheduler", "launchd", "--install-cron"},
 	} {
 		if r := run(t, env, bin, append(base, bad...)...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2\n%s", bad, r.code, r.out)

@@ -21,9 +21,14 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
-// Build compiles ./cmd/baton-setup into dir and returns its path.
+// Build compiles ./cmd/baton-setup into dir and returns its path. It also
+// points XDG_CACHE_HOME into dir: in-process code keeps locks and caches
+// in the user's cache directory, and tests must not touch the real one.
 // Call it once from TestMain; the Go build cache makes repeats cheap.
 func Build(dir string) (string, error) {
+	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
+		return "", err
+	}
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/baton-setup")
