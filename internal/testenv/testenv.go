@@ -26,6 +26,17 @@ import (
 // in the user's cache directory, and tests must not touch the real one.
 // Call it once from TestMain; the Go build cache makes repeats cheap.
 func Build(dir string) (string, error) {
+	// Go's own build cache defaults to the cache directory too: pin it
+	// first, so that builds here and in child processes stay warm.
+	if os.Getenv("GOCACHE") == "" {
+		out, err := exec.Command("go", "env", "GOCACHE").Output()
+		if err != nil {
+			return "", fmt.Errorf("find the Go build cache: %w", err)
+		}
+		if err := os.Setenv("GOCACHE", strings.TrimSpace(string(out))); err != nil {
+			return "", err
+		}
+	}
 	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
 		return "", err
 	}
