@@ -100,7 +100,7 @@ func Object(t testing.TB, backend *s3mem.Backend, bucket, key string) []byte {
 // with dummy credentials and no instance metadata lookups.
 func (s *S3) AWSEnv() []string {
 	return []string{
-		"AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=fake-secret-key",
+		"AWS_ACCESS_KEY_ID=" + AWSKeyID, "AWS_SECRET_ACCESS_KEY=" + AWSSecretKey,
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 	}
