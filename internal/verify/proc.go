@@ -17,7 +17,7 @@ func signalSession(sid int, sig syscall.Signal) {
 	}
 }
 
-// sessionPIDs lists the processes of session sid, from /proc.
+// sessionPIDs lists the live processes of session sid, from /proc.
 func sessionPIDs(sid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -44,7 +44,8 @@ func sessionPIDs(sid int) []int {
 		if len(f) < 4 {
 			continue
 		}
-		if n, err := strconv.Atoi(f[3]); err == nil && n == sid {
+		// A zombie is gone but for its parent's wait.
+		if n, err := strconv.Atoi(f[3]); err == nil && n == sid && f[0] != "Z" {
 			out = append(out, pid)
 		}
 	}

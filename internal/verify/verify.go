@@ -302,24 +302,31 @@ func (r *run) execute(ctx context.Context, j job, p *plan.Plan) (int, error) {
 	var kill <-chan time.Time
 	stop := ctx.Done()
 	var waitErr error
-loop:
-	for {
+	exited := false
+	sid := cmd.Process.Pid
+	// The shell may exit before what it started: a stopped run ends when
+	// its whole session has, or when the grace period is over.
+	for !exited || (kill != nil && len(sessionPIDs(sid)) > 0) {
 		select {
 		case waitErr = <-done:
-			break loop
+			exited, done = true, nil
 		case <-tick.C:
 			logF.poll()
 			connF.poll()
 		case <-stop:
 			stop = nil
-			signalSession(cmd.Process.Pid, syscall.SIGTERM)
+			signalSession(sid, syscall.SIGTERM)
 			kill = time.After(grace)
 		case <-kill:
-			signalSession(cmd.Process.Pid, syscall.SIGKILL)
+			signalSession(sid, syscall.SIGKILL)
+			kill = nil
 		}
 	}
 	// Whatever the job left running in its session goes with it.
-	signalSession(cmd.Process.Pid, syscall.SIGKILL)
+	for i := 0; i < 50 && len(sessionPIDs(sid)) > 0; i++ {
+		signalSession(sid, syscall.SIGKILL)
+		time.Sleep(20 * time.Millisecond)
+	}
 	logF.close()
 	connF.close()
 	for _, l := range strings.Split(strings.TrimRight(own.String(), "\n"), "\n") {
