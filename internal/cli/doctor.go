@@ -24,6 +24,8 @@ type DoctorOptions struct {
 
 	Profile string
 	JSON    bool
+	// Run also runs sync.sh as the schedule will (baton-setup verify).
+	Run bool
 	// Systemctl replaces the systemctl command in tests; nil runs it.
 	Systemctl func(ctx context.Context, args ...string) (string, error)
 }
@@ -57,6 +59,7 @@ when any fails.`,
 	}
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "profile name")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the results as JSON")
+	cmd.Flags().BoolVar(&opts.Run, "run", false, "also run sync.sh now as its schedule will and prove the delivery (as baton-setup verify)")
 	return cmd
 }
 
@@ -88,6 +91,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	results := doctor.Run(ctx, doctor.Checks(env))
+	if opts.Run {
+		results = append(results, verifyCheck(ctx, f, p, env.Dir))
+	}
 	failed := doctor.Failed(results)
 	if opts.JSON {
 		if err := json.NewEncoder(f.IO.Out).Encode(results); err != nil {

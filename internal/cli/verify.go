@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductorone/baton-setup/internal/doctor"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/setup"
@@ -159,6 +160,27 @@ func printVerify(w io.Writer, res verify.Result) {
 	for _, d := range res.Details() {
 		fmt.Fprintln(w, "  "+d)
 	}
+}
+
+// verifyCheck is doctor --run: the proof as one more check.
+func verifyCheck(ctx context.Context, f *Factory, p *plan.Plan, dir string) doctor.Result {
+	res, err := proveProfile(ctx, f, p, dir, progressTo(f.IO.ErrOut))
+	r := doctor.Result{Name: "a run as the schedule runs it delivers", OK: err == nil}
+	switch {
+	case err == nil:
+		r.Name += ": " + strings.TrimPrefix(res.Line(), "Delivered: ")
+	case res.Failure != nil:
+		lines := []string{res.Line()}
+		for _, d := range res.Details() {
+			if !strings.HasPrefix(d, "Fix: ") {
+				lines = append(lines, d)
+			}
+		}
+		r.Err, r.Fix = strings.Join(lines, "\n"), res.Failure.Fix
+	default:
+		r.Err = err.Error()
+	}
+	return r
 }
 
 // verifyGenerated is generate --verify: the outcome of generate, then the
