@@ -154,7 +154,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	r.start = r.now()
+	r.start, r.wall = r.now(), time.Now()
 	err := r.do(ctx)
 	r.res.Started, r.res.Duration = r.start, r.now().Sub(r.start)
 	if err != nil {
@@ -169,12 +169,19 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 // run is one Run's state.
 type run struct {
-	opts    Options
-	now     func() time.Time
-	start   time.Time
+	opts  Options
+	now   func() time.Time
+	start time.Time
+	// wall is when the run started by the clock files are stamped with,
+	// whatever Options.Now says.
+	wall    time.Time
 	res     Result
 	secrets map[string]plan.Secret
 }
+
+// since is the earliest modification time of a file this run wrote. The
+// kernel stamps files from a clock that may trail time.Now by a tick.
+func (r *run) since() time.Time { return r.wall.Add(-50 * time.Millisecond) }
 
 func (r *run) progress(line string) {
 	if r.opts.Progress != nil {
@@ -272,7 +279,7 @@ func (r *run) execute(ctx context.Context, j job, p *plan.Plan) (int, error) {
 	})
 	// connector.log is rewritten by the run; until then it is the last
 	// run's.
-	connF.since = r.start.Truncate(time.Second)
+	connF.since = r.since()
 
 	cmd := exec.Command(j.argv[0], j.argv[1:]...)
 	cmd.Env, cmd.Dir = j.env, j.dir
@@ -354,7 +361,7 @@ func (r *run) execute(ctx context.Context, j job, p *plan.Plan) (int, error) {
 func (r *run) prove(ctx context.Context, p *plan.Plan, j job) error {
 	out := filepath.Join(p.Output.Dir, "sync.c1z")
 	st, err := os.Stat(out)
-	if err != nil || st.ModTime().Before(r.start.Truncate(time.Second)) {
+	if err != nil || st.ModTime().Before(r.since()) {
 		return r.fail(Failure{Reason: "sync.sh exited 0 but this run left no new " + out,
 			Fix: "read " + r.res.Log + " for what it did"})
 	}
@@ -458,7 +465,7 @@ func (r *run) explain(p *plan.Plan, code int) Failure {
 	}
 	connLog := filepath.Join(p.Output.Dir, "work", "connector.log")
 	out := filepath.Join(p.Output.Dir, "sync.c1z")
-	since := r.start.Truncate(time.Second)
+	since := r.since()
 	ranConnector := modifiedSince(connLog, since) && !modifiedSince(out, since)
 	if !ranConnector {
 		if f.Fix == "" {
