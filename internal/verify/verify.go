@@ -479,6 +479,7 @@ func (r *run) explain(p *plan.Plan, code int) Failure {
 	// itself is logged earlier, so judge by the whole tail then.
 	if containsAny(tail, "connector service quit unexpectedly") {
 		failure.Full = strings.Join(tail, "\n")
+		failure.Message = crashMessage(tail)
 	}
 	exit := 1
 	if m := exitStatus().FindStringSubmatch(f.Reason); m != nil {

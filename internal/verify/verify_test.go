@@ -305,6 +305,27 @@ func TestConnectorFailureExplained(t *testing.T) {
 	}
 }
 
+// TestConnectorCrashExplained proves a profile whose connector crashes
+// mid-sync (the demo's crash mode, turned on by a stand-in that runs it):
+// the cause is the crash, not the closed pipe it ends with.
+func TestConnectorCrashExplained(t *testing.T) {
+	home := t.TempDir()
+	conn := filepath.Join(home, "baton-crash")
+	script := "#!/bin/sh\nif [ \"$1\" = config ]; then exec '" + bin + "' demo-connector \"$@\"; fi\n" +
+		"BATON_DEMO_FAILURE=crash exec '" + bin + "' demo-connector \"$@\"\n"
+	if err := os.WriteFile(conn, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := generate(t, home, []string{"BATON_API_KEY=" + canary}, "--connector", conn, "--set", "tenant=acme", "--dest", "local")
+	res, err := Run(context.Background(), Options{Plan: p, Account: account(t, home)})
+	if !errors.Is(err, ErrNotDelivered) || res.Failure == nil {
+		t.Fatalf("verify: %v, %+v", err, res)
+	}
+	if f := res.Failure; f.Cause != "crash" || f.Error != "demo: simulated connector crash" || f.Explanation == "" || f.Fix == "" || !strings.Contains(f.Reason, "connector") {
+		t.Errorf("failure: %+v", f)
+	}
+}
+
 // TestUploadFailureExplained proves a profile whose bucket refuses the
 // upload: the reason is sync.sh's, the error and fix the upload's.
 func TestUploadFailureExplained(t *testing.T) {
