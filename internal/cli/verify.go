@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -50,14 +51,10 @@ stderr; the outcome to stdout. Exit 0 when delivered, 1 when not.`,
   baton-setup verify --dir /srv/baton/okta --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch {
-			case opts.Profile == "" && opts.Dir == "":
-				return flagErrorf("--profile or --dir is required (see baton-setup profiles)")
-			case opts.Profile != "" && opts.Dir != "":
-				return flagErrorf("--profile and --dir exclude each other")
-			case opts.Dir != "" && strings.TrimSpace(opts.Dir) == "":
-				return flagErrorf("--dir %q: give a directory path", opts.Dir)
-			case opts.Profile != "":
+			if (opts.Profile == "") == (opts.Dir == "") {
+				return flagErrorf("give exactly one of --profile NAME and --dir DIR")
+			}
+			if opts.Profile != "" {
 				if err := plan.ValidateProfile(opts.Profile); err != nil {
 					return &FlagError{err: err}
 				}
@@ -85,28 +82,43 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	return reportVerify(f, res, err, opts.JSON)
 }
 
-// loadProfile reads the plan of a named profile or of a directory.
+// loadProfile reads the plan of a named profile or of a directory, as
+// schedule install does.
 func loadProfile(f *Factory, name, dir string) (*plan.Plan, string, error) {
-	if dir != "" {
-		abs, err := filepath.Abs(dir)
+	if dir == "" {
+		root, err := f.ConfigDir()
 		if err != nil {
-			return nil, "", fmt.Errorf("find profile directory: %w", err)
+			return nil, "", fmt.Errorf("find config directory: %w", err)
 		}
-		p, err := plan.Load(filepath.Join(abs, "plan.json"))
+		p, err := profile.LoadPlan(root, name)
 		if err != nil {
-			return nil, "", &FlagError{err: fmt.Errorf("--dir %s: %w", dir, err)}
+			return nil, "", profileError(err)
 		}
-		return p, abs, nil
+		dir = profile.Dir(root, name)
+		return p, dir, checkPlanDir(p, dir)
 	}
-	root, err := f.ConfigDir()
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("find config directory: %w", err)
+		return nil, "", &FlagError{err: fmt.Errorf("--dir %s: %w", dir, err)}
 	}
-	p, err := profile.LoadPlan(root, name)
+	p, err := plan.Load(filepath.Join(abs, "plan.json"))
 	if err != nil {
-		return nil, "", profileError(err)
+		err = fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, "", &FlagError{err: err}
+		}
+		return nil, "", err
 	}
-	return p, profile.Dir(root, name), nil
+	return p, abs, checkPlanDir(p, abs)
+}
+
+// checkPlanDir refuses a profile moved away from where its sync.sh says
+// it lives.
+func checkPlanDir(p *plan.Plan, dir string) error {
+	if filepath.Clean(p.Output.Dir) != filepath.Clean(dir) {
+		return fmt.Errorf("load profile %s: plan.json says the profile lives in %s, not in %s, and sync.sh holds that path\nhint: regenerate it where it is: baton-setup generate --plan %s --out %s", p.Profile, p.Output.Dir, dir, filepath.Join(dir, "plan.json"), dir)
+	}
+	return nil
 }
 
 // proveProfile runs verify for the profile in dir as the current user,
