@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
@@ -52,7 +55,10 @@ type job struct {
 	// stdout is a file the scheduler sends the output to, opened for
 	// appending; "" when the command redirects it itself (cron's line).
 	stdout string
-	notes  []string
+	// log is the file the output ends up in, whoever opens it; "" when
+	// it goes nowhere but the scheduler (cron's mail).
+	log   string
+	notes []string
 }
 
 // cronJob is the profile's crontab line run as cron runs it: /bin/sh -c
@@ -79,7 +85,7 @@ func cronJob(p *plan.Plan, acct Account, table string) (job, error) {
 	}
 	// cron changes into HOME and starts SHELL, as the crontab may have
 	// set them.
-	j := job{scheduler: render.SchedulerCron, dir: env["HOME"], notes: notes}
+	j := job{scheduler: render.SchedulerCron, dir: env["HOME"], notes: notes, log: appendTarget(line)}
 	j.argv = []string{env["SHELL"], "-c", line}
 	for k, v := range env {
 		j.env = append(j.env, k+"="+v)
@@ -149,6 +155,24 @@ func entryCommand(block string) (string, bool) {
 		return rest, rest != ""
 	}
 	return "", false
+}
+
+// appendTarget is the file a shell command line appends its output to
+// (>>FILE), or "".
+func appendTarget(cmd string) string {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(cmd), "")
+	if err != nil || len(f.Stmts) == 0 {
+		return ""
+	}
+	for _, r := range f.Stmts[0].Redirs {
+		if r.Op != syntax.AppOut || r.N != nil || r.Word == nil {
+			continue
+		}
+		if v, err := expand.Literal(nil, r.Word); err == nil {
+			return v
+		}
+	}
+	return ""
 }
 
 var cronVar = lazyre.New(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$`)
@@ -238,7 +262,7 @@ func systemdJob(p *plan.Plan, dir string, acct Account) (job, error) {
 		j.dir = acct.Home
 	}
 	if out, ok := strings.CutPrefix(u.stdout, "append:"); ok {
-		j.stdout = out
+		j.stdout, j.log = out, out
 	} else {
 		j.notes = append(j.notes, "the unit logs to the journal; this run's output is shown here only")
 	}

@@ -36,6 +36,19 @@ func TestEntryCommand(t *testing.T) {
 	}
 }
 
+func TestAppendTarget(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"'/h/a b/sync.sh' >>'/h/a b/sync.log' 2>&1": "/h/a b/sync.log",
+		"/x/sync.sh 2>&1 >>/x/log":                  "/x/log",
+		"/x/sync.sh 2>>/x/err":                      "",
+		"/x/sync.sh":                                "",
+	} {
+		if got := appendTarget(cmd); got != want {
+			t.Errorf("appendTarget(%q) = %q, want %q", cmd, got, want)
+		}
+	}
+}
+
 func TestCrontabVars(t *testing.T) {
 	table := "# PATH=/commented\nMAILTO=\"\"\n  SHELL = /bin/bash  \nHOME='/srv/home'\n5 4 * * * /usr/bin/backup X=1\n" +
 		"# BEGIN baton-setup profile=demo (managed)\n7 * * * * /x/sync.sh\n# END baton-setup profile=demo\nAFTER=1\n"
@@ -61,8 +74,8 @@ func TestCronJob(t *testing.T) {
 	if want := []string{"HOME=/home/svc", "LOGNAME=svc", "PATH=/usr/bin:/bin", "SHELL=/bin/sh"}; !slices.Equal(j.env, want) {
 		t.Errorf("env %q, want %q", j.env, want)
 	}
-	if want := []string{"/bin/sh", "-c", "/h/demo/sync.sh >>/h/demo/sync.log 2>&1"}; !slices.Equal(j.argv, want) || j.dir != "/home/svc" {
-		t.Errorf("argv %q in %s", j.argv, j.dir)
+	if want := []string{"/bin/sh", "-c", "/h/demo/sync.sh >>/h/demo/sync.log 2>&1"}; !slices.Equal(j.argv, want) || j.dir != "/home/svc" || j.log != "/h/demo/sync.log" {
+		t.Errorf("argv %q in %s, log %q", j.argv, j.dir, j.log)
 	}
 	j, err = cronJob(p, acct, "LOGNAME=root\nHOME=/srv\nSHELL=/bin/dash\n")
 	if err != nil {

@@ -4,6 +4,12 @@
 // what arrived: the object in S3, compared byte for byte with the local
 // sync file, or the finished sync file of a local destination. A failed
 // run is explained by its innermost cause and a fix.
+//
+// The run writes where a scheduled run writes: cron's line appends to
+// sync.log itself, and a unit's StandardOutput=append: file is opened the
+// same way. verify follows that file for progress rather than capture the
+// output, so that sync.sh sees the output it sees under its scheduler (it
+// rotates sync.log when that is where its output goes).
 package verify
 
 import (
@@ -236,7 +242,10 @@ func (r *run) do(ctx context.Context) error {
 		return r.fail(Failure{Reason: firstLine(err.Error()), Fix: "regenerate the profile with baton-setup generate"})
 	}
 	j.env = append(j.env, r.opts.Extra...)
-	r.res.Scheduler, r.res.Command, r.res.WorkDir, r.res.Notes = j.scheduler, j.argv, j.dir, j.notes
+	r.res.Scheduler, r.res.Command, r.res.WorkDir, r.res.Notes, r.res.Log = j.scheduler, j.argv, j.dir, j.notes, j.log
+	if j.log == "" {
+		r.res.Notes = append(r.res.Notes, "the entry keeps no log: cron mails its output, or drops it")
+	}
 	for _, kv := range j.env {
 		name, _, _ := strings.Cut(kv, "=")
 		r.res.EnvNames = append(r.res.EnvNames, name)
@@ -256,7 +265,7 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if containsAny(r.res.Lines, "previous run still active") {
 		return r.fail(Failure{Reason: "another run of this profile was still active, so this run did nothing",
-			Fix: "wait until it ends (see " + r.res.Log + "), then verify again"})
+			Fix: "wait until it ends, then verify again"})
 	}
 	return r.prove(ctx, p, j)
 }
@@ -264,7 +273,7 @@ func (r *run) do(ctx context.Context) error {
 // execute starts the job in a session of its own and follows its log
 // until it exits; a cancelled ctx stops the whole session.
 func (r *run) execute(ctx context.Context, j job, p *plan.Plan) (int, error) {
-	logF := newFollower(r.res.Log, func(l string) {
+	logF := newFollower(j.log, func(l string) {
 		r.res.Lines = append(r.res.Lines, l)
 		r.progress(l)
 	})
@@ -363,7 +372,7 @@ func (r *run) prove(ctx context.Context, p *plan.Plan, j job) error {
 	st, err := os.Stat(out)
 	if err != nil || st.ModTime().Before(r.since()) {
 		return r.fail(Failure{Reason: "sync.sh exited 0 but this run left no new " + out,
-			Fix: "read " + r.res.Log + " for what it did"})
+			Fix: "read what it printed, above"})
 	}
 	r.progress("checking " + out)
 	tmp, err := os.MkdirTemp("", "baton-verify-")
@@ -468,7 +477,7 @@ func (r *run) explain(p *plan.Plan, code int) Failure {
 	since := r.since()
 	ranConnector := modifiedSince(connLog, since) && !modifiedSince(out, since)
 	if !ranConnector {
-		if f.Fix == "" {
+		if f.Fix == "" && r.res.Log != "" {
 			f.Fix = "read " + r.res.Log + " for the lines before it"
 		}
 		return f

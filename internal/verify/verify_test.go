@@ -235,9 +235,13 @@ func TestCrontabSettingsApply(t *testing.T) {
 		"7 * * * * '" + filepath.Join(p.Output.Dir, "sync.sh") + "' >>'" + filepath.Join(home, "other.log") + "' 2>&1\n" +
 		"# END baton-setup profile=" + p.Profile + "\n"
 	table := "MAILTO=\"\"\nBATON_FROM_CRONTAB = 'above'\n5 4 * * * /usr/bin/true\n" + block + "BATON_BELOW=below\n"
-	res, err := Run(context.Background(), Options{Plan: p, Account: account(t, home), Crontab: table})
+	var rec recorder
+	res, err := Run(context.Background(), Options{Plan: p, Account: account(t, home), Crontab: table, Progress: rec.add})
 	if err != nil {
 		t.Fatalf("verify: %v\n%+v", err, res.Failure)
+	}
+	if res.Log != filepath.Join(home, "other.log") || !strings.Contains(rec.String(), "sync finished") {
+		t.Errorf("did not follow the installed line's log %s:\n%s", res.Log, rec.String())
 	}
 	env := envFile(t, envDump)
 	if _, mailto := env["MAILTO"]; env["BATON_FROM_CRONTAB"] != "above" || !mailto {
