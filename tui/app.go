@@ -23,6 +23,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
+	"github.com/conductorone/baton-setup/internal/verify"
 )
 
 // Deps are the wizard's side effects.
@@ -54,6 +55,10 @@ type Deps struct {
 	// Preview works out what Apply would write and do, without touching
 	// anything; nil shows none.
 	Preview func(ctx context.Context, p *plan.Plan) (setup.Result, error)
+	// Verify runs the written sync.sh as its schedule will and proves what
+	// it delivered, as baton-setup verify does; progress gets each line as
+	// it comes. nil offers no such run.
+	Verify func(ctx context.Context, p *plan.Plan, progress func(line string)) (verify.Result, error)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -188,7 +193,7 @@ func (a *App) makeStep(i int, from *plan.Plan) step {
 	case stepReview:
 		return newReviewStep(a.ctx, a.deps, a.styles, draft)
 	default:
-		return newDoneStep(a.styles, draft, a.result)
+		return newDoneStep(a.ctx, a.deps, a.styles, draft, a.result)
 	}
 }
 

@@ -79,6 +79,11 @@ func (s *testStep) Keys() []key.Binding {
 
 // Keys are the done screen's keys.
 func (s *doneStep) Keys() []key.Binding {
+	if s.proof != nil {
+		if k := s.proof.Keys(); k != nil {
+			return k
+		}
+	}
 	return []key.Binding{key.NewBinding(key.WithKeys("enter", "q"), key.WithHelp("enter or q", "quit"))}
 }
 

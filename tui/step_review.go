@@ -315,27 +315,56 @@ func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	return s, cmd
 }
 
-// doneStep shows what was written and how to run it.
+// doneStep shows what was written and how to run it, and offers to run
+// it now as the schedule will.
 type doneStep struct {
 	styles Styles
 	draft  *plan.Plan
 	res    *setup.Result
 	width  int
+	// proof runs sync.sh as the schedule will; nil when there is none.
+	proof *proof
 }
 
-func newDoneStep(st Styles, draft *plan.Plan, res *setup.Result) *doneStep {
-	return &doneStep{styles: st, draft: draft, res: res}
+func newDoneStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan, res *setup.Result) *doneStep {
+	s := &doneStep{styles: st, draft: draft, res: res}
+	// The proof's question and lines need the room of the full report.
+	s.proof = newProof(ctx, deps, st, draft, res, s.brief, s.command)
+	return s
 }
 
-func (s *doneStep) Init() tea.Cmd { return nil }
+func (s *doneStep) Init() tea.Cmd {
+	if s.proof != nil {
+		return s.proof.Init()
+	}
+	return nil
+}
+
 func (s *doneStep) Title() string { return "Done" }
 
-// Screen is the last report: nothing more is asked.
-func (s *doneStep) Screen() screen { return screen{kind: screenEnd, text: s.View()} }
+// Close stops a running proof.
+func (s *doneStep) Close() {
+	if s.proof != nil {
+		s.proof.Close()
+	}
+}
+
+// Screen is the last report, or the proof's offer, run and outcome.
+func (s *doneStep) Screen() screen {
+	if s.proof != nil {
+		return s.proof.Screen()
+	}
+	return screen{kind: screenEnd, text: s.View()}
+}
 
 func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	if m, ok := msg.(tea.WindowSizeMsg); ok {
 		s.width = m.Width
+	}
+	if s.proof != nil {
+		if cmd, ok := s.proof.Update(msg); ok {
+			return s, cmd
+		}
 	}
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch k.String() {
@@ -348,11 +377,19 @@ func (s *doneStep) Update(msg tea.Msg) (step, tea.Cmd) {
 }
 
 func (s *doneStep) View() string {
+	if s.res == nil {
+		return s.styles.Bad.Render("Nothing was written.") + "\n"
+	}
+	if s.proof != nil {
+		return s.proof.View()
+	}
+	return s.report() + s.command()
+}
+
+// report is what was written and how it runs.
+func (s *doneStep) report() string {
 	st, p := s.styles, s.draft
 	var b strings.Builder
-	if s.res == nil {
-		return st.Bad.Render("Nothing was written.") + "\n"
-	}
 	b.WriteString(st.Good.Render("✓ Setup written") + "\n\n")
 	if s.res.CopiedSelf {
 		user := "sync.sh"
@@ -371,9 +408,13 @@ func (s *doneStep) View() string {
 	} else {
 		b.WriteString(s.syncView())
 	}
-	b.WriteString("\nThe same setup without prompts (secret values come from the environment):\n")
-	b.WriteString(shellLines(equivalentArgs(p), "  ", s.width) + "\n")
 	return b.String()
+}
+
+// command is the non-interactive command of the same setup.
+func (s *doneStep) command() string {
+	return "\nThe same setup without prompts (secret values come from the environment):\n" +
+		shellLines(equivalentArgs(s.draft), "  ", s.width) + "\n"
 }
 
 // serviceView says how to start the service and check on it, with the

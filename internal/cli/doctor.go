@@ -26,6 +26,8 @@ type DoctorOptions struct {
 	// Dir is the profile's directory, for one written with generate --out.
 	Dir  string
 	JSON bool
+	// Run also runs sync.sh as the schedule will (baton-setup verify).
+	Run bool
 	// Systemctl replaces the systemctl command in tests; nil runs it.
 	Systemctl func(ctx context.Context, args ...string) (string, error)
 }
@@ -63,6 +65,7 @@ when any fails.`,
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "profile name")
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "profile directory (one written with generate --out is also found by --profile)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the results as JSON")
+	cmd.Flags().BoolVar(&opts.Run, "run", false, "also run sync.sh now as its schedule will and prove the delivery (as baton-setup verify)")
 	return cmd
 }
 
@@ -103,6 +106,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	results := doctor.Run(ctx, doctor.Checks(env))
 	if ctx.Err() != nil {
 		return errCancelled
+	}
+	if opts.Run {
+		results = append(results, verifyCheck(ctx, f, p, env.Dir))
 	}
 	failed := doctor.Failed(results)
 	if opts.JSON {

@@ -10,6 +10,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/iostreams"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/upload"
+	"github.com/conductorone/baton-setup/internal/verify"
 )
 
 // Factory supplies every side effect a command may have.
@@ -27,6 +28,8 @@ type Factory struct {
 	DataDir func() (string, error)
 	NewS3   func(ctx context.Context, opts upload.ClientOptions) (upload.API, error)
 	Crontab schedule.Crontab
+	// Account is the user scheduled runs run as, from the passwd database.
+	Account func() (verify.Account, error)
 	// RunWizard starts the interactive wizard; nil when there is no TUI.
 	RunWizard func(ctx context.Context, f *Factory, opts *WizardOptions) error
 }
@@ -54,6 +57,7 @@ func NewFactory() *Factory {
 		NewS3: func(ctx context.Context, opts upload.ClientOptions) (upload.API, error) { // Depends on AWS config.
 			return upload.NewClient(ctx, opts)
 		},
-		Crontab: schedule.System{}, // Depends on the crontab command.
+		Crontab: schedule.System{},     // Depends on the crontab command.
+		Account: verify.CurrentAccount, // Depends on the passwd database.
 	}
 }

@@ -49,6 +49,9 @@ type GenerateOptions struct {
 
 	// Choices are the flags above as setup takes them.
 	Choices setup.Choices
+
+	// Verify runs sync.sh as its schedule will once the files are written.
+	Verify bool
 }
 
 func newGenerateCmd(f *Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
@@ -91,6 +94,9 @@ ConductorOne, which is not a scheduled sync.`,
 			}
 			if err := checkTarget(opts); err != nil {
 				return err
+			}
+			if opts.Verify && (opts.DryRun || opts.Target != kube.TargetHost || opts.Mode == plan.ModeService) {
+				return flagErrorf("--verify runs a scheduled sync on this machine: not with --dry-run, --target kubernetes or --mode service")
 			}
 			if opts.Target == kube.TargetHost {
 				for _, name := range []string{"namespace", "uploader-image"} {
@@ -146,6 +152,7 @@ ConductorOne, which is not a scheduled sync.`,
 	fl.BoolVar(&opts.InstallCron, "install-cron", false, "install the crontab entry")
 	fl.StringVar(&opts.DockerImage, "docker-image", "", "docker mode: sync.sh runs this connector image (e.g. public.ecr.aws/conductorone/baton-okta:latest) instead of the binary")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files and the changes, write nothing")
+	fl.BoolVar(&opts.Verify, "verify", false, "then run sync.sh as its schedule will and prove the delivery (as baton-setup verify)")
 	fl.DurationVar(&opts.Timeout, "timeout", time.Hour, "longest a scheduled sync may run")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	fl.StringVar(&opts.Mode, "mode", "", "sync (default: scheduled syncs), or service: a long-running connector with a ConductorOne client ID and secret (BATON_CLIENT_SECRET, --secret-file client-secret=PATH or --secret-stdin client-secret)")
@@ -211,6 +218,9 @@ func generateRun(ctx context.Context, opts *GenerateOptions) error {
 		return err
 	}
 	res.Notes = append(rest, res.Notes...)
+	if opts.Verify {
+		return verifyGenerated(ctx, opts, g.Plan, res)
+	}
 	if opts.JSON {
 		// Stdout holds only the JSON; people read the notes on stderr.
 		for _, n := range res.Notes {

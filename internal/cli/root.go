@@ -71,6 +71,7 @@ every step also has a command for scripts.`,
 		newStatusCmd(f, nil),
 		newInstallCmd(f, nil),
 		newTimelimitCmd(f, nil),
+		newVerifyCmd(f, nil),
 	)
 	argsAreFlags(cmd)
 	for _, c := range cmd.Commands() {
@@ -88,7 +89,7 @@ func argsAreFlags(cmd *cobra.Command) {
 		cmd.Args = func(c *cobra.Command, args []string) error {
 			if err := check(c, args); err != nil {
 				switch {
-				case strings.HasPrefix(err.Error(), "unknown command") && c.HasSubCommands():
+				case strings.HasPrefix(err.Error(), "unknown command") && c.HasAvailableSubCommands():
 					return &FlagError{err: err}
 				case strings.HasPrefix(err.Error(), "unknown command"):
 					return flagErrorf("%s: unexpected argument %q: it takes only flags\nusage: %s", c.CommandPath(), args[0], c.UseLine())

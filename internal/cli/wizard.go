@@ -18,6 +18,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testsync"
 	"github.com/conductorone/baton-setup/internal/upload"
+	"github.com/conductorone/baton-setup/internal/verify"
 	"github.com/conductorone/baton-setup/tui"
 )
 
@@ -52,6 +53,9 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 			// Unreadable files only mean no list: the form then asks for a name.
 			ps, _ := awsconf.List(context.Background(), f.Getenv)
 			return ps
+		},
+		Verify: func(ctx context.Context, p *plan.Plan, progress func(string)) (verify.Result, error) {
+			return proveProfile(ctx, f, p, p.Output.Dir, progress)
 		},
 		Preflight: func(ctx context.Context, d plan.Destination) (upload.Report, error) {
 			co := upload.OptionsFor(d, f.Getenv)

@@ -59,9 +59,10 @@ func requireExit(t *testing.T, s *testenv.PTY) string {
 }
 
 // TestAccessibleS3Destination goes through an S3 destination as line
-// prompts: bucket, key, region and endpoint, the S3 check against a local
-// server, then on to the schedule and the review, which writes a plan that
-// names the bucket.
+// prompts: bucket, key, region and endpoint, static keys, the S3 check
+// against a local server, then on to the schedule and the review, which
+// writes a plan that names the bucket; the Done screen then runs sync.sh
+// as cron will and reports the delivery in text lines.
 func TestAccessibleS3Destination(t *testing.T) {
 	t.Parallel()
 	s3 := testenv.NewS3(t, "acc-bucket")
@@ -89,8 +90,12 @@ func TestAccessibleS3Destination(t *testing.T) {
 	s.Expect("Endpoint (optional)", uiWait)
 	s.SendLine(s3.URL)
 	s.Expect("AWS credentials for the upload", uiWait)
-	s.Expect("1. The AWS default chain", uiWait)
-	s.SendLine("1")
+	s.Expect("4. Static access keys", uiWait)
+	s.SendLine("4")
+	s.Expect("Access key ID *", uiWait)
+	s.SendLine(staticKeyID)
+	s.Expect("Secret access key *", uiWait)
+	s.SendSecret(staticSecret, uiWait)
 
 	s.Expect("✓ The S3 check passed", uiWait)
 	s.Expect("File name: baton/demo/sync.c1z", uiWait)
@@ -119,9 +124,20 @@ func TestAccessibleS3Destination(t *testing.T) {
 	s.Expect("Write the files?", uiWait)
 	s.SendLine("")
 	s.Expect("✓ Setup written", uiWait)
-	s.Expect("Crontab entry, not installed.", uiWait)
-	if out := requireExit(t, s); strings.Contains(out, canary) {
-		t.Error("the secret was echoed or printed")
+	s.Expect("Not scheduled yet: install the crontab entry", uiWait)
+	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
+	s.SendLine("")
+	s.Expect("with only what cron gives it", uiWait)
+	s.Expect("sync started", syncWait)
+	proof := s.Expect("✓ Delivered: s3://acc-bucket/baton/demo/sync.c1z, sync ", syncWait)
+	if !strings.Contains(proof, "connector: synced 20 user resources") {
+		t.Errorf("the run's progress was not reported:\n%s", proof)
+	}
+	if out := requireExit(t, s); strings.Contains(out, canary) || strings.Contains(out, staticSecret) {
+		t.Error("a secret was echoed or printed")
+	}
+	if obj := s3.Get(t, "acc-bucket", "baton/demo/sync.c1z"); obj == nil {
+		t.Error("the proof delivered nothing to the bucket")
 	}
 
 	p := readPlan(t, filepath.Join(home, ".config", "baton-setup", "demo"))
@@ -232,6 +248,8 @@ func TestAccessibleFailedSyncAndBack(t *testing.T) {
 	s.Expect("Write the files?", uiWait)
 	s.SendLine("")
 	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
+	s.SendLine("n")
 	requireExit(t, s)
 
 	secrets, err := profile.ReadEnvFile(filepath.Join(home, ".config", "baton-setup", "demo", "secrets.env"))
@@ -303,6 +321,8 @@ func TestAccessibleReturningUser(t *testing.T) {
 	s.Expect("Write the files?", uiWait)
 	s.SendLine("")
 	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
+	s.SendLine("n")
 	if out := requireExit(t, s); strings.Contains(out, canary) {
 		t.Error("the secret was echoed or printed")
 	}

@@ -113,6 +113,9 @@ func TestAccessibleWizard(t *testing.T) {
 			s.Expect("Step 7/7 · Done", uiWait)
 			s.Expect("✓ Setup written", uiWait)
 			s.Expect("Installed in your crontab:", uiWait)
+			s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
+			s.SendLine("n")
+			s.Expect("baton-setup verify --profile demo", uiWait)
 			if code := s.Wait(uiWait); code != 0 {
 				t.Fatalf("exit %d; output:\n%s", code, tail(s.Output(), 3000))
 			}

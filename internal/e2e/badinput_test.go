@@ -27,6 +27,7 @@ type badRow struct {
 var topCommands = map[string]bool{
 	"connectors": true, "test": true, "generate": true, "upload": true, "s3": true, "inspect": true,
 	"profiles": true, "plan": true, "doctor": true, "status": true, "schedule": true, "install": true,
+	"verify": true,
 }
 
 // command names the subcommand a row exercises, for the per-command count.
@@ -279,6 +280,13 @@ func badInputRows() []badRow {
 		{name: "profile missing", args: []string{"doctor"}, code: usage2, want: "error: give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR\n"},
 		{name: "profile bad name", args: []string{"doctor", "--profile", "../x"}, code: usage2, want: "error: profile \"../x\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile not saved", args: []string{"doctor", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
+		{name: "neither profile nor dir", args: []string{"verify"}, code: usage2, want: "error: give exactly one of --profile NAME and --dir DIR\n"},
+		{name: "both profile and dir", args: []string{"verify", "--profile", "good", "--dir", "{H}/adir"}, code: usage2, want: "error: give exactly one of --profile NAME and --dir DIR\n"},
+		{name: "profile bad name", args: []string{"verify", "--profile", "GOOD"}, code: usage2, want: "error: profile \"GOOD\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
+		{name: "profile not saved", args: []string{"verify", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
+		{name: "dir without a plan", args: []string{"verify", "--dir", "{H}/adir"}, code: usage2, want: "error: load plan: open {H}/adir/plan.json: no such file or directory\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory\n"},
+		{name: "positional argument", args: []string{"verify", "good"}, code: usage2, want: "error: baton-setup verify: unexpected argument \"good\": it takes only flags\nusage: baton-setup verify --profile NAME | --dir DIR [flags]\n"},
+		{name: "verify with dry-run", args: gen("--dest", "local", "--dry-run", "--verify"), code: usage2, want: "error: --verify runs a scheduled sync on this machine: not with --dry-run, --target kubernetes or --mode service\n"},
 		{name: "positional argument", args: []string{"status", "good"}, code: usage2, want: "error: baton-setup status: unexpected argument \"good\": it takes only flags\nusage: baton-setup status [flags]\n"},
 
 		// schedule.

@@ -130,7 +130,7 @@ func (s *S3) AWSEnv(t testing.TB, home string) []string {
 // no instance metadata lookups.
 func (s *S3) KeyEnv() []string {
 	return []string{
-		"AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=fake-secret-key",
+		"AWS_ACCESS_KEY_ID=" + AWSKeyID, "AWS_SECRET_ACCESS_KEY=" + AWSSecretKey,
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
 	}
 }
@@ -141,25 +141,6 @@ func ChownAWSFiles(t testing.TB, home string, uid int) {
 	t.Helper()
 	for _, p := range []string{".aws", ".aws/credentials", ".aws/config"} {
 		if err := os.Chown(filepath.Join(home, p), uid, uid); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// WriteAWSFiles writes the dummy keys every test server accepts into
-// home's ~/.aws/credentials as the default profile, and us-east-1 into
-// ~/.aws/config.
-func WriteAWSFiles(t testing.TB, home string) {
-	t.Helper()
-	dir := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range map[string]string{
-		"credentials": "[default]\naws_access_key_id = AKIAFAKEFAKEFAKE\naws_secret_access_key = fake-secret-key\n",
-		"config":      "[default]\nregion = us-east-1\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,115 @@
+package verify
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/conductorone/baton-setup/internal/lazyre"
+	"github.com/conductorone/baton-setup/internal/synclog"
+)
+
+// exitStatus finds the connector's exit status in sync.sh's reason.
+var exitStatus = lazyre.New(`status (\d+)`)
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// hintOf returns the text of the "hint: " lines of an error message.
+func hintOf(msg string) string {
+	var hints []string
+	for _, l := range strings.Split(msg, "\n") {
+		if h, ok := strings.CutPrefix(strings.TrimSpace(l), "hint: "); ok {
+			hints = append(hints, h)
+		}
+	}
+	return strings.Join(hints, " ")
+}
+
+func containsAny(lines []string, sub string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastError finds the last "error: " line baton-setup printed into the
+// log (the upload's), and the hints that follow it.
+func lastError(lines []string) (msg, hint string) {
+	for i := len(lines) - 1; i >= 0; i-- {
+		e, ok := strings.CutPrefix(lines[i], "error: ")
+		if !ok {
+			continue
+		}
+		return e, hintOf(strings.Join(lines[i+1:], "\n"))
+	}
+	return "", ""
+}
+
+func modifiedSince(path string, t time.Time) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.ModTime().Before(t)
+}
+
+// tailLines returns the last n lines of a file.
+func tailLines(path string, n int) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var ring []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		ring = append(ring, sc.Text())
+		if len(ring) > n {
+			ring = ring[1:]
+		}
+	}
+	return ring
+}
+
+// progressLines say what changed from before to now: a new phase, or more
+// resources of a type.
+func progressLines(before, now synclog.Progress) []string {
+	var lines []string
+	if now.Phase != before.Phase && now.Phase != synclog.PhaseUnknown {
+		lines = append(lines, "phase: "+now.Phase.String())
+	}
+	seen := map[string]int64{}
+	for _, t := range before.Types {
+		seen[t.ResourceType] = t.Resources
+	}
+	for _, t := range now.Types {
+		if t.Resources > seen[t.ResourceType] {
+			lines = append(lines, fmt.Sprintf("synced %d %s resources", t.Resources, t.ResourceType))
+		}
+	}
+	return lines
+}
+
+// crashMessage is what a crashed connector said last: the plain text it
+// wrote before the SDK noticed it was gone, or that notice itself.
+func crashMessage(tail []string) string {
+	for i, l := range tail {
+		if !strings.Contains(l, "connector service quit unexpectedly") {
+			continue
+		}
+		// A panic's text comes just before; look a few lines back.
+		for j := i - 1; j >= max(i-5, 0); j-- {
+			if e := synclog.ParseString(tail[j]); e.Kind == synclog.KindText && strings.TrimSpace(e.Raw) != "" {
+				return strings.TrimSpace(e.Raw)
+			}
+		}
+		e := synclog.ParseString(l)
+		return strings.TrimSpace(e.Msg + ": " + e.Err)
+	}
+	return ""
+}
