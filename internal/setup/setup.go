@@ -144,6 +144,9 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 	}
 	res := Result{Target: t.Name(), Profile: p.Profile, Dir: p.Output.Dir, DryRun: opts.DryRun}
 	if t.UsesSelf() {
+		// Before Retarget: a dry run's copy of a temporary build does not
+		// exist to be asked.
+		stamp(ctx, p)
 		running, err := env.Discover.Self()
 		if err != nil {
 			return Result{}, fmt.Errorf("locate baton-setup: %w", err)
