@@ -34,15 +34,17 @@ func TestFingerprint(t *testing.T) {
 		}
 	}
 	differ := map[string]func(s *Schema){
-		"new field":       func(s *Schema) { s.Fields = append(s.Fields, Field{Name: "region"}) },
-		"removed field":   func(s *Schema) { s.Fields = s.Fields[1:] },
-		"now required":    func(s *Schema) { s.Fields[0].Required = !s.Fields[0].Required },
-		"now secret":      func(s *Schema) { s.Fields[0].Secret = !s.Fields[0].Secret },
-		"other default":   func(s *Schema) { s.Fields[0].Default = "other" },
-		"other type":      func(s *Schema) { s.Fields[0].Kind = KindStringMap },
-		"other choices":   func(s *Schema) { s.Fields[0].Options = []string{"a"} },
-		"group fields":    func(s *Schema) { s.Groups[0].Fields = s.Groups[0].Fields[1:] },
-		"new constraint":  func(s *Schema) { s.Constraints = append(s.Constraints, Constraint{Kind: AtLeastOne, Fields: []string{"a"}}) },
+		"new field":     func(s *Schema) { s.Fields = append(s.Fields, Field{Name: "region"}) },
+		"removed field": func(s *Schema) { s.Fields = s.Fields[1:] },
+		"now required":  func(s *Schema) { s.Fields[0].Required = !s.Fields[0].Required },
+		"now secret":    func(s *Schema) { s.Fields[0].Secret = !s.Fields[0].Secret },
+		"other default": func(s *Schema) { s.Fields[0].Default = "other" },
+		"other type":    func(s *Schema) { s.Fields[0].Kind = KindStringMap },
+		"other choices": func(s *Schema) { s.Fields[0].Options = []string{"a"} },
+		"group fields":  func(s *Schema) { s.Groups[0].Fields = s.Groups[0].Fields[1:] },
+		"new constraint": func(s *Schema) {
+			s.Constraints = append(s.Constraints, Constraint{Kind: AtLeastOne, Fields: []string{"a"}})
+		},
 		"renamed a field": func(s *Schema) { s.Fields[0].Name += "-v2" },
 	}
 	for name, change := range differ {
