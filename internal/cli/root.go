@@ -70,6 +70,7 @@ every step also has a command for scripts.`,
 		newDoctorCmd(f, nil),
 		newStatusCmd(f, nil),
 		newInstallCmd(f, nil),
+		newRegenerateCmd(f, nil),
 	)
 	argsAreFlags(cmd)
 	for _, c := range cmd.Commands() {
