@@ -73,10 +73,10 @@ rewritten, 2 a profile needs input (each one is named).`,
 
 // regenerated is one profile's line of `regenerate --json`.
 type regenerated struct {
-	Profile    string               `json:"profile"`
-	OK         bool                 `json:"ok"`
-	NeedsInput bool                 `json:"needsInput,omitempty"`
-	Error      string               `json:"error,omitempty"`
+	Profile    string             `json:"profile"`
+	OK         bool               `json:"ok"`
+	NeedsInput bool               `json:"needsInput,omitempty"`
+	Error      string             `json:"error,omitempty"`
 	Result     *setup.Regenerated `json:"result,omitempty"`
 }
 

@@ -27,8 +27,8 @@ type TestOptions struct {
 	// Profile tests a saved setup with the values of its secrets file.
 	Profile string
 	JSON    bool
-	Quick     bool
-	Timeout   time.Duration
+	Quick   bool
+	Timeout time.Duration
 	// DockerImage runs the connector from this image (docker mode).
 	DockerImage string
 }
