@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -582,7 +583,7 @@ func (s *homeStep) Screen() screen {
 	var b strings.Builder
 	s.noticeView(&b)
 	for _, sv := range s.saved {
-		s.setupView(&b, sv, false)
+		s.setupView(&b, sv, false, false)
 	}
 	if i, err := strconv.Atoi(s.choice); s.choice != choiceNew && (err != nil || i < 0 || i >= len(s.saved)) {
 		// Enter picks the first setup, or the one acted on last.
@@ -624,9 +625,9 @@ func scheduleText(sv Saved) string {
 	case !sv.Checked:
 		return "schedule: " + schedule.Describe(sv.Cron)
 	case sv.Installed:
-		return "installed: " + schedule.Describe(sv.Cron)
+		return "installed in crontab: " + schedule.Describe(sv.Cron)
 	}
-	return "not scheduled"
+	return "not scheduled (no crontab entry)"
 }
 
 // lastRunText is the last run and how it went, and the last upload.
@@ -644,7 +645,7 @@ func lastRunText(sv Saved) string {
 		text = sv.LastResult
 	}
 	if !sv.LastUpload.IsZero() {
-		text += " · uploaded " + sv.LastUpload.Local().Format("2006-01-02 15:04")
+		text += " · last upload " + sv.LastUpload.Local().Format("2006-01-02 15:04")
 	}
 	return text
 }
@@ -657,9 +658,9 @@ func (s *homeStep) driftText(sv Saved) (string, bool) {
 	case !ok || r.err != nil:
 		return "", false
 	case r.drift.NeedsInput():
-		return "needs input: the connector changed since this setup was written: " + r.drift.Summary(), true
+		return "needs input, the connector changed: " + r.drift.Summary(), true
 	case r.drift.Changed():
-		return "the connector changed since this setup was written: " + r.drift.Summary() + " (regenerate records it)", false
+		return "the connector changed: " + r.drift.Summary() + " (baton-setup regenerate records it)", false
 	}
 	return "", false
 }
@@ -677,7 +678,7 @@ func (s *homeStep) noticeView(b *strings.Builder) {
 
 // setupView draws one setup: name, connector and destination, then its
 // schedule and last run, then what changed in its connector.
-func (s *homeStep) setupView(b *strings.Builder, sv Saved, cursor bool) {
+func (s *homeStep) setupView(b *strings.Builder, sv Saved, cursor, wrap bool) {
 	st := s.styles
 	prefix := "  "
 	head := sv.Name + "  " + st.Muted.Render(sv.Connector+" connector")
@@ -690,14 +691,30 @@ func (s *homeStep) setupView(b *strings.Builder, sv Saved, cursor bool) {
 		head = st.Header.Render(sv.Name) + strings.TrimPrefix(head, sv.Name)
 	}
 	b.WriteString(prefix + head + "\n")
-	fmt.Fprintf(b, "    %s · %s\n", scheduleText(sv), lastRunText(sv))
+	b.WriteString(s.indent(scheduleText(sv), wrap))
+	b.WriteString(s.indent(lastRunText(sv), wrap))
 	if text, bad := s.driftText(sv); text != "" {
 		style := st.Warn
 		if bad {
 			style = st.Bad
 		}
-		b.WriteString("    " + style.Render(text) + "\n")
+		b.WriteString(s.indent(style.Render(text), wrap))
 	}
+}
+
+// indent is text as lines under a setup's name, each indented and, with
+// wrap, wrapped to the width: a line front end leaves that to the terminal.
+func (s *homeStep) indent(text string, wrap bool) string {
+	const pad = "    "
+	width := s.width - len(pad)
+	if !wrap || width < 20 {
+		return pad + text + "\n"
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(ansi.Wrap(text, width, ""), "\n") {
+		b.WriteString(pad + l + "\n")
+	}
+	return b.String()
 }
 
 // confirmText asks before a setup is removed and says what happens.
@@ -732,7 +749,7 @@ func (s *homeStep) View() string {
 	s.noticeView(&b)
 	b.WriteString(st.Label.Render("Your saved setups") + st.Muted.Render("  (edit one, act on it, or set up a new connector)") + "\n\n")
 	for i, sv := range s.saved {
-		s.setupView(&b, sv, i == s.cursor)
+		s.setupView(&b, sv, i == s.cursor, true)
 	}
 	newRow := "  + Set up a new connector"
 	if s.cursor == len(s.saved) {
