@@ -17,7 +17,7 @@ type driftCheck struct {
 
 func (c *driftCheck) String() string {
 	if c.note == "" {
-		return "connector unchanged since the setup was written"
+		return "connector as the setup recorded it"
 	}
 	return c.note
 }
