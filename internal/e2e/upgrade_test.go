@@ -111,3 +111,66 @@ func TestConnectorUpgrade(t *testing.T) {
 		t.Error("test printed the secret")
 	}
 }
+
+// TestConnectorUpgradeInWizard comes back after the same upgrade through
+// the wizard: the home screen flags the setup, and editing it asks for the
+// new setting, keeps the secret and drops the removed setting.
+func TestConnectorUpgradeInWizard(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	binDir := filepath.Join(home, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testenv.InstallDrift(t, binDir, 1)
+	env, _ := fakeCrontab(t, home, testenv.PrependPath(wizardEnv(home, "TERM=dumb"), binDir))
+	dir := filepath.Join(home, ".config", "baton-setup", "drift")
+	r := run(t, append(env, "BATON_API_KEY="+canary), home, bin, "generate", "--connector", "drift",
+		"--set", "tenant=acme", "--set", "legacy-mode=on", "--dest", "local", "--schedule", "hourly:05")
+	if r.code != 0 {
+		t.Fatalf("generate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	testenv.InstallDrift(t, binDir, 2)
+
+	s := testenv.StartPTY(t, env, bin)
+	s.Expect("baton-setup · Your setups", uiWait)
+	s.Expect("drift  drift connector v1.0.0  a local file", uiWait)
+	s.Expect("needs input, the connector changed: version v1.0.0 → v2.0.0; it requires region (BATON_REGION), which this setup has no value for; it no longer has legacy-mode", uiWait)
+	s.Expect("Which setup?", uiWait)
+	s.SendLine("1")
+	s.Expect("What do you want to do with drift?", uiWait)
+	s.SendLine("1")
+	s.Expect("Step 1/7 · Connector (profile drift)", uiWait)
+	s.Expect("Since this setup was written: the drift connector no longer has the setting legacy-mode; its value is dropped.", uiWait)
+	s.Expect("Enter keeps", uiWait)
+	s.SendLine("")
+	s.Expect(`(Enter keeps "acme")`, uiWait)
+	s.SendLine("")
+	s.Expect("API key *", uiWait)
+	s.SendSecret("", uiWait)
+	s.Expect("Region *", uiWait)
+	s.SendLine("eu-1")
+	s.Expect("synced 3 user resources…", syncWait)
+	passSync(s)
+	s.Expect("Where should each sync go?", uiWait)
+	s.SendLine("")
+	s.Expect("Every hour at minute 5 ", uiWait)
+	s.SendLine("")
+	s.Expect("Profile name", uiWait)
+	s.SendLine("")
+	s.Expect("Install the crontab entry now?", uiWait)
+	s.SendLine("")
+	s.Expect("Write the files?", uiWait)
+	s.SendLine("")
+	s.Expect("✓ Setup written", uiWait)
+	if out := requireExit(t, s); strings.Contains(out, canary) {
+		t.Error("the secret was printed")
+	}
+	p := readPlan(t, dir)
+	if p.Connector.Version != "v2.0.0" || p.Values["region"] != "eu-1" || p.Values["legacy-mode"] != "" || p.Values["tenant"] != "acme" {
+		t.Errorf("plan.json: %+v %v", p.Connector, p.Values)
+	}
+	if secrets, err := profile.ReadEnvFile(filepath.Join(dir, "secrets.env")); err != nil || secrets["BATON_API_KEY"] != canary {
+		t.Errorf("secrets.env lost the key: %v", err)
+	}
+}
