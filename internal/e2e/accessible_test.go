@@ -295,7 +295,7 @@ func TestFirstFrameBench(t *testing.T) {
 		}
 	}
 	homeFrame := median("baton-setup home (2 setups)", func() time.Duration {
-		return firstFrame(t, env, "beta  demo connector", bin)
+		return firstFrame(t, env, "+ Set up a new connector", bin)
 	})
 	fmt.Printf("home vs picker\t%.2fx\n", float64(homeFrame)/float64(ours))
 }
