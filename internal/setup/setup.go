@@ -133,7 +133,8 @@ func Preview(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, 
 // Apply validates the plan, writes its target's files atomically (keeping
 // earlier versions in backup/) and installs what the target installs
 // itself: the crontab block when the plan asks for it. It may point the
-// plan's connector at a copy of a temporary baton-setup.
+// plan's connector at a copy of a temporary baton-setup, and records the
+// connector's version and settings fingerprint in the plan (plan.json).
 func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, error) {
 	t, err := TargetFor(p, opts)
 	if err != nil {
