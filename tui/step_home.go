@@ -166,12 +166,17 @@ type homeStep struct {
 	status string
 	log    []string
 	run    homeRunStartedMsg
+	now    func() time.Time
 	width  int
 	height int
 }
 
 func newHomeStep(ctx context.Context, deps Deps, st Styles) *homeStep {
-	return &homeStep{ctx: ctx, deps: deps.Home, styles: st, saved: deps.Home.Saved, width: 80, height: 20}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &homeStep{ctx: ctx, deps: deps.Home, styles: st, saved: deps.Home.Saved, now: now, width: 80, height: 20}
 }
 
 func (s *homeStep) Title() string { return "Your setups" }
@@ -630,8 +635,9 @@ func scheduleText(sv Saved) string {
 	return "not scheduled (no crontab entry)"
 }
 
-// lastRunText is the last run and how it went, and the last upload.
-func lastRunText(sv Saved) string {
+// lastRunText is the last run and how it went, and how old the last
+// upload is.
+func lastRunText(sv Saved, now time.Time) string {
 	if !sv.Checked {
 		return "…"
 	}
@@ -645,9 +651,22 @@ func lastRunText(sv Saved) string {
 		text = sv.LastResult
 	}
 	if !sv.LastUpload.IsZero() {
-		text += " · last upload " + sv.LastUpload.Local().Format("2006-01-02 15:04")
+		text += " · last upload " + age(now.Sub(sv.LastUpload)) + " ago"
 	}
 	return text
+}
+
+// age is a duration as people say it: 3m, 2h 5m, 4d 3h.
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh %dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd %dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
 
 // driftText says what changed in the setup's connector, "" when nothing
@@ -692,7 +711,7 @@ func (s *homeStep) setupView(b *strings.Builder, sv Saved, cursor, wrap bool) {
 	}
 	b.WriteString(prefix + head + "\n")
 	b.WriteString(s.indent(scheduleText(sv), wrap))
-	b.WriteString(s.indent(lastRunText(sv), wrap))
+	b.WriteString(s.indent(lastRunText(sv, s.now()), wrap))
 	if text, bad := s.driftText(sv); text != "" {
 		style := st.Warn
 		if bad {

@@ -69,6 +69,7 @@ func newHomeWorld(t *testing.T, deps Deps) (*homeWorld, Deps) {
 					out[i].Installed = true
 					out[i].LastRun = fixedNow.Add(-time.Hour)
 					out[i].LastResult = "failed: the connector exited with status 16 (credentials)"
+					out[i].LastUpload = fixedNow.Add(-26*time.Hour - 5*time.Minute)
 				}
 			}
 			return out
@@ -135,7 +136,7 @@ func TestHomeLines(t *testing.T) {
 		"demo  demo connector v1.2.0  a local file",
 		"    installed in crontab: At 7 minutes past the hour (server time)\n",
 		"    last run 2025-06-02 ",
-		": failed: the connector exited with status 16 (credentials)\n",
+		": failed: the connector exited with status 16 (credentials) · last upload 1d 2h ago\n",
 		"needs input, the connector changed: version v0.5.1 → v0.6.0; it requires region (BATON_REGION)",
 		"1. demo — demo connector, a local file, installed in crontab: At 7 minutes past the hour (server time)",
 		"3. Set up a new connector",
