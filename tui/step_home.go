@@ -254,16 +254,23 @@ var homeKeys = struct {
 	No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "keep it")),
 }
 
-// actions are what can be done with sv, in the order they are offered.
+// actions are what can be done with sv, in the order they are offered;
+// an action whose side effect is missing from HomeDeps is not.
 func (s *homeStep) actions(sv Saved) []string {
-	acts := []string{actEdit, actTest}
+	var acts []string
+	if s.deps.Load != nil {
+		acts = append(acts, actEdit, actTest)
+	}
 	if s.deps.RunScheduled != nil && !sv.Service {
 		acts = append(acts, actRun)
 	}
-	if !sv.Service && s.deps.Schedule != nil {
+	if s.deps.Schedule != nil && !sv.Service {
 		acts = append(acts, actSchedule)
 	}
-	return append(acts, actRemove)
+	if s.deps.Remove != nil {
+		acts = append(acts, actRemove)
+	}
+	return acts
 }
 
 // scheduleKey is the schedule action as it applies to sv.

@@ -251,3 +251,36 @@ func TestHomeScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeRunScheduled offers "run now as the schedule will" once the
+// build has it, streams its progress as lines and shows its outcome.
+func TestHomeRunScheduled(t *testing.T) {
+	t.Parallel()
+	w, deps := homeDeps(t)
+	deps.Home.RunScheduled = func(_ context.Context, name string, lines chan<- string) (string, error) {
+		w.record("run " + name)
+		lines <- "running sync.sh in cron's environment"
+		lines <- "uploaded to s3://bkt/baton/okta/sync.c1z"
+		return "Delivered: s3://bkt/baton/okta/sync.c1z", nil
+	}
+	out, _, err := runScript(t, deps, &plan.Plan{}, stepHome, []answer{
+		{"Which setup?", "1"},
+		{"3. Run it now as the schedule will", "3"},
+		{"Delivered: s3://bkt/baton/okta/sync.c1z", "4"}, // Quit
+	})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Running demo as its schedule will…\n\nrunning sync.sh in cron's environment\nuploaded to s3://bkt/baton/okta/sync.c1z\n") {
+		t.Errorf("no progress lines:\n%s", out)
+	}
+	if got := w.called(); got != "run demo" {
+		t.Errorf("calls %q", got)
+	}
+	// Without the dependency the action is not offered.
+	_, deps = homeDeps(t)
+	out, _, _ = runScript(t, deps, &plan.Plan{}, stepHome, []answer{{"Which setup?", "1"}})
+	if strings.Contains(out, "Run it now") {
+		t.Errorf("the run is offered without RunScheduled:\n%s", out)
+	}
+}
