@@ -10,14 +10,15 @@
 # answers the cursor-position query as a terminal does, and stops the clock
 # when the picker's title arrives. The peer is `gh auth login` with an
 # empty config directory, until its first prompt arrives; it is skipped
-# when gh is not installed. Each side gets one unmeasured warm-up run; the
-# figures are the median, minimum and maximum.
+# when gh is not installed. Then two profiles are saved and the clock stops
+# when the home screen lists both. Each gets one unmeasured warm-up run;
+# the figures are the median, minimum and maximum.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${BENCH_FRAME_RUNS:-30}
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3)"
 BATON_BENCH_FRAME_RUNS=$runs go test -count=1 -run '^TestFirstFrameBench$' -v ./internal/e2e |
-	grep -E '^(first frame|ratio|peer)|FAIL|median first frame' || {
+	grep -E '^(first frame|ratio|peer|home vs picker)|FAIL|median first frame' || {
 	echo "bench-frame: the benchmark failed" >&2
 	exit 1
 }

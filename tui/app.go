@@ -59,6 +59,9 @@ type Deps struct {
 	// it delivered, as baton-setup verify does; progress gets each line as
 	// it comes. nil offers no such run.
 	Verify func(ctx context.Context, p *plan.Plan, progress func(line string)) (verify.Result, error)
+	// Home lists the saved setups and acts on them; the wizard opens on
+	// them when there are some and it has no plan to edit.
+	Home HomeDeps
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -105,6 +108,9 @@ type keyTaker interface{ takesKey(tea.KeyMsg) bool }
 // closer is a step holding something to release when it is left.
 type closer interface{ Close() }
 
+// stepHome is the saved setups, before the numbered steps.
+const stepHome = -1
+
 const (
 	stepConnector = iota
 	stepCredentials
@@ -136,6 +142,14 @@ type App struct {
 	touched bool
 	// confirming shows the "quit without writing?" dialog.
 	confirming bool
+	// home is set when the wizard opened on the saved setups, which Esc
+	// on the first step goes back to; aside is set while the current step
+	// is an action started there (a test), which ends back there too.
+	home  bool
+	aside bool
+	// notes are shown on the first step of an edit: what changed in the
+	// setup's connector since it was written.
+	notes []string
 }
 
 // New returns the wizard model, starting from p (which may be empty).
@@ -153,6 +167,11 @@ func newApp(ctx context.Context, deps Deps, p *plan.Plan, st Styles) *App {
 		p = &plan.Plan{}
 	}
 	a := &App{ctx: ctx, deps: deps, styles: st, plan: p, width: 80, height: 24, keys: newAppKeys(), help: newHelp(st)}
+	if len(deps.Home.Saved) > 0 && p.Profile == "" && !p.HasConnector() {
+		a.home, a.idx = true, stepHome
+		a.cur = a.makeStep(stepHome, p)
+		return a
+	}
 	a.cur = a.makeStep(stepConnector, p)
 	return a
 }
@@ -180,8 +199,12 @@ func Run(ctx context.Context, deps Deps, p *plan.Plan, opts ...tea.ProgramOption
 func (a *App) makeStep(i int, from *plan.Plan) step {
 	draft := from.Clone()
 	switch i {
+	case stepHome:
+		return newHomeStep(a.ctx, a.deps, a.styles)
 	case stepConnector:
-		return newConnectorStep(a.ctx, a.deps, a.styles, draft)
+		s := newConnectorStep(a.ctx, a.deps, a.styles, draft)
+		s.notes, a.notes = a.notes, nil
+		return s
 	case stepCredentials:
 		return newCredentialsStep(a.styles, draft)
 	case stepTest:
@@ -208,11 +231,16 @@ func (a *App) enter(i int) tea.Cmd { return a.enterWith(i, a.plan) }
 // enterWith moves to step i, editing a copy of from, and lays it out for
 // the current window before its first frame.
 func (a *App) enterWith(i int, from *plan.Plan) tea.Cmd {
+	return a.enterStep(i, a.makeStep(i, from))
+}
+
+// enterStep makes s, built for step i, the current step.
+func (a *App) enterStep(i int, s step) tea.Cmd {
 	if c, ok := a.cur.(closer); ok {
 		c.Close()
 	}
 	a.idx = i
-	a.cur = a.makeStep(i, from)
+	a.cur = s
 	init := a.cur.Init()
 	var size tea.Cmd
 	a.cur, size = a.cur.Update(a.bodySize())
@@ -242,9 +270,15 @@ func (a *App) stepTakes(msg tea.KeyMsg) bool {
 	return false
 }
 
+// goHome returns to the saved setups, dropping what was answered since.
+func (a *App) goHome() tea.Cmd {
+	a.plan, a.history, a.touched, a.aside = &plan.Plan{}, nil, false, false
+	return a.enter(stepHome)
+}
+
 // leave quits, after asking when answers would be lost.
 func (a *App) leave() tea.Cmd {
-	if a.touched && a.idx != stepDone {
+	if a.touched && a.idx != stepDone && a.idx != stepHome {
 		a.confirming = true
 		return nil
 	}
@@ -256,7 +290,7 @@ func (a *App) quit() tea.Cmd {
 	if c, ok := a.cur.(closer); ok {
 		c.Close()
 	}
-	if a.idx != stepDone {
+	if a.idx != stepDone && a.idx != stepHome {
 		a.err = ErrCancelled
 	}
 	return tea.Quit
@@ -292,7 +326,9 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		var cmd tea.Cmd
 		a.cur, cmd = a.cur.Update(a.bodySize())
 		return cmd, true
-	case key.Matches(msg, k.Leave) && a.idx == stepConnector:
+	case key.Matches(msg, k.Leave) && a.idx == stepConnector && a.home:
+		return a.goHome(), true
+	case key.Matches(msg, k.Leave) && (a.idx == stepConnector || a.idx == stepHome):
 		return a.leave(), true
 	}
 	return nil, false
@@ -310,7 +346,21 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if cmd, ok := a.handleKey(msg); ok {
 			return a, cmd
 		}
+	case homeEditMsg:
+		a.plan, a.history, a.notes = msg.plan, nil, msg.notes
+		return a, a.enter(stepConnector)
+	case homeNewMsg:
+		a.plan, a.history = &plan.Plan{}, nil
+		return a, a.enter(stepConnector)
+	case homeTestMsg:
+		a.aside, a.plan = true, msg.plan
+		return a, a.enterStep(stepTest, newStandaloneTestStep(a.ctx, a.deps, a.styles, msg.plan))
+	case homeQuitMsg:
+		return a, a.quit()
 	case stepDoneMsg:
+		if a.aside {
+			return a, a.goHome()
+		}
 		a.touched = true
 		if a.idx == stepCredentials && a.deps.Getwd != nil {
 			// The connector never runs where the wizard was started.
@@ -328,6 +378,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.enter(a.next(a.idx))
 	case stepBackMsg:
+		if a.aside || (a.idx == stepConnector && a.home) {
+			return a, a.goHome()
+		}
 		if a.idx == stepConnector {
 			return a, nil
 		}
@@ -373,6 +426,12 @@ func prev(i int, submitted *plan.Plan) int {
 // title is the header's text: "Step N/M · Title", counting only the steps
 // of the plan's mode, and the profile once a connector is chosen.
 func (a *App) title() (step, profile string) {
+	switch {
+	case a.idx == stepHome:
+		return "baton-setup · " + a.cur.Title(), ""
+	case a.aside:
+		return a.cur.Title(), a.plan.Profile
+	}
 	n, total := a.idx+1, stepCount
 	for i := range stepCount {
 		if skipped(i, a.plan) {
@@ -400,6 +459,10 @@ func (a *App) footerKeys() footer {
 	}
 	f := footer{step: a.cur.Keys()}
 	switch _, ok := a.cur.(formed); {
+	case a.idx == stepHome:
+		f.app = append(f.app, k.QuitQ)
+	case a.idx == stepConnector && a.home && !a.stepTakes(tea.KeyMsg{Type: tea.KeyEsc}):
+		f.app = append(f.app, k.Back)
 	case a.idx == stepConnector && !a.stepTakes(tea.KeyMsg{Type: tea.KeyEsc}):
 		f.app = append(f.app, k.Leave)
 	case ok && !a.stepTakes(keyMsg("esc")):

@@ -48,7 +48,7 @@ func formKeyMap() *huh.KeyMap {
 
 // testStepKeys are the keys of the test sync screen.
 var testStepKeys = struct {
-	Continue, Again, Full, Quick, Details, Back, BackToSettings, Stop key.Binding
+	Continue, Again, Full, Quick, Details, Back, BackToSettings, Stop, Home key.Binding
 }{
 	Continue:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 	Again:          key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
@@ -58,6 +58,7 @@ var testStepKeys = struct {
 	Back:           key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	BackToSettings: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to settings")),
 	Stop:           key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop and go back")),
+	Home:           key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter", "back to your setups")),
 }
 
 // Keys are the test step's keys in its current state.
@@ -68,6 +69,8 @@ func (s *testStep) Keys() []key.Binding {
 		quick = []key.Binding{k.Quick}
 	}
 	switch {
+	case s.aside && (s.outcome != nil || s.startErr != nil):
+		return append(append([]key.Binding{k.Home, k.Full}, quick...), k.Details)
 	case s.outcome != nil && s.outcome.OK() && !s.quick:
 		return append(append([]key.Binding{k.Continue, k.Again}, quick...), k.Details, k.Back)
 	case s.outcome != nil || s.startErr != nil:

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/catalog"
@@ -43,6 +45,8 @@ type schemaLoadedMsg struct {
 	// note says where the schema came from when it is not the connector's.
 	note string
 	err  error
+	// saved are the saved setups, to find one of the same profile name.
+	saved []Saved
 }
 
 // installLineMsg is one line of an install command's output.
@@ -74,6 +78,13 @@ const (
 	modeFailed                   // it failed; its output tail is shown
 	modeLoading                  // reading the schema
 	modeNote                     // docker mode without the image's schema
+	modeCollision                // a saved setup has the profile name: edit it, or choose another name
+)
+
+// Answers to a name collision.
+const (
+	collideEdit = "edit"
+	collideNew  = "new"
 )
 
 // connectorStep picks the connector with a search-as-you-type list over
@@ -108,6 +119,19 @@ type connectorStep struct {
 	done tea.Cmd
 	// choice is the answer to questions: an index into items.
 	choice string
+	// notes are shown above the list: what changed in an edited setup's
+	// connector since it was written.
+	notes []string
+	// existing is the saved setup whose profile name the chosen connector
+	// would take, and taken every saved name; collide and newName are the
+	// answers to the collision, asked in form.
+	existing *Saved
+	taken    map[string]bool
+	collide  string
+	newName  string
+	form     *huh.Form
+	// loadingSaved is set while the existing setup is read to edit it.
+	loadingSaved bool
 
 	width, height int
 }
@@ -174,11 +198,16 @@ func (s *connectorStep) questions() []page {
 func (s *connectorStep) Screen() screen {
 	switch s.mode {
 	case modePick:
-		text := ""
+		text := s.notesText()
 		if s.errMsg != "" {
-			text = s.styles.Bad.Render(s.errMsg) + "\n\n"
+			text += s.styles.Bad.Render(s.errMsg) + "\n\n"
 		}
 		return screen{kind: screenAsk, text: text, pages: s.questions()}
+	case modeCollision:
+		if s.loadingSaved {
+			return screen{kind: screenBusy, text: "Reading the setup " + s.existing.Name + "…"}
+		}
+		return screen{kind: screenAsk, text: s.collisionText(), pages: s.collisionPages()}
 	case modeLoading:
 		return screen{kind: screenBusy, text: "Reading the connector's settings…"}
 	case modeInstalling:
@@ -277,6 +306,16 @@ func (s *connectorStep) Keys() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")), k.Back}
 	case modeFailed:
 		return []key.Binding{k.Retry, k.Back}
+	case modeCollision:
+		var out []key.Binding
+		if s.form != nil {
+			for _, b := range s.form.KeyBinds() {
+				if b.Enabled() {
+					out = append(out, b)
+				}
+			}
+		}
+		return append(out, k.Back)
 	}
 	return nil
 }
@@ -287,14 +326,22 @@ func (s *connectorStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.width, s.height = msg.Width, msg.Height
 		s.output.Width = min(msg.Width, maxFormWidth)
 		s.output.Height = max(s.height-8, 3)
+		if s.form != nil {
+			s.form = s.form.WithWidth(min(s.width, maxFormWidth))
+		}
 		return s, nil
 	case schemaLoadedMsg:
 		return s, s.schemaLoaded(msg)
+	case savedLoadedMsg:
+		return s, s.savedLoaded(msg)
 	case formSubmittedMsg:
-		if s.mode != modePick {
-			return s, nil
+		switch s.mode {
+		case modePick:
+			return s, s.pickChoice()
+		case modeCollision:
+			return s, s.resolveCollision()
 		}
-		return s, s.pickChoice()
+		return s, nil
 	case installLineMsg:
 		if msg.run != s.run {
 			return s, nil
@@ -341,7 +388,19 @@ func (s *connectorStep) Update(msg tea.Msg) (step, tea.Cmd) {
 				s.mode = modePick
 			}
 			return s, nil
+		case modeCollision:
+			if msg.Type == tea.KeyEsc {
+				s.mode, s.existing, s.form = modePick, nil, nil
+				return s, nil
+			}
 		}
+	}
+	if s.mode == modeCollision && s.form != nil && !s.loadingSaved {
+		m, cmd := s.form.Update(msg)
+		if f, ok := m.(*huh.Form); ok {
+			s.form = f
+		}
+		return s, cmd
 	}
 	if s.mode == modePick {
 		var cmd tea.Cmd
@@ -403,6 +462,9 @@ func (s *connectorStep) move(d int) {
 // rows is how many list rows fit under the title, hints and search line.
 func (s *connectorStep) rows() int {
 	extra := 5
+	if n := s.notesText(); n != "" {
+		extra += strings.Count(fit(n, s.width), "\n")
+	}
 	if s.errMsg != "" {
 		extra += strings.Count(fit(s.errMsg, s.width), "\n") + 2
 	}
@@ -512,13 +574,20 @@ func (s *connectorStep) installDone(res install.Result) tea.Cmd {
 	return s.load(f)
 }
 
-// load reads the chosen connector's schema in the background.
+// load reads the chosen connector's schema in the background, and the
+// saved setups to find one of the same name.
 func (s *connectorStep) load(f discover.Found) tea.Cmd {
 	s.mode = modeLoading
-	ctx, load := s.ctx, s.deps.LoadSchema
+	ctx, load, list := s.ctx, s.deps.LoadSchema, s.deps.Home.List
 	return func() tea.Msg {
 		sch, err := load(ctx, f)
-		return schemaLoadedMsg{found: f, schema: sch, err: err}
+		msg := schemaLoadedMsg{found: f, schema: sch, err: err}
+		if list != nil {
+			// Without the list no collision can be found; the review
+			// step looks again.
+			msg.saved, _ = list()
+		}
+		return msg
 	}
 }
 
@@ -540,10 +609,140 @@ func (s *connectorStep) schemaLoaded(m schemaLoadedMsg) tea.Cmd {
 	d := s.draft
 	done := func() tea.Msg { return stepDoneMsg{plan: d} }
 	if m.note != "" {
-		s.mode, s.note, s.done = modeNote, m.note, done
+		s.note, s.done = m.note, done
+	}
+	if sv := s.collision(m.saved); sv != nil {
+		return s.askCollision(sv, m.saved)
+	}
+	return s.finish()
+}
+
+// finish ends the step with the chosen connector, after the note about
+// its schema if there is one.
+func (s *connectorStep) finish() tea.Cmd {
+	if s.note != "" {
+		s.mode = modeNote
 		return nil
 	}
-	return done
+	d := s.draft
+	return func() tea.Msg { return stepDoneMsg{plan: d} }
+}
+
+// collision is the saved setup whose profile name the draft would take,
+// unless the draft is that setup being edited.
+func (s *connectorStep) collision(saved []Saved) *Saved {
+	name := s.draft.Profile
+	if name == "" {
+		name = s.draft.Connector.Name
+	}
+	for i, sv := range saved {
+		if sv.Name == name && (s.draft.Output.Dir == "" || filepath.Clean(s.draft.Output.Dir) != filepath.Clean(sv.Dir)) {
+			return &saved[i]
+		}
+	}
+	return nil
+}
+
+// askCollision asks whether to edit the saved setup sv or to choose
+// another profile name.
+func (s *connectorStep) askCollision(sv *Saved, saved []Saved) tea.Cmd {
+	s.mode, s.existing, s.collide = modeCollision, sv, collideEdit
+	s.taken = map[string]bool{}
+	for _, o := range saved {
+		s.taken[o.Name] = true
+	}
+	s.newName = sv.Name + "-2"
+	for n := 3; s.taken[s.newName]; n++ {
+		s.newName = fmt.Sprintf("%s-%d", sv.Name, n)
+	}
+	s.form = buildForm(s.collisionPages()).WithTheme(s.styles.Theme).WithShowHelp(false).WithKeyMap(formKeyMap()).
+		WithWidth(min(s.width, maxFormWidth))
+	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
+	s.form.CancelCmd = nil
+	return s.form.Init()
+}
+
+func (s *connectorStep) collisionText() string {
+	sv := s.existing
+	return s.styles.Warn.Render("A setup named "+sv.Name+" already exists") + ": " + sv.Connector + " connector, " +
+		destText(*sv) + ", " + scheduleText(*sv) + ".\nChoosing this connector again must not write over it.\n\n"
+}
+
+func (s *connectorStep) collisionPages() []page {
+	name := s.existing.Name
+	return []page{
+		{questions: []question{{kind: askSelect, key: "collide", title: "What do you want to do?", value: &s.collide, options: []option{
+			{"Edit the setup " + name + " (every answer pre-filled)", collideEdit},
+			{"Set up a new one under another profile name", collideNew},
+		}}}},
+		{hidden: func() bool { return s.collide != collideNew }, questions: []question{{
+			kind: askText, key: "profile", title: "New profile name", help: "Names the directory and the crontab entry.",
+			value: &s.newName, validate: s.checkNewName,
+		}}},
+	}
+}
+
+// checkNewName refuses a profile name that is not valid or is taken.
+func (s *connectorStep) checkNewName(v string) error {
+	if err := plan.ValidateProfile(v); err != nil {
+		return err
+	}
+	if s.taken[v] {
+		return fmt.Errorf("a setup named %s exists too; choose another name", v)
+	}
+	return nil
+}
+
+// savedLoadedMsg carries a saved setup read to be edited.
+type savedLoadedMsg struct {
+	plan *plan.Plan
+	err  error
+}
+
+// resolveCollision acts on the answer: read the saved setup to edit it,
+// or take the new name.
+func (s *connectorStep) resolveCollision() tea.Cmd {
+	if s.collide == collideNew {
+		if err := s.checkNewName(s.newName); err != nil {
+			s.errMsg = errorText(err)
+			s.mode = modePick
+			return nil
+		}
+		s.draft.Profile, s.draft.Output.Dir = s.newName, ""
+		// The frames until the App moves on show the wait, not the question.
+		s.mode, s.existing, s.form = modeLoading, nil, nil
+		return s.finish()
+	}
+	if s.deps.Home.Load == nil {
+		s.mode, s.errMsg = modePick, "This build cannot read saved setups; run baton-setup --profile "+s.existing.Name+"."
+		return nil
+	}
+	s.loadingSaved = true
+	ctx, load, name := s.ctx, s.deps.Home.Load, s.existing.Name
+	return func() tea.Msg {
+		p, _, err := load(ctx, name)
+		return savedLoadedMsg{plan: p, err: err}
+	}
+}
+
+// savedLoaded continues with the saved setup as the plan to edit.
+func (s *connectorStep) savedLoaded(m savedLoadedMsg) tea.Cmd {
+	s.loadingSaved = false
+	if m.err != nil {
+		s.mode, s.errMsg = modePick, "Could not read the setup "+s.existing.Name+": "+errorText(m.err)
+		return nil
+	}
+	s.draft, s.existing, s.form, s.note, s.mode = m.plan, nil, nil, "", modeLoading
+	d := m.plan
+	return func() tea.Msg { return stepDoneMsg{plan: d} }
+}
+
+// notesText shows the notes of an edited setup, if any.
+func (s *connectorStep) notesText() string {
+	if len(s.notes) == 0 {
+		return ""
+	}
+	return s.styles.Warn.Render("Since this setup was written: "+strings.Join(s.notes, "; ")+".") + "\n\n"
 }
 
 func (s *connectorStep) View() string {
@@ -554,6 +753,13 @@ func (s *connectorStep) View() string {
 		b.WriteString(st.Muted.Render("Reading the connector's settings…"))
 	case modeMethod:
 		s.methodView(&b)
+	case modeCollision:
+		b.WriteString(s.collisionText())
+		if s.loadingSaved {
+			b.WriteString(st.Muted.Render("Reading the setup " + s.existing.Name + "…"))
+		} else if s.form != nil {
+			b.WriteString(s.form.View())
+		}
 	case modeNote:
 		b.WriteString(st.Good.Render("✓ Pulled "+s.running.Image) + "\n\n")
 		b.WriteString(st.Warn.Render(s.note) + "\n")
@@ -582,6 +788,7 @@ func (s *connectorStep) View() string {
 
 func (s *connectorStep) pickView(b *strings.Builder) {
 	st := s.styles
+	b.WriteString(s.notesText())
 	if s.errMsg != "" {
 		b.WriteString(st.Bad.Render(s.errMsg) + "\n\n")
 	}

@@ -33,6 +33,39 @@ type reviewStep struct {
 	preview    *setup.Result
 	previewErr error
 	previewFor string
+	// saved are the saved setups, so that a new one does not take the
+	// name of another.
+	saved []Saved
+}
+
+// savedListedMsg carries the saved setups the review step checks names
+// against.
+type savedListedMsg struct{ saved []Saved }
+
+// Init builds the form and lists the saved setups in the background.
+func (s *reviewStep) Init() tea.Cmd {
+	list := s.deps.Home.List
+	if list == nil {
+		return s.formStep.Init()
+	}
+	return tea.Batch(s.formStep.Init(), func() tea.Msg {
+		saved, _ := list()
+		return savedListedMsg{saved: saved}
+	})
+}
+
+// checkProfile refuses a name that is not valid, or that belongs to
+// another saved setup than the one being edited.
+func (s *reviewStep) checkProfile(name string) error {
+	if err := plan.ValidateProfile(name); err != nil {
+		return err
+	}
+	for _, sv := range s.saved {
+		if sv.Name == name && filepath.Clean(sv.Dir) != filepath.Clean(s.draft.Output.Dir) {
+			return fmt.Errorf("a setup named %s already exists; choose another name, or edit that one (baton-setup --profile %s)", name, name)
+		}
+	}
+	return nil
 }
 
 func newReviewStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan) *reviewStep {
@@ -258,12 +291,12 @@ func (s *reviewStep) questions() []page {
 	if s.draft.Mode == plan.ModeService {
 		// Nothing to schedule: systemd runs the service once it is enabled.
 		return []page{{questions: []question{
-			{kind: askText, title: "Profile name", help: "Names the directory and the systemd unit.", value: &s.profile, validate: plan.ValidateProfile},
+			{kind: askText, title: "Profile name", help: "Names the directory and the systemd unit.", value: &s.profile, validate: s.checkProfile},
 			write,
 		}}}
 	}
 	return []page{{questions: []question{
-		{kind: askText, title: "Profile name", help: "Names the directory and the crontab entry.", value: &s.profile, validate: plan.ValidateProfile},
+		{kind: askText, title: "Profile name", help: "Names the directory and the crontab entry.", value: &s.profile, validate: s.checkProfile},
 		{kind: askConfirm, title: "Install the crontab entry now?",
 			help: "Only a block marked with this profile's name is added; the rest of your crontab is kept.", flag: &s.install},
 		write,
@@ -283,6 +316,9 @@ func (s *reviewStep) submitReview() (tea.Cmd, error) {
 	if !s.write {
 		return nil, fmt.Errorf("nothing written; choose Write when you are ready, or esc to go back")
 	}
+	if err := s.checkProfile(s.profile); err != nil {
+		return nil, err
+	}
 	p, err := s.output()
 	if err != nil {
 		return nil, err
@@ -301,6 +337,10 @@ func (s *reviewStep) submitReview() (tea.Cmd, error) {
 }
 
 func (s *reviewStep) Update(msg tea.Msg) (step, tea.Cmd) {
+	if m, ok := msg.(savedListedMsg); ok {
+		s.saved = m.saved
+		return s, nil
+	}
 	if m, ok := msg.(generatedMsg); ok {
 		s.busy = false
 		if m.err != nil {

@@ -60,6 +60,9 @@ type testStep struct {
 	// log says in plain lines what the progress so far brought: phases,
 	// resources synced, warnings.
 	log []string
+	// aside is a test of a saved setup started from the home screen,
+	// which both Enter and Esc return to.
+	aside bool
 }
 
 const tailLines = 10
@@ -74,6 +77,21 @@ func newQuickStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan
 	s := newTestStep(parent, deps, st, draft)
 	s.quick = true
 	return s
+}
+
+// newStandaloneTestStep tests a saved setup from the home screen.
+func newStandaloneTestStep(parent context.Context, deps Deps, st Styles, draft *plan.Plan) *testStep {
+	s := newTestStep(parent, deps, st, draft)
+	s.aside = true
+	return s
+}
+
+// again is a fresh run of the same kind of test, quick or full.
+func (s *testStep) again(quick bool) *testStep {
+	s.Close()
+	fresh := newTestStep(s.parent, s.deps, s.styles, s.draft)
+	fresh.quick, fresh.aside = quick, s.aside
+	return fresh
 }
 
 func (s *testStep) Title() string { return "Test sync" }
@@ -179,19 +197,20 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			s.details = !s.details
 		case "k":
 			if (s.outcome != nil || s.startErr != nil) && s.deps.StartQuick != nil {
-				s.Close()
-				fresh := newQuickStep(s.parent, s.deps, s.styles, s.draft)
+				fresh := s.again(true)
 				return fresh, fresh.Init()
 			}
 		case "enter":
+			if s.aside && (s.outcome != nil || s.startErr != nil) {
+				return s, func() tea.Msg { return stepBackMsg{} }
+			}
 			if s.outcome != nil && s.outcome.OK() && !s.quick {
 				d := s.draft
 				return s, func() tea.Msg { return stepDoneMsg{plan: d} }
 			}
 		case "r":
 			if s.outcome != nil || s.startErr != nil {
-				s.Close()
-				fresh := newTestStep(s.parent, s.deps, s.styles, s.draft)
+				fresh := s.again(false)
 				return fresh, fresh.Init()
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/doctor"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -97,6 +98,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	env := doctor.Env{
 		Plan: p, Dir: dir, Self: self, LookPath: exec.LookPath,
 		Crontab: f.Crontab, UID: os.Getuid(), Systemctl: opts.Systemctl,
+	}
+	env.Drift = func(ctx context.Context) (plan.Drift, error) {
+		return setup.CheckDrift(ctx, setupEnv(f), opts.Profile)
 	}
 	if p.Destination.Kind == plan.DestS3 {
 		env.Preflight = func(ctx context.Context) (*upload.Preflight, error) {

@@ -72,6 +72,7 @@ every step also has a command for scripts.`,
 		newInstallCmd(f, nil),
 		newTimelimitCmd(f, nil),
 		newVerifyCmd(f, nil),
+		newRegenerateCmd(f, nil),
 	)
 	argsAreFlags(cmd)
 	for _, c := range cmd.Commands() {

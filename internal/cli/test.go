@@ -13,6 +13,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/testsync"
@@ -23,9 +24,11 @@ type TestOptions struct {
 	Factory *Factory
 
 	Connector connectorFlags
-	JSON      bool
-	Quick     bool
-	Timeout   time.Duration
+	// Profile tests a saved setup with the values of its secrets file.
+	Profile string
+	JSON    bool
+	Quick   bool
+	Timeout time.Duration
 	// DockerImage runs the connector from this image (docker mode).
 	DockerImage string
 }
@@ -33,15 +36,17 @@ type TestOptions struct {
 func newTestCmd(f *Factory, runF func(context.Context, *TestOptions) error) *cobra.Command {
 	opts := &TestOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "test --connector NAME [--set field=value]...",
+		Use:   "test --connector NAME [--set field=value]... | --profile NAME",
 		Short: "Run one test sync and report what it found",
 		Long: `Run the connector once into a temporary file, show its progress, and read the
 result back. Exits 0 only when the connector exits 0, logs "Sync complete." and
 the file holds a finished sync.
 
 Secret values come from the connector's own BATON_* variables or --secret-file,
-never from --set.`,
+never from --set. --profile tests a saved setup as it is, with the values of
+its secrets file; --set and the variables override them.`,
 		Example: `  BATON_API_KEY=... baton-setup test --connector demo --set tenant=acme
+  baton-setup test --profile demo
   baton-setup test --connector okta --set domain=example.okta.com --json
   BATON_API_TOKEN=... baton-setup test --connector okta --set domain=example.okta.com \
     --docker-image public.ecr.aws/conductorone/baton-okta:latest`,
@@ -49,6 +54,14 @@ never from --set.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Timeout < 0 {
 				return flagErrorf("--timeout %s: must not be negative", opts.Timeout)
+			}
+			if opts.Profile != "" {
+				if opts.Connector.PlanFile != "" {
+					return flagErrorf("--profile and --plan exclude each other: a profile has its own plan")
+				}
+				if err := plan.ValidateProfile(opts.Profile); err != nil {
+					return &FlagError{err: err}
+				}
 			}
 			if opts.DockerImage != "" {
 				if err := container.CheckImage(opts.DockerImage); err != nil {
@@ -62,6 +75,7 @@ never from --set.`,
 		},
 	}
 	opts.Connector.register(cmd.Flags())
+	cmd.Flags().StringVar(&opts.Profile, "profile", "", "test a saved profile with its secrets file")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON event per line on stdout")
 	cmd.Flags().BoolVar(&opts.Quick, "quick", false, "sync resources only, to check credentials quickly")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the connector after this long")
@@ -90,6 +104,16 @@ type Event struct {
 func testRun(ctx context.Context, opts *TestOptions) error {
 	f := opts.Factory
 	opts.Connector.DockerImage = opts.DockerImage
+	if opts.Profile != "" {
+		root, err := f.ConfigDir()
+		if err != nil {
+			return fmt.Errorf("find config directory: %w", err)
+		}
+		if _, err := profile.LoadPlan(root, opts.Profile); err != nil {
+			return profileError(err)
+		}
+		opts.Connector.Profile = opts.Profile
+	}
 	g, err := gatherPlan(ctx, f, opts.Connector)
 	if err != nil {
 		return err

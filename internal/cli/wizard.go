@@ -87,6 +87,13 @@ func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {
 		}
 	}
 	deps := wizardDeps(f, opts.Timeout)
+	var saved []tui.Saved
+	if opts.Profile == "" {
+		// An unreadable config directory only means no home screen; the
+		// wizard then says what is wrong when it writes.
+		saved, _ = listSaved(f)
+	}
+	deps.Home = homeDeps(f, saved)
 	var final *plan.Plan
 	var res *setup.Result
 	var err error

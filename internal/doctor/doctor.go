@@ -89,6 +89,9 @@ type Env struct {
 	// Preflight returns a read-only S3 preflight (SkipWrite set) for the
 	// plan's destination; nil skips the AWS check.
 	Preflight func(ctx context.Context) (*upload.Preflight, error)
+	// Drift compares the installed connector with what the setup
+	// recorded; nil skips the check.
+	Drift func(ctx context.Context) (plan.Drift, error)
 }
 
 func (e Env) planFile() string { return filepath.Join(e.Dir, "plan.json") }
@@ -182,18 +185,17 @@ func (e Env) command(ctx context.Context, name string, args ...string) (string, 
 // Checks returns the ordered list for a profile.
 func Checks(e Env) []Check {
 	if e.Plan.Mode == plan.ModeService {
-		return []Check{
-			&connectorCheck{e: e},
+		return append(driftChecks(e, &connectorCheck{e: e}),
 			toolCheck{e, "systemctl", "systemd runs the connector as a service", "service mode needs a Linux machine with systemd"},
 			filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, servicemode.UnitName(e.Plan.Profile)), 0o600}, {e.planFile(), 0o600}}},
 			secretsCheck{e, filepath.Join(e.Dir, servicemode.EnvFile)},
 			unitCheck{e},
 			workDirCheck{e},
-		}
+		)
 	}
 	checks := []Check{}
 	if e.Plan.Connector.Image == "" {
-		checks = append(checks, &connectorCheck{e: e}) // the binary sync.sh runs exists and answers
+		checks = driftChecks(e, &connectorCheck{e: e}) // the binary sync.sh runs exists and answers, as recorded
 	} else {
 		checks = append(checks, dockerCheck{e}) // docker answers and the image is present or can be pulled
 	}
@@ -225,6 +227,15 @@ func Checks(e Env) []Check {
 		checks = append(checks, awsCheck{e: e})
 	}
 	return append(checks, workDirCheck{e}) // connectors write into the work directory
+}
+
+// driftChecks are the connector's check, then the comparison with what
+// the setup recorded of it when there is one.
+func driftChecks(e Env, connector Check) []Check {
+	if e.Drift == nil {
+		return []Check{connector}
+	}
+	return []Check{connector, &driftCheck{e: e}}
 }
 
 // Result is the outcome of one check.

@@ -28,6 +28,7 @@ var topCommands = map[string]bool{
 	"connectors": true, "test": true, "generate": true, "upload": true, "s3": true, "inspect": true,
 	"profiles": true, "plan": true, "doctor": true, "status": true, "schedule": true, "install": true,
 	"verify": true,
+	"regenerate": true,
 }
 
 // command names the subcommand a row exercises, for the per-command count.
@@ -121,7 +122,7 @@ func badInputRows() []badRow {
 		{name: "timeout empty", args: test("--set", "tenant=a", "--timeout", ""), code: usage2, want: "error: invalid argument \"\" for \"--timeout\" flag: time: invalid duration \"\"\n"},
 		{name: "quick not a bool", args: test("--set", "tenant=a", "--quick=maybe"), code: usage2, want: "error: invalid argument \"maybe\" for \"--quick\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\n"},
 		{name: "json not a bool", args: test("--set", "tenant=a", "--json=yes please"), code: usage2, want: "error: invalid argument \"yes please\" for \"--json\" flag: strconv.ParseBool: parsing \"yes please\": invalid syntax\n"},
-		{name: "positional argument", args: test("--set", "tenant=a", "extra"), code: usage2, want: "error: baton-setup test: unexpected argument \"extra\": it takes only flags\nusage: baton-setup test --connector NAME [--set field=value]... [flags]\n"},
+		{name: "positional argument", args: test("--set", "tenant=a", "extra"), code: usage2, want: "error: baton-setup test: unexpected argument \"extra\": it takes only flags\nusage: baton-setup test --connector NAME [--set field=value]... | --profile NAME [flags]\n"},
 		{name: "flag without value", args: test("--set"), code: usage2, want: "error: flag needs an argument: --set\n"},
 		// test: --plan.
 		{name: "plan missing", args: []string{"test", "--plan", "{H}/nope.json"}, code: usage2, want: "error: load plan: open {H}/nope.json: no such file or directory\n"},
@@ -299,6 +300,18 @@ func badInputRows() []badRow {
 		{name: "neither profile nor dir", args: []string{"schedule", "remove"}, code: usage2, want: "error: give exactly one of --profile NAME and --dir DIR\n"},
 		{name: "profile empty", args: []string{"schedule", "remove", "--profile", ""}, code: usage2, want: "error: give exactly one of --profile NAME and --dir DIR\n"},
 		{name: "no action", args: []string{"schedule", "enable"}, code: usage2, want: "error: unknown command \"enable\" for \"baton-setup schedule\"\n"},
+
+		// test --profile.
+		{name: "profile and plan", args: []string{"test", "--profile", "good", "--plan", "{H}/noconnector.json"}, code: usage2, want: "error: --profile and --plan exclude each other: a profile has its own plan\n"},
+		{name: "profile bad name", args: []string{"test", "--profile", "GOOD"}, code: usage2, want: "error: profile \"GOOD\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
+		{name: "profile not saved", args: []string{"test", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
+
+		// regenerate.
+		{name: "neither profile nor all", args: []string{"regenerate"}, code: usage2, want: "error: give exactly one of --profile NAME and --all\n"},
+		{name: "both profile and all", args: []string{"regenerate", "--profile", "good", "--all"}, code: usage2, want: "error: give exactly one of --profile NAME and --all\n"},
+		{name: "profile bad name", args: []string{"regenerate", "--profile", "GOOD"}, code: usage2, want: "error: profile \"GOOD\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
+		{name: "profile not saved", args: []string{"regenerate", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones\n"},
+		{name: "positional argument", args: []string{"regenerate", "good"}, code: usage2, want: "error: baton-setup regenerate: unexpected argument \"good\": it takes only flags\nusage: baton-setup regenerate --profile NAME | --all [flags]\n"},
 
 		// connectors.
 		{name: "two queries", args: []string{"connectors", "okta", "github"}, code: usage2, want: "error: baton-setup connectors: accepts at most 1 arg(s), received 2\nusage: baton-setup connectors [QUERY] [flags]\n"},

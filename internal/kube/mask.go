@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"github.com/conductorone/baton-setup/internal/lazyre"
 	"github.com/conductorone/baton-setup/internal/render"
 )
@@ -110,5 +108,5 @@ func secretDiff(f render.File, old []byte) string {
 	if before == after {
 		return fmt.Sprintf("%s: layout changes; no value changes\n", f.Path)
 	}
-	return udiff.Unified(f.Path+" (current)", f.Path+" (new)", before, after)
+	return render.UnifiedDiff(f.Path+" (current)", f.Path+" (new)", before, after)
 }

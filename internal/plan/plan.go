@@ -159,9 +159,16 @@ type Connector struct {
 	// instead of the binary at Path (docker mode).
 	Image string `json:"image,omitempty"`
 	// Docker is the absolute path of the docker CLI in docker mode.
-	Docker     string         `json:"docker,omitempty"`
-	SDKVersion string         `json:"sdkVersion,omitempty"`
-	Schema     *schema.Schema `json:"-"`
+	Docker     string `json:"docker,omitempty"`
+	SDKVersion string `json:"sdkVersion,omitempty"`
+	// Version is what the connector's --version reported when the setup
+	// was last written; "" when it was not asked.
+	Version string `json:"version,omitempty"`
+	// SchemaFingerprint identifies the settings the connector described
+	// when the setup was last written (Plan.ConnectorFingerprint), so that
+	// a connector that changed since can be noticed.
+	SchemaFingerprint string         `json:"schemaFingerprint,omitempty"`
+	Schema            *schema.Schema `json:"-"`
 }
 
 // Destination kinds.

@@ -197,6 +197,18 @@ func ReadEnvFile(path string) (map[string]string, error) {
 // ScriptSetup returns the baton-setup binary a generated sync.sh calls: the
 // value of its top-level BATON_SETUP= assignment.
 func ScriptSetup(path string) (string, error) {
+	v, err := ScriptAssignment(path, "BATON_SETUP")
+	if errors.Is(err, errNoAssignment) {
+		return "", fmt.Errorf("read %s: no BATON_SETUP= line; regenerate it", path)
+	}
+	return v, err
+}
+
+var errNoAssignment = errors.New("no such assignment")
+
+// ScriptAssignment returns the value of a top-level NAME= assignment of a
+// generated script, without running it.
+func ScriptAssignment(path, name string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
@@ -212,7 +224,7 @@ func ScriptSetup(path string) (string, error) {
 			continue
 		}
 		for _, a := range call.Assigns {
-			if a.Name.Value == "BATON_SETUP" && a.Value != nil {
+			if a.Name.Value == name && a.Value != nil {
 				v, err := expand.Literal(nil, a.Value)
 				if err != nil {
 					return "", fmt.Errorf("read %s: line %d: %w", path, a.Pos().Line(), err)
@@ -221,5 +233,5 @@ func ScriptSetup(path string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("read %s: no BATON_SETUP= line; regenerate it", path)
+	return "", fmt.Errorf("read %s: %s: %w", path, name, errNoAssignment)
 }

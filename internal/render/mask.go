@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aymanbagabas/go-udiff"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -38,7 +37,7 @@ func Diff(f File, old []byte) string {
 			return fmt.Sprintf("%s: quoting or layout changes; no value changes\n", f.Path)
 		}
 	}
-	return udiff.Unified(f.Path+" (current)", f.Path+" (new)", before, after)
+	return UnifiedDiff(f.Path+" (current)", f.Path+" (new)", before, after)
 }
 
 // assignment is one NAME=value statement of an env file and the lines it

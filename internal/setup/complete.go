@@ -237,6 +237,7 @@ func completeService(env Env, g *Gathered, c Choices) error {
 	switch {
 	case c.ClientID != "":
 		p.Service.ClientID = c.ClientID
+	case g.KeepSaved && p.Service.ClientID != "":
 	case env.Getenv("BATON_CLIENT_ID") != "":
 		p.Service.ClientID = env.Getenv("BATON_CLIENT_ID")
 	}
@@ -248,6 +249,9 @@ func completeService(env Env, g *Gathered, c Choices) error {
 		return err
 	}
 	secret := g.ClientSecret
+	if secret == "" && g.KeepSaved {
+		secret = p.Secrets[plan.SecretClientSecret].Reveal()
+	}
 	if secret == "" {
 		secret = env.Getenv(plan.SecretClientSecret)
 	}
@@ -294,6 +298,9 @@ func completeCredentials(env Env, g *Gathered, a AWSChoice, d *plan.Destination)
 		return nil
 	}
 	id, secret := env.Getenv("AWS_ACCESS_KEY_ID"), env.Getenv("AWS_SECRET_ACCESS_KEY")
+	if g.KeepSaved && !d.AccessKeyID.IsZero() && !d.SecretAccessKey.IsZero() {
+		id, secret = "", ""
+	}
 	if g.AWSKeyID != "" {
 		id = g.AWSKeyID
 	}

@@ -3,8 +3,6 @@ package setup
 import (
 	"context"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/render"
 	"github.com/conductorone/baton-setup/internal/schedule"
@@ -40,7 +38,7 @@ func InstallCron(ctx context.Context, env Env, p *plan.Plan, block string, dryRu
 	if err != nil {
 		return CronResult{}, err
 	}
-	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	res := CronResult{Diff: render.UnifiedDiff("crontab (current)", "crontab (new)", before, after), Changed: before != after}
 	if dryRun || !res.Changed {
 		return res, nil
 	}
@@ -72,7 +70,7 @@ func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun 
 	if err != nil {
 		return CronResult{}, err
 	}
-	res := CronResult{Diff: udiff.Unified("crontab (current)", "crontab (new)", before, after), Changed: before != after}
+	res := CronResult{Diff: render.UnifiedDiff("crontab (current)", "crontab (new)", before, after), Changed: before != after}
 	if dryRun || !res.Changed {
 		return res, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,6 +68,11 @@ type Sources struct {
 	// to carry in the profile; each value comes from the caller's
 	// environment, or from Files under the variable's name.
 	Env []plan.ExtraVar
+	// KeepSaved makes the saved profile's values win over the connector's
+	// BATON_* variables, which then only fill in a required value the
+	// profile lacks: regenerating many profiles must not spread one
+	// shell's variables over all of them.
+	KeepSaved bool
 }
 
 // Gathered is a plan built from Sources, and what the sources gave that is
@@ -80,6 +86,13 @@ type Gathered struct {
 	// Notes are what the user should know, such as where a schema came
 	// from when not from the connector.
 	Notes []string
+	// Drift is how the connector differs from what the saved plan
+	// recorded of it; zero when no plan was loaded. Its versions are not
+	// compared: Gather does not ask the connector for its version.
+	Drift plan.Drift
+	// KeepSaved is Sources.KeepSaved: Complete, too, prefers the saved
+	// profile's credentials to the environment's.
+	KeepSaved bool
 }
 
 // maxValueBytes bounds a value read from a file or standard input: no
@@ -88,27 +101,28 @@ const maxValueBytes = schema.MaxValueBytes
 
 // Gather builds a plan from the sources.
 func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
-	g := &Gathered{Plan: &plan.Plan{}}
+	g := &Gathered{Plan: &plan.Plan{}, KeepSaved: src.KeepSaved}
 	p := g.Plan
 	saved := map[string]string{}
+	loaded := false
 	switch {
 	case src.PlanFile != "":
-		loaded, err := plan.Load(src.PlanFile)
+		fromFile, err := plan.Load(src.PlanFile)
 		if err != nil {
 			return nil, plan.AsSetting(plan.SettingPlanFile, err)
 		}
-		*p = *loaded
+		*p, loaded = *fromFile, true
 	case src.Profile != "":
 		root, err := env.ConfigDir()
 		if err != nil {
 			return nil, fmt.Errorf("find config directory: %w", err)
 		}
 		if _, err := os.Stat(filepath.Join(profile.Locate(root, src.Profile), "plan.json")); err == nil {
-			loaded, secrets, err := profile.Load(root, src.Profile)
+			fromProfile, secrets, err := profile.Load(root, src.Profile)
 			if err != nil {
 				return nil, err
 			}
-			*p, saved = *loaded, secrets
+			*p, saved, loaded = *fromProfile, secrets, true
 		} else if src.Connector == "" && src.Image == "" {
 			return nil, plan.SettingErrorf(plan.SettingProfile, "profile %s: not found in %s", src.Profile, root).
 				WithHint("name its connector to create it with %s", plan.Ref(plan.SettingConnector))
@@ -118,6 +132,7 @@ func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
 		// The uploader's static keys live in secrets.env only.
 		d.AccessKeyID, d.SecretAccessKey = plan.NewSecret(saved[upload.StaticKeyIDVar]), plan.NewSecret(saved[upload.StaticSecretVar])
 	}
+	was := p.Clone()
 	if err := resolveConnector(ctx, env, src, g); err != nil {
 		return nil, err
 	}
@@ -132,6 +147,9 @@ func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
 		p.AddExtra(v)
 	}
 	p.MergeExtra()
+	if loaded && p.Connector.Schema != nil {
+		g.Drift = was.CompareConnector(p.Connector, saved)
+	}
 	if err := gatherValues(env, src, g, saved); err != nil {
 		return nil, err
 	}
@@ -248,12 +266,14 @@ func gatherValues(env Env, src Sources, g *Gathered, saved map[string]string) er
 		if v := saved[fld.EnvName()]; v != "" && fld.Secret {
 			secrets[fld.Name] = v
 		}
-		if v := env.Getenv(fld.EnvName()); v != "" {
-			if fld.Secret {
-				secrets[fld.Name] = v
-			} else {
-				values[fld.Name] = v
-			}
+		v := env.Getenv(fld.EnvName())
+		switch {
+		case v == "":
+		case src.KeepSaved && (!fld.Required || values[fld.Name] != "" || secrets[fld.Name] != ""):
+		case fld.Secret:
+			secrets[fld.Name] = v
+		default:
+			values[fld.Name] = v
 		}
 	}
 	set := func(fld schema.Field, v string) {
@@ -330,12 +350,23 @@ func gatherValues(env Env, src Sources, g *Gathered, saved map[string]string) er
 		}
 	}
 	p.Values, p.Secrets = nil, nil
-	for k, v := range values {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		v := values[k]
 		fld, ok := sch.Field(k)
-		if !ok {
+		switch {
+		case !ok && (src.Profile != "" || g.Drift.SettingsChanged):
+			// The connector changed since the plan was written.
+			g.Notes = append(g.Notes, fmt.Sprintf("the %s connector no longer has the setting %s; its value is dropped", connName, k))
+			continue
+		case !ok:
 			return plan.SettingErrorf(plan.SettingPlanFile, "plan value %s: the %s connector has no such field", k, connName)
 		}
 		p.SetValue(fld, v)
+	}
+	for _, k := range g.Drift.Removed {
+		if _, ok := values[k]; !ok {
+			g.Notes = append(g.Notes, fmt.Sprintf("the %s connector no longer has the secret setting %s; its value is dropped", connName, k))
+		}
 	}
 	for k, v := range secrets {
 		fld, _ := sch.Field(k)
@@ -352,6 +383,7 @@ func gatherValues(env Env, src Sources, g *Gathered, saved map[string]string) er
 	switch {
 	case src.AuthMethod != "":
 		p.AuthMethod = src.AuthMethod
+	case src.KeepSaved && p.AuthMethod != "":
 	case env.Getenv("BATON_AUTH_METHOD") != "":
 		p.AuthMethod = env.Getenv("BATON_AUTH_METHOD")
 	}

@@ -140,7 +140,8 @@ func Preview(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, 
 // Apply validates the plan, writes its target's files atomically (keeping
 // earlier versions in backup/) and installs what the target installs
 // itself: the crontab block when the plan asks for it. It may point the
-// plan's connector at a copy of a temporary baton-setup.
+// plan's connector at a copy of a temporary baton-setup, and records the
+// connector's version and settings fingerprint in the plan (plan.json).
 func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, error) {
 	t, err := TargetFor(p, opts)
 	if err != nil {
@@ -151,6 +152,9 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 	}
 	res := Result{Target: t.Name(), Profile: p.Profile, Dir: p.Output.Dir, DryRun: opts.DryRun}
 	if t.UsesSelf() {
+		// Before Retarget: a dry run's copy of a temporary build does not
+		// exist to be asked.
+		stamp(ctx, p)
 		running, err := env.Discover.Self()
 		if err != nil {
 			return Result{}, fmt.Errorf("locate baton-setup: %w", err)

@@ -175,6 +175,7 @@ func Main(m *testing.M, bin *string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	buildDir = dir
 	if *bin, err = Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
