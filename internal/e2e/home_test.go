@@ -91,7 +91,8 @@ func TestHomeInTmux(t *testing.T) {
 	s.waitFor("┃ Write the files?", tmuxUIWait)
 	s.press("Enter")
 	s.waitFor("✓ Setup written", tmuxUIWait)
-	s.press("Enter")
+	s.waitFor("Run it now as the schedule will?", tmuxUIWait)
+	s.press("q") // not now: this test is about the edit
 	screen = s.waitFor("[baton-setup exited ", tmuxUIWait)
 	if !strings.Contains(screen, "[baton-setup exited 0]") {
 		t.Fatalf("the wizard did not end well:\n%s", screen)
@@ -149,7 +150,8 @@ func TestHomeInTmux(t *testing.T) {
 	s.waitFor("┃ Write the files?", tmuxUIWait)
 	s.press("Enter")
 	s.waitFor("✓ Setup written", tmuxUIWait)
-	s.press("Enter")
+	s.waitFor("Run it now as the schedule will?", tmuxUIWait)
+	s.press("q") // not now: this test is about the edit
 	screen = s.waitFor("[baton-setup exited ", tmuxUIWait)
 	if !strings.Contains(screen, "[baton-setup exited 0]") {
 		t.Fatalf("the wizard did not end well:\n%s", screen)
@@ -222,6 +224,8 @@ func TestAccessibleHome(t *testing.T) {
 	s.Expect("Write the files?", uiWait)
 	s.SendLine("")
 	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Run it now as the schedule will?", uiWait)
+	s.SendLine("n")
 	requireExit(t, s)
 	demo := filepath.Join(root, "demo")
 	if p := readPlan(t, demo); p.Values["user-count"] != "35" {

@@ -163,6 +163,8 @@ func TestConnectorUpgradeInWizard(t *testing.T) {
 	s.Expect("Write the files?", uiWait)
 	s.SendLine("")
 	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Run it now as the schedule will?", uiWait)
+	s.SendLine("n")
 	if out := requireExit(t, s); strings.Contains(out, canary) {
 		t.Error("the secret was printed")
 	}
