@@ -27,7 +27,7 @@ type badRow struct {
 var topCommands = map[string]bool{
 	"connectors": true, "test": true, "generate": true, "upload": true, "s3": true, "inspect": true,
 	"profiles": true, "plan": true, "doctor": true, "status": true, "schedule": true, "install": true,
-	"verify": true,
+	"verify":     true,
 	"regenerate": true,
 }
 
