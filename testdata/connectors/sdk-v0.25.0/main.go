@@ -102,7 +102,7 @@ func (c *Config) GetInt(key string) int {
 	return 0
 }
 
-func (c *Config) GetStringSlice(string) []string      { return nil }
+func (c *Config) GetStringSlice(string) []string     { return nil }
 func (c *Config) GetStringMap(string) map[string]any { return nil }
 
 func main() {
