@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"al.essio.dev/pkg/shellescape"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/container"
@@ -32,19 +35,30 @@ type Options struct {
 // Sync is a started test sync: the connector's run.
 type Sync struct {
 	*runner.Run
+	connector plan.Connector
+	timeout   time.Duration
+	// quick holds the flags a quick check added; nil for a full test.
+	quick []string
 }
 
 // Start launches the plan's connector for a test sync. A quick check syncs
-// one user-like resource type without entitlements and grants, which is
-// enough to prove the credentials in seconds.
+// only the user type's resources, or every type's resources without
+// entitlements and grants, as far as the connector allows (QuickSupport);
+// that is enough to prove the credentials in seconds. A connector that
+// allows neither gets an error wrapping ErrNoQuick, and no run.
 func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	env := p.ConnectorEnv()
 	var extra []string
 	if opts.Quick {
-		if rt, err := UserType(ctx, p, opts.BaseEnv); err == nil && rt != "" {
-			extra = append(extra, "--sync-resource-types", rt)
+		q := QuickSupport(p.Connector)
+		if !q.Possible() {
+			return nil, CheckQuick(p.Connector)
 		}
-		extra = append(extra, "--skip-entitlements-and-grants")
+		rt := ""
+		if q == QuickOneType || q == QuickUnknown {
+			rt, _ = UserType(ctx, p, opts.BaseEnv)
+		}
+		extra = quickArgs(q, rt)
 	}
 	binary := p.Connector.Path
 	if p.Connector.Image != "" {
@@ -65,7 +79,7 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sync{Run: run}, nil
+	return &Sync{Run: run, connector: p.Connector, timeout: opts.Timeout, quick: extra}, nil
 }
 
 // UserType asks the connector for its resource types (`capabilities`, which
@@ -141,22 +155,6 @@ func userType(out []byte) (string, error) {
 	return first, nil
 }
 
-// NoUsers reports whether a finished sync found no user-like resources: a
-// sync that "succeeds" that way usually means the credentials lack read
-// permission.
-func NoUsers(s *c1z.Summary) bool {
-	if s == nil {
-		return false
-	}
-	for _, t := range s.ByType {
-		id := strings.ToLower(t.ResourceType)
-		if t.Resources > 0 && (strings.Contains(id, "user") || strings.Contains(id, "account") || strings.Contains(id, "member")) {
-			return false
-		}
-	}
-	return true
-}
-
 // Outcome is a judged test sync.
 type Outcome struct {
 	Result    runner.Result
@@ -164,11 +162,18 @@ type Outcome struct {
 	Diagnosis synclog.Diagnosis
 	// Err says why the sync does not count as a success; nil on success.
 	Err error
+	// Warnings make a successful sync doubtful (see Judge); the sync file
+	// is good, but the user should look before relying on it.
+	Warnings []Warning
 }
 
 // OK reports whether the sync succeeded on all three counts: exit 0,
-// "Sync complete." logged, and a finished sync in the file.
+// "Sync complete." logged, and a finished sync in the file. A sync with
+// warnings is OK too.
 func (o Outcome) OK() bool { return o.Err == nil }
+
+// Warned reports whether the sync succeeded with warnings.
+func (o Outcome) Warned() bool { return o.Err == nil && len(o.Warnings) > 0 }
 
 func crashed(tail []string) bool {
 	for _, l := range tail {
@@ -195,14 +200,22 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 			f.Full = strings.Join(res.Tail, "\n")
 		}
 		out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
+		if d, ok := quickDiagnosis(run.quick, f); ok {
+			out.Diagnosis = d
+		}
+		if out.Diagnosis.ReadLog {
+			if h := LogHint(run.connector); h != "" {
+				out.Diagnosis.Hint += " " + h
+			}
+		}
 		switch {
 		case res.Err != nil:
 			out.Err = res.Err
 		case res.TimedOut:
-			out.Err = errors.New("the test sync timed out")
+			out.Err = fmt.Errorf("the test sync timed out after %s", run.timeout)
 		case res.Canceled:
 			out.Err = errors.New("the test sync was cancelled")
-		case res.ExitCode != 0:
+		case res.ExitCode != 0 || res.RunFailed:
 			out.Err = errors.New("the connector failed")
 		default:
 			out.Err = ErrNoComplete
@@ -215,5 +228,43 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 		return out
 	}
 	out.Summary = &sum
+	out.Warnings = Judge(&sum, run.connector.Name, res.Errors, res.ErrorCount)
 	return out
+}
+
+// quickDiagnosis explains a quick check that failed on a flag it added,
+// which the user never typed: the connector cannot narrow a sync that way.
+func quickDiagnosis(added []string, f synclog.Failure) (synclog.Diagnosis, bool) {
+	for _, a := range added {
+		if strings.HasPrefix(a, "--") && strings.Contains(f.Full+" "+f.Message, "unknown flag: "+a) {
+			return synclog.Diagnosis{
+				Cause:   synclog.CauseConfiguration,
+				Summary: fmt.Sprintf("This connector cannot run a quick check: it has no %s flag.", a),
+				Hint:    "Run the full test instead; it works with every connector.",
+			}, true
+		}
+	}
+	return synclog.Diagnosis{}, false
+}
+
+// LogHint says how to read the connector's own log at debug level, which
+// baton-setup's test does not show: with --set log-level=debug when the
+// connector takes that as a setting, else by running the connector itself
+// with its --log-level flag. It is "" when neither is known to work
+// (a docker image, or a binary of unknown make).
+func LogHint(c plan.Connector) string {
+	if c.Schema == nil {
+		return ""
+	}
+	if _, ok := c.Schema.Field("log-level"); ok && c.Image == "" {
+		return "For its full log, test again with --set log-level=debug."
+	}
+	has, known := c.Schema.HasFlag("log-level")
+	if c.Image != "" || c.Path == "" || (!has && (known || c.SDKVersion == "")) {
+		return ""
+	}
+	argv := append([]string{c.Path}, c.Args...)
+	argv = append(argv, "--log-level", "debug", "--log-format", "console", "--file", filepath.Join(os.TempDir(), "baton-debug.c1z"))
+	return "For its full log, run it yourself with the same BATON_* settings in the environment (the profile's secrets.env holds the secret ones): " +
+		shellescape.QuoteCommand(argv)
 }
