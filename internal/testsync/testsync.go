@@ -194,12 +194,16 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
 		f := res.Failure
-		// The innermost error of a crash is about a closed pipe; the crash
-		// itself is logged earlier, so judge by the whole tail then.
-		if crashed(res.Tail) {
-			f.Full = strings.Join(res.Tail, "\n")
-		}
 		out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
+		// The innermost error of a crash is about a closed pipe or a
+		// cancelled action; the crash itself is logged apart, so judge by
+		// the whole tail then. When the error names a cause of its own, a
+		// "quit unexpectedly" line is the SDK killing its service child on
+		// the way out (baton-sdk v0.2.x does, now and then).
+		if crashed(res.Tail) && (out.Diagnosis.Cause == synclog.CauseUnknown || out.Diagnosis.Cause == synclog.CauseNetwork) {
+			f.Full = strings.Join(res.Tail, "\n")
+			out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
+		}
 		if d, ok := quickDiagnosis(run.quick, f); ok {
 			out.Diagnosis = d
 		}

@@ -61,6 +61,15 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "exit 1 with plain error", plan: func(t *testing.T) *plan.Plan {
 			return script(t, "echo 'LDAP Result Code 49 \"Invalid Credentials\": ' >&2\nexit 1\n")
 		}, wantCause: synclog.CauseCredentials, wantErr: "the connector failed"},
+		// baton-sdk v0.2.x sometimes kills its service child on the way out
+		// of a failed run and logs it: the refused password is the cause.
+		{name: "refused password, then the child killed", plan: func(t *testing.T) *plan.Plan {
+			return script(t, `echo '{"level":"error","msg":"error running connector","error":"runner: error processing task: rpc error: code = Unknown desc = password authentication failed for user \"baton\""}' >&2
+echo '{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}' >&2
+echo 'runner: error processing task: rpc error: code = Unknown desc = password authentication failed for user "baton"' >&2
+exit 1
+`)
+		}, wantCause: synclog.CauseCredentials, wantErr: "the connector failed"},
 		{name: "usage error exit 2", plan: func(t *testing.T) *plan.Plan {
 			return script(t, "echo 'required flag(s) \"domain\" not set' >&2\nexit 2\n")
 		}, wantCause: synclog.CauseConfiguration, wantErr: "the connector failed"},
