@@ -65,14 +65,20 @@ const (
 	msgReportFailed   = "ratelimit: report failed"
 	msgStatsSoFar     = "sync stats so far"
 	msgRunError       = "error running connector"
+	msgServiceQuit    = "connector service quit unexpectedly"
 )
 
 // isShutdownNoise reports a log entry that is part of the SDK stopping:
-// closing its service child's pipes and connections, or reporting counters.
+// closing its service child's pipes and connections, killing the child
+// (baton-sdk v0.2.x does so now and then after a finished sync), or
+// reporting counters. A child that died by itself ("exit status 2") is a
+// crash, not noise.
 func isShutdownNoise(e Event) bool {
 	switch e.Msg {
 	case msgClosingWrapper, msgReportFailed, msgStatsSoFar:
 		return true
+	case msgServiceQuit:
+		return e.Err == "signal: killed"
 	}
 	return false
 }

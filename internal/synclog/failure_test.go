@@ -262,6 +262,20 @@ func TestCollectorErrors(t *testing.T) {
 		t.Errorf("interrupted sync: errors %q (%d), run failed %v", errs, n, c.RunFailed())
 	}
 
+	// baton-sdk v0.2.65 after a finished sync, now and then.
+	c = NewCollector(0)
+	for _, l := range readLines(t, ldapSample) {
+		c.AddLine(l)
+	}
+	c.AddLine(`{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}`)
+	if errs, n := c.Errors(); len(errs) != 0 || n != 0 {
+		t.Errorf("child killed on the way out: errors %q (%d)", errs, n)
+	}
+	c.AddLine(`{"level":"error","msg":"connector service quit unexpectedly","error":"exit status 2"}`)
+	if errs, _ := c.Errors(); len(errs) != 1 {
+		t.Errorf("a child that died by itself is not counted: %q", errs)
+	}
+
 	c = NewCollector(0)
 	line := `{"level":"error","msg":"listing role privileges failed","error":"Error 1054 (42S22): Unknown column 'Create_role_priv'"}`
 	for range 12 {
