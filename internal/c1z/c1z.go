@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorstore"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
@@ -30,10 +31,24 @@ var ErrUnfinished = errors.New("the file holds no finished sync")
 // TypeCount is what one resource type holds.
 type TypeCount struct {
 	ResourceType string `json:"resourceType"`
-	Resources    int64  `json:"resources"`
-	Entitlements int64  `json:"entitlements"`
-	Grants       int64  `json:"grants"`
+	// Traits are what the connector declares the type to be, in lower case:
+	// user, group, role, app, secret. A user type need not be named "user"
+	// (baton-postgresql's is "role").
+	Traits       []string `json:"traits,omitempty"`
+	Resources    int64    `json:"resources"`
+	Entitlements int64    `json:"entitlements"`
+	Grants       int64    `json:"grants"`
 }
+
+// Trait names, as TypeCount.Traits holds them.
+const (
+	TraitUser  = "user"
+	TraitGroup = "group"
+	TraitRole  = "role"
+)
+
+// HasTrait reports whether the type declares the trait.
+func (t TypeCount) HasTrait(trait string) bool { return slices.Contains(t.Traits, trait) }
 
 // Summary describes the latest finished sync in a file.
 type Summary struct {
@@ -49,7 +64,9 @@ type Summary struct {
 	Resources     int64         `json:"resources"`
 	Entitlements  int64         `json:"entitlements"`
 	Grants        int64         `json:"grants"`
-	ByType        []TypeCount   `json:"byType"`
+	// ByType lists every resource type the connector declared, including
+	// those of which it found nothing.
+	ByType []TypeCount `json:"byType"`
 }
 
 // Count returns the resources of one type.
@@ -195,6 +212,9 @@ func read(ctx context.Context, store c1zstore.Store, sum *Summary) error {
 		}
 		return types[rt]
 	}
+	if err := readTypes(ctx, store, get); err != nil {
+		return err
+	}
 	for rt, n := range stats.GetResourcesByResourceType() {
 		get(rt).Resources = n
 	}
@@ -209,4 +229,27 @@ func read(ctx context.Context, store c1zstore.Store, sum *Summary) error {
 	}
 	slices.SortFunc(sum.ByType, func(a, b TypeCount) int { return strings.Compare(a.ResourceType, b.ResourceType) })
 	return nil
+}
+
+// readTypes records every resource type of the current sync with its traits.
+func readTypes(ctx context.Context, store c1zstore.Store, get func(string) *TypeCount) error {
+	token := ""
+	for {
+		resp, err := store.ListResourceTypes(ctx, v2.ResourceTypesServiceListResourceTypesRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return fmt.Errorf("read resource types: %w", err)
+		}
+		for _, rt := range resp.GetList() {
+			tc := get(rt.GetId())
+			for _, tr := range rt.GetTraits() {
+				name := strings.ToLower(strings.TrimPrefix(tr.String(), "TRAIT_"))
+				if !slices.Contains(tc.Traits, name) {
+					tc.Traits = append(tc.Traits, name)
+				}
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +39,20 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.Count("user") != 12 || s.Count("group") != 1 || s.Grants != 24 || s.SyncID == "" || s.Duration <= 0 || s.Path != finished {
 		t.Errorf("summary: %+v", s)
+	}
+
+	// A type of which nothing was found is still listed, with its trait.
+	none := filepath.Join(dir, "zero-users.c1z")
+	code, out, err := testenv.DemoSync(ctx, bin, none, []string{"BATON_DEMO_FAILURE=zero-users"})
+	if err != nil || code != 0 {
+		t.Fatalf("demo sync: exit %d, %v\n%s", code, err, out)
+	}
+	s, err = Summarize(ctx, none, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(s.ByType, func(tc TypeCount) bool { return tc.ResourceType == "user" }); i < 0 || s.ByType[i].Resources != 0 || !s.ByType[i].HasTrait(TraitUser) {
+		t.Errorf("zero users: %+v", s.ByType)
 	}
 
 	unfinished := filepath.Join(t.TempDir(), "unfinished.c1z")
@@ -101,6 +116,12 @@ func TestSummarizeBothFormats(t *testing.T) {
 			// 40 group memberships and 40 role assignments.
 			if s.Grants != 80 || s.Entitlements != 5 {
 				t.Errorf("grants %d entitlements %d", s.Grants, s.Entitlements)
+			}
+			// The traits the connector declared for each type.
+			for _, tc := range s.ByType {
+				if want := []string{tc.ResourceType}; !slices.Equal(tc.Traits, want) {
+					t.Errorf("%s traits %v, want %v", tc.ResourceType, tc.Traits, want)
+				}
 			}
 		})
 	}

@@ -11,9 +11,11 @@ import (
 
 // Exit codes, the only place they are decided. They are listed in README.
 const (
-	exitOK        = 0
-	exitError     = 1
-	exitUsage     = 2
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+	// exitWarning: a test sync finished but looks wrong (testsync.Judge).
+	exitWarning   = 3
 	exitCancelled = 130
 )
 

@@ -153,6 +153,36 @@ func planShowRun(_ context.Context, opts *PlanShowOptions) error {
 		fmt.Fprintf(w, "  %s = •••• (secrets.env)\n", k)
 	}
 	fmt.Fprintf(w, "destination: %s\n", p.Destination)
+	if d := p.Destination; d.Kind == plan.DestS3 {
+		if d.Region != "" {
+			fmt.Fprintf(w, "  region:      %s\n", d.Region)
+		}
+		if d.Endpoint != "" {
+			fmt.Fprintf(w, "  endpoint:    %s\n", d.Endpoint)
+		}
+		fmt.Fprintf(w, "  credentials: %s\n", credentialMode(d))
+	}
 	fmt.Fprintf(w, "schedule:    %s (%s)\n", schedule.Describe(p.Schedule.Cron), p.Schedule.Cron)
 	return nil
+}
+
+// credentialMode says where the upload's AWS credentials come from, without
+// any secret.
+func credentialMode(d plan.Destination) string {
+	var s string
+	switch d.Credentials {
+	case plan.CredProfile:
+		s = "AWS profile " + d.AWSProfile
+	case plan.CredStatic:
+		s = "static access keys (in secrets.env)"
+	default:
+		s = "the AWS default chain (instance profile, task role, environment)"
+	}
+	if d.RoleARN != "" {
+		s += ", then assume role " + d.RoleARN
+		if d.ExternalID != "" {
+			s += " (with an external ID)"
+		}
+	}
+	return s
 }

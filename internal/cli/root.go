@@ -116,6 +116,12 @@ func Main(args []string) int {
 func run(f *Factory, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Without this, writing to a closed pipe (baton-setup test | head) kills
+	// the process on the spot and leaves the connector's temporary files;
+	// with it the write fails and the command can clean up.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
 	if f.RunWizard == nil {
 		f.RunWizard = runWizard
 	}

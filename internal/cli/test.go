@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
-	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/container"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
@@ -40,7 +39,9 @@ func newTestCmd(f *Factory, runF func(context.Context, *TestOptions) error) *cob
 		Short: "Run one test sync and report what it found",
 		Long: `Run the connector once into a temporary file, show its progress, and read the
 result back. Exits 0 only when the connector exits 0, logs "Sync complete." and
-the file holds a finished sync.
+the file holds a finished sync; 3 when such a sync looks wrong: it found
+nothing, found no users although the connector has a user type, or the
+connector logged errors.
 
 Secret values come from the connector's own BATON_* variables or --secret-file,
 never from --set. --profile tests a saved setup as it is, with the values of
@@ -85,20 +86,53 @@ its secrets file; --set and the variables override them.`,
 
 // Event is one line of `test --json` output.
 type Event struct {
-	Type         string         `json:"type"`
-	Time         time.Time      `json:"time"`
-	Phase        string         `json:"phase,omitempty"`
-	ResourceType string         `json:"resourceType,omitempty"`
-	Count        int64          `json:"count,omitempty"`
-	Synced       int64          `json:"synced,omitempty"`
-	Total        int64          `json:"total,omitempty"`
-	Message      string         `json:"message,omitempty"`
-	Cause        string         `json:"cause,omitempty"`
-	Hint         string         `json:"hint,omitempty"`
-	ExitCode     *int           `json:"exitCode,omitempty"`
-	Summary      *c1z.Summary   `json:"summary,omitempty"`
-	Warnings     int            `json:"warnings,omitempty"`
-	Elapsed      *time.Duration `json:"elapsedNs,omitempty"`
+	Type         string    `json:"type"`
+	Time         time.Time `json:"time"`
+	Phase        string    `json:"phase,omitempty"`
+	ResourceType string    `json:"resourceType,omitempty"`
+	Count        int64     `json:"count,omitempty"`
+	Synced       int64     `json:"synced,omitempty"`
+	Total        int64     `json:"total,omitempty"`
+	Message      string    `json:"message,omitempty"`
+	Cause        string    `json:"cause,omitempty"`
+	Hint         string    `json:"hint,omitempty"`
+	ExitCode     *int      `json:"exitCode,omitempty"`
+	// Kind and Details belong to the warnings that make a finished sync
+	// doubtful (testsync.Warning).
+	Kind     string         `json:"kind,omitempty"`
+	Details  []string       `json:"details,omitempty"`
+	Summary  *c1z.Summary   `json:"summary,omitempty"`
+	Warnings int            `json:"warnings,omitempty"`
+	Outcome  string         `json:"outcome,omitempty"`
+	Elapsed  *time.Duration `json:"elapsedNs,omitempty"`
+}
+
+// Outcomes of a finished test sync, in the summary event.
+const (
+	outcomeOK      = "ok"
+	outcomeWarning = "warning"
+)
+
+// watchedWriter remembers the first write error, such as EPIPE once the
+// reader of a pipe is gone (test | head), and reports it once.
+type watchedWriter struct {
+	w       io.Writer
+	err     error
+	onError func()
+}
+
+func (ww *watchedWriter) Write(p []byte) (int, error) {
+	if ww.err != nil {
+		return 0, ww.err
+	}
+	n, err := ww.w.Write(p)
+	if err != nil {
+		ww.err = err
+		if ww.onError != nil {
+			ww.onError()
+		}
+	}
+	return n, err
 }
 
 func testRun(ctx context.Context, opts *TestOptions) error {
@@ -126,6 +160,11 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 		// The image holds the connector; the local binary only gave the schema.
 		p.Connector.Image, p.Connector.Args = opts.DockerImage, nil
 	}
+	if opts.Quick {
+		if err := testsync.CheckQuick(p.Connector); err != nil {
+			return &FlagError{err: fmt.Errorf("%w\nhint: run the full test, without --quick; it works with every connector", err)}
+		}
+	}
 	if p.Connector.Image != "" {
 		if err := container.CheckEnv(p.ConnectorEnv()); err != nil {
 			return plan.AsSetting(plan.SettingValue, err)
@@ -137,7 +176,10 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 			return err
 		}
 	}
-	out := f.IO.Out
+	// Once nobody reads the output (test | head), stop the connector and
+	// clean up instead of syncing on.
+	out, errOut := &watchedWriter{w: f.IO.Out}, &watchedWriter{w: f.IO.ErrOut}
+	broken := func() bool { return out.err != nil || errOut.err != nil }
 	emit := func(e Event) {
 		e.Time = f.Now().UTC()
 		if opts.JSON {
@@ -145,20 +187,24 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 			fmt.Fprintln(out, string(b))
 			return
 		}
-		printEvent(f.IO.ErrOut, e)
+		printEvent(errOut, e)
 	}
 	if !opts.JSON {
 		where := p.Connector.Path
 		if p.Connector.Image != "" {
 			where = "image " + p.Connector.Image
 		}
-		fmt.Fprintf(f.IO.ErrOut, "testing %s connector (%s)\n", p.Connector.Name, where)
+		fmt.Fprintf(errOut, "testing %s connector (%s)\n", p.Connector.Name, where)
+	}
+	if broken() {
+		return &silentError{code: exitError}
 	}
 	run, err := testsync.Start(ctx, p, testsync.Options{Timeout: opts.Timeout, Quick: opts.Quick, BaseEnv: f.Environ()})
 	if err != nil {
 		return err
 	}
 	defer run.Cleanup()
+	out.onError, errOut.onError = run.Cancel, run.Cancel
 	for ev := range run.Events() {
 		switch ev.Kind {
 		case synclog.KindPhase:
@@ -173,6 +219,10 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 	}
 	o := testsync.Finish(ctx, run)
 	elapsed := o.Result.Duration
+	if broken() {
+		// The deferred Cleanup removes the connector's temporary files.
+		return &silentError{code: exitError}
+	}
 	if o.Result.Canceled {
 		return errCancelled
 	}
@@ -184,32 +234,54 @@ func testRun(ctx context.Context, opts *TestOptions) error {
 		}
 		emit(Event{Type: "error", Message: msg, Cause: string(o.Diagnosis.Cause), Hint: o.Diagnosis.Hint, ExitCode: &code, Elapsed: &elapsed})
 		if !opts.JSON {
-			fmt.Fprintf(f.IO.ErrOut, "test sync failed: %s (connector exit code %d)\n", msg, code)
+			if o.Result.TimedOut {
+				fmt.Fprintf(errOut, "test sync failed: %s\n", msg)
+			} else {
+				fmt.Fprintf(errOut, "test sync failed: %s (connector exit code %d)\n", msg, code)
+			}
 			if o.Diagnosis.Summary != "" {
-				fmt.Fprintf(f.IO.ErrOut, "cause: %s\n", o.Diagnosis.Summary)
+				fmt.Fprintf(errOut, "cause: %s\n", o.Diagnosis.Summary)
 			}
 			if o.Diagnosis.Hint != "" {
-				fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", o.Diagnosis.Hint)
+				fmt.Fprintf(errOut, "hint: %s\n", o.Diagnosis.Hint)
 			}
 		}
 		return &silentError{code: exitError}
 	}
-	if testsync.NoUsers(o.Summary) && !opts.Quick {
-		msg := "no users or accounts were found; the credentials probably lack read permission"
-		hint := ""
-		if e, ok := catalog.Lookup(p.Connector.Name); ok && e.ZeroUsersHint != "" {
-			hint = e.ZeroUsersHint + " (" + e.DocsURL + ")"
-		}
-		emit(Event{Type: "warning", Message: msg, Hint: hint})
-		if !opts.JSON && hint != "" {
-			fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
-		}
+	outcome := outcomeOK
+	if o.Warned() {
+		outcome = outcomeWarning
 	}
-	emit(Event{Type: "summary", Summary: o.Summary, Warnings: o.Result.Warnings, Elapsed: &elapsed})
+	for _, w := range o.Warnings {
+		emit(Event{Type: "warning", Kind: w.Kind, Message: w.Message, Hint: w.Hint, Details: w.Details})
+	}
+	emit(Event{Type: "summary", Summary: o.Summary, Warnings: o.Result.Warnings, Outcome: outcome, Elapsed: &elapsed})
 	if !opts.JSON {
 		printSummary(out, o.Summary, elapsed)
+		printWarnings(errOut, o.Warnings)
+	}
+	if o.Warned() {
+		return &silentError{code: exitWarning}
 	}
 	return nil
+}
+
+// printWarnings ends a doubtful sync's report: each warning with its hint
+// and the errors the connector logged.
+func printWarnings(w io.Writer, ws []testsync.Warning) {
+	if len(ws) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "⚠ the test sync finished with warnings:")
+	for _, wn := range ws {
+		fmt.Fprintf(w, "  ⚠ %s\n", wn.Message)
+		for _, d := range wn.Details {
+			fmt.Fprintf(w, "      %s\n", d)
+		}
+		if wn.Hint != "" {
+			fmt.Fprintf(w, "    hint: %s\n", wn.Hint)
+		}
+	}
 }
 
 func printEvent(w io.Writer, e Event) {
@@ -226,7 +298,10 @@ func printEvent(w io.Writer, e Event) {
 			fmt.Fprintf(w, "  %s: %d\n", e.Phase, e.Count)
 		}
 	case "warning":
-		fmt.Fprintf(w, "warning: %s\n", e.Message)
+		// A doubtful sync's own warnings are printed with the summary.
+		if e.Kind == "" {
+			fmt.Fprintf(w, "warning: %s\n", e.Message)
+		}
 	}
 }
 

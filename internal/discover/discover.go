@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -219,44 +220,94 @@ func SDKVersion(path string) string {
 // credentials and no network; a clean environment and a scratch directory
 // keep a stray .baton.yaml or BATON_* variable out of it. Connectors too old
 // for `config` (baton-sdk before v0.2.68) are read from --help instead. The
-// catalog adds where to find each value.
+// flags --help lists are kept too (Schema.Flags): they say which of the
+// SDK's options the connector has. The catalog adds where to find each
+// value.
 func Schema(ctx context.Context, f Found) (*schema.Schema, error) {
 	return Env{}.Schema(ctx, f)
 }
 
+// cacheEntry is what the schema cache keeps of a connector binary: its
+// `config` output (none for connectors too old to have one) and its --help
+// output (none when --help failed).
+type cacheEntry struct {
+	Config json.RawMessage `json:"config,omitempty"`
+	Help   *string         `json:"help,omitempty"`
+}
+
+// schema parses the entry; ok is false for an entry that holds neither a
+// schema nor a help text, such as a damaged one.
+func (c cacheEntry) schema() (*schema.Schema, bool) {
+	var s *schema.Schema
+	switch {
+	case len(c.Config) > 0:
+		var err error
+		if s, err = schema.Parse(c.Config); err != nil {
+			return nil, false
+		}
+	case c.Help != nil:
+		s = schema.ParseHelp(*c.Help)
+	default:
+		return nil, false
+	}
+	if c.Help != nil {
+		s.Flags = schema.HelpFlags(*c.Help)
+	}
+	return s, true
+}
+
 // Schema is the package's Schema with e's cache: a connector binary's
-// `config` output is kept under e.CacheDir, keyed by the binary's path,
-// inode, size and times, so a test or regenerate run skips the process
-// until the binary changes.
+// `config` and --help output are kept under e.CacheDir, keyed by the
+// binary's path, inode, size and times, so a test or regenerate run skips
+// both processes until the binary changes.
 func (e Env) Schema(ctx context.Context, f Found) (*schema.Schema, error) {
 	cacheFile := e.schemaCacheFile(f)
 	if cacheFile != "" {
 		if data, err := os.ReadFile(cacheFile); err == nil {
-			if s, err := schema.Parse(data); err == nil {
-				return enriched(s, f), nil
+			var entry cacheEntry
+			if json.Unmarshal(data, &entry) == nil {
+				if s, ok := entry.schema(); ok {
+					return enriched(s, f), nil
+				}
 			}
 		}
 	}
+	// --help runs beside `config`, so reading the flags costs no extra wait.
+	type result struct {
+		out, errText string
+		err          error
+	}
+	helpDone := make(chan result, 1)
+	go func() {
+		out, errText, err := runQuiet(ctx, f, "--help")
+		helpDone <- result{out, errText, err}
+	}()
 	out, errText, err := runQuiet(ctx, f, "config")
-	var s *schema.Schema
+	help := <-helpDone
+	var entry cacheEntry
+	if help.err == nil {
+		entry.Help = &help.out
+	}
 	switch {
 	case err != nil && strings.Contains(errText, `unknown command "config"`):
-		help, _, herr := runQuiet(ctx, f, "--help")
-		if herr != nil {
-			return nil, fmt.Errorf("read %s schema: the connector has no `config` command and `--help` failed: %w", f.Name, herr)
+		if help.err != nil {
+			return nil, fmt.Errorf("read %s schema: the connector has no `config` command and `--help` failed: %w", f.Name, help.err)
 		}
-		s = schema.ParseHelp(help)
 	case err != nil && errText == "":
 		return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
 	case err != nil:
 		return nil, fmt.Errorf("read %s schema: %w: %s", f.Name, err, lastLine(errText))
 	default:
-		if s, err = schema.Parse([]byte(out)); err != nil {
+		if _, err := schema.Parse([]byte(out)); err != nil {
 			return nil, fmt.Errorf("read %s schema: %w", f.Name, err)
 		}
-		if cacheFile != "" {
-			// A cache that cannot be written only costs the next run a process.
-			_ = writeCache(cacheFile, []byte(out))
+		entry.Config = json.RawMessage(out)
+	}
+	s, _ := entry.schema()
+	if cacheFile != "" {
+		// A cache that cannot be written only costs the next run a process.
+		if data, err := json.Marshal(entry); err == nil {
+			_ = writeCache(cacheFile, data)
 		}
 	}
 	return enriched(s, f), nil
@@ -268,6 +319,10 @@ func enriched(s *schema.Schema, f Found) *schema.Schema {
 	}
 	return s
 }
+
+// cacheFormat changes whenever cacheEntry does, so entries written by an
+// older baton-setup are never misread.
+const cacheFormat = "config+help"
 
 // schemaCacheFile names the cache entry of f's binary as it is now, or ""
 // when there is no cache or the binary cannot be identified.
@@ -288,7 +343,7 @@ func (e Env) schemaCacheFile(f Found) string {
 	// Replacing the binary gives a new inode; rewriting it in place changes
 	// its size or times. The arguments pick a subcommand (the demo).
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00%d\x00%d\x00%d\x00%d\x00%d.%d", f.Path, f.Args, st.Dev, st.Ino, st.Size,
+	fmt.Fprintf(h, "%s\x00%s\x00%q\x00%d\x00%d\x00%d\x00%d\x00%d.%d", cacheFormat, f.Path, f.Args, st.Dev, st.Ino, st.Size,
 		st.Mtim.Nano(), st.Ctim.Sec, st.Ctim.Nsec)
 	return filepath.Join(dir, "schema", hex.EncodeToString(h.Sum(nil))+".json")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,12 @@ func TestSchemaFromDemo(t *testing.T) {
 	if _, ok := s.Field("demo-failure"); ok {
 		t.Error("a CLI-only field was exported")
 	}
+	// --help tells what config does not: the SDK's own one-shot flags.
+	for _, flag := range []string{"sync-resource-types", "skip-entitlements-and-grants", "log-level", "demo-failure"} {
+		if has, known := s.HasFlag(flag); !has || !known {
+			t.Errorf("HasFlag(%s) = %v, %v; flags %v", flag, has, known, s.Flags)
+		}
+	}
 }
 
 // TestSchemaFallsBackToHelp runs a stand-in for a connector built on an SDK
@@ -149,6 +156,9 @@ EOF
 	if s.HelpURL == "" {
 		t.Error("no docs URL from the catalog")
 	}
+	if !slices.Equal(s.Flags, []string{"file", "token", "orgs"}) {
+		t.Errorf("flags = %v", s.Flags)
+	}
 
 	broken := filepath.Join(dir, "baton-broken")
 	writeExec(t, broken, "#!/bin/sh\necho 'panic: boom' >&2\nexit 3\n")
@@ -159,9 +169,10 @@ EOF
 	}
 }
 
-// TestSchemaCache runs a connector stand-in that counts its `config` runs:
-// a second read comes from the cache, and replacing or rewriting the
-// binary, or a damaged entry, makes it run again. Failures are not kept.
+// TestSchemaCache runs a connector stand-in that counts its `config` and
+// --help runs: a second read comes from the cache, flags included, and
+// replacing or rewriting the binary, or a damaged entry, makes it run
+// again. Failures are not kept.
 func TestSchemaCache(t *testing.T) {
 	dir := t.TempDir()
 	runs := filepath.Join(dir, "runs")
@@ -172,7 +183,9 @@ func TestSchemaCache(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "okta.json"), sample, 0o644)
 	connector := filepath.Join(dir, "baton-okta")
 	script := func(extra string) string {
-		return "#!/bin/sh\necho run >>'" + runs + "'\n" + extra + "cat '" + filepath.Join(dir, "okta.json") + "'\n"
+		return "#!/bin/sh\necho \"$1\" >>'" + runs + "'\n" + extra +
+			"if [ \"$1\" = --help ]; then echo '      --sync-resource-types strings   The resource type IDs to sync'; exit 0; fi\n" +
+			"cat '" + filepath.Join(dir, "okta.json") + "'\n"
 	}
 	writeExec(t, connector, script(""))
 	cache := filepath.Join(dir, "cache")
@@ -180,7 +193,10 @@ func TestSchemaCache(t *testing.T) {
 	found := Found{Name: "okta", Path: connector}
 	count := func() int {
 		data, _ := os.ReadFile(runs)
-		return strings.Count(string(data), "run\n")
+		if n := strings.Count(string(data), "--help\n"); n != strings.Count(string(data), "config\n") {
+			t.Errorf("--help ran %d times, config %d", n, strings.Count(string(data), "config\n"))
+		}
+		return strings.Count(string(data), "config\n")
 	}
 	read := func(want int) {
 		t.Helper()
@@ -190,6 +206,9 @@ func TestSchemaCache(t *testing.T) {
 		}
 		if f, ok := s.Field("api-token"); !ok || !f.Secret || f.Hint == "" {
 			t.Errorf("api-token = %+v (want secret, with the catalog's hint)", f)
+		}
+		if !slices.Equal(s.Flags, []string{"sync-resource-types"}) {
+			t.Errorf("flags = %v", s.Flags)
 		}
 		if got := count(); got != want {
 			t.Errorf("config ran %d times, want %d", got, want)
@@ -248,7 +267,7 @@ func TestSchemaCache(t *testing.T) {
 
 	// A failing connector is not cached.
 	broken := filepath.Join(dir, "baton-broken")
-	writeExec(t, broken, "#!/bin/sh\necho run >>'"+runs+"'\necho 'panic: boom' >&2\nexit 3\n")
+	writeExec(t, broken, "#!/bin/sh\necho \"$1\" >>'"+runs+"'\necho 'panic: boom' >&2\nexit 3\n")
 	for i := 0; i < 2; i++ {
 		if _, err := env.Schema(context.Background(), Found{Name: "broken", Path: broken}); err == nil {
 			t.Fatal("a failing connector gave a schema")

@@ -343,11 +343,12 @@ func TestQuickAndZeroUsers(t *testing.T) {
 		t.Errorf("quick check synced more than the user type:\n%s", r.stdout)
 	}
 
+	// A finished sync without users is a warning outcome: exit 3.
 	r = run(t, append(env, "BATON_DEMO_FAILURE=zero-users"), home, bin, "test", "--connector", "demo", "--set", "tenant=acme")
-	if r.code != 0 {
+	if r.code != 3 {
 		t.Fatalf("zero users: exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "warning: no users or accounts were found; the credentials probably lack read permission") {
+	if !strings.Contains(r.stderr, "⚠ no users were found: the connector's user type user has 0 resources") {
 		t.Errorf("no zero-users warning:\n%s", r.stderr)
 	}
 }

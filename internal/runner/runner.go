@@ -50,27 +50,42 @@ type Options struct {
 	Image string
 }
 
+// ExitTimedOut is the exit code of a run stopped by its time limit, as
+// timeout(1) reports it: whatever the connector exits with while it is
+// stopped (v0.25.0 exits 0) says nothing about the run.
+const ExitTimedOut = 124
+
 // Result is how a run ended.
 type Result struct {
+	// ExitCode is the connector's exit code, or ExitTimedOut.
 	ExitCode    int
 	Duration    time.Duration
 	TimedOut    bool
 	Canceled    bool
 	SawComplete bool
+	// RunFailed is set when the SDK logged "error running connector": the
+	// run failed whatever its exit code.
+	RunFailed bool
 	// File is the sync file the connector was told to write.
-	File     string
+	File string
+	// Failure is the error the run ended with; after a timeout it says so,
+	// whatever the SDK printed while it was stopped.
 	Failure  synclog.Failure
 	Tail     []string
 	Warnings int
+	// Errors are the first distinct messages of error-level log lines, and
+	// ErrorCount how many there were, the SDK's shutdown noise left out.
+	Errors     []string
+	ErrorCount int
 	// Err is set when the process could not be started or waited for.
 	Err error
 }
 
 // Succeeded reports the first two of the three success conditions: exit 0
-// and "Sync complete." seen. The caller must still open File and find a
-// finished sync in it.
+// and "Sync complete." seen, with no "error running connector". The caller
+// must still open File and find a finished sync in it.
 func (r Result) Succeeded() bool {
-	return r.Err == nil && r.ExitCode == 0 && r.SawComplete && !r.TimedOut && !r.Canceled
+	return r.Err == nil && r.ExitCode == 0 && r.SawComplete && !r.RunFailed && !r.TimedOut && !r.Canceled
 }
 
 // Run is a started connector process.
@@ -190,6 +205,13 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 		// The failure is found in what the connector wrote, then masked.
 		res.Tail = red.Lines(collector.Tail())
 		res.Failure = red.Failure(collector.Failure())
+		res.RunFailed = collector.RunFailed()
+		res.Errors, res.ErrorCount = collector.Errors()
+		res.Errors = red.Lines(res.Errors)
+		if res.TimedOut {
+			res.ExitCode = ExitTimedOut
+			res.Failure = synclog.Failure{Message: fmt.Sprintf("timed out after %s", opts.Timeout), Code: "DeadlineExceeded", Full: res.Failure.Full}
+		}
 		cancel()
 		close(r.events)
 		close(r.done)

@@ -122,6 +122,9 @@ func TestRunFailures(t *testing.T) {
 			if !strings.Contains(res.Failure.Message+res.Failure.Full, tt.wantMsg) {
 				t.Errorf("failure = %+v, want %q", res.Failure, tt.wantMsg)
 			}
+			if tt.wantMsg != "" && strings.Contains(res.Failure.Message, "closing") {
+				t.Errorf("failure is shutdown noise: %+v", res.Failure)
+			}
 			waitNoSurvivors(t, mark)
 		})
 	}
@@ -136,6 +139,11 @@ func TestRunTimeoutKillsGroup(t *testing.T) {
 	res := r.Wait()
 	if !res.TimedOut || res.Succeeded() {
 		t.Fatalf("result = %+v", res)
+	}
+	// v0.25.0 exits 0 when stopped and prints shutdown noise last; the
+	// runner's own time limit is the truth.
+	if res.ExitCode != ExitTimedOut || res.Failure.Message != "timed out after 2s" {
+		t.Errorf("exit %d, failure %+v; want %d and \"timed out after 2s\"", res.ExitCode, res.Failure, ExitTimedOut)
 	}
 	if d := time.Since(begin); d > 10*time.Second {
 		t.Errorf("took %s to stop", d)

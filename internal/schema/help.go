@@ -1,8 +1,10 @@
 package schema
 
 import (
-	"github.com/conductorone/baton-setup/internal/lazyre"
+	"slices"
 	"strings"
+
+	"github.com/conductorone/baton-setup/internal/lazyre"
 )
 
 // sdkFlags are the flags every baton-sdk connector gets; they are not the
@@ -35,7 +37,7 @@ var helpDefault = lazyre.New(`\s*\(default ([^)]*)\)\s*$`)
 // before v0.2.68 has no `config` command). The help text has no secret
 // marker, so secrets are guessed from field names.
 func ParseHelp(text string) *Schema {
-	s := &Schema{FromHelp: true}
+	s := &Schema{FromHelp: true, Flags: HelpFlags(text)}
 	seen := map[string]bool{}
 	for _, line := range strings.Split(text, "\n") {
 		m := helpFlag().FindStringSubmatch(line)
@@ -78,4 +80,16 @@ func ParseHelp(text string) *Schema {
 		s.Fields = append(s.Fields, f)
 	}
 	return s
+}
+
+// HelpFlags returns the long name of every flag a --help output lists, in
+// order; an empty list, not nil, when it lists none.
+func HelpFlags(text string) []string {
+	out := []string{}
+	for _, line := range strings.Split(text, "\n") {
+		if m := helpFlag().FindStringSubmatch(line); m != nil && !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }

@@ -114,6 +114,20 @@ type Schema struct {
 	// FromHelp is set when the schema was read from --help because the
 	// connector is too old to print its configuration.
 	FromHelp bool `json:"fromHelp,omitempty"`
+	// Flags lists every flag the connector's --help shows, the SDK's own
+	// included; nil when its help was not read. It says which SDK options
+	// (--sync-resource-types, --skip-entitlements-and-grants, --log-level)
+	// this connector has, which the SDK version alone cannot be trusted for.
+	Flags []string `json:"flags,omitempty"`
+}
+
+// HasFlag reports whether the connector declares the flag; known is false
+// when its flags were not read.
+func (s *Schema) HasFlag(name string) (has, known bool) {
+	if s == nil || s.Flags == nil {
+		return false, false
+	}
+	return slices.Contains(s.Flags, name), true
 }
 
 // opsFields are the SDK's operational fields at v0.25.0. A connector can

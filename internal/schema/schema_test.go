@@ -213,6 +213,15 @@ func TestParseHelp(t *testing.T) {
 	if orgs.Kind != KindStringSlice || skip.Kind != KindBool || size.Kind != KindInt || size.Default != "100" {
 		t.Errorf("kinds: orgs %v skip %v size %v (%q)", orgs.Kind, skip.Kind, size.Kind, size.Default)
 	}
+	// The SDK's own flags are kept apart: v0.2.14 has no quick-check flags.
+	for flag, want := range map[string]bool{"file": true, "log-level": true, "token": true, "skip-entitlements-and-grants": false, "sync-resource-types": false} {
+		if has, known := s.HasFlag(flag); has != want || !known {
+			t.Errorf("HasFlag(%s) = %v, %v; want %v, true", flag, has, known, want)
+		}
+	}
+	if has, known := (&Schema{}).HasFlag("file"); has || known {
+		t.Errorf("a schema without --help knows its flags: %v, %v", has, known)
+	}
 }
 
 // synthetic covers every field type, rule and constraint kind, and field

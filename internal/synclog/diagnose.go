@@ -29,6 +29,10 @@ type Diagnosis struct {
 	Cause   Cause
 	Summary string // one plain sentence saying what went wrong
 	Hint    string // what to do about it
+	// ReadLog is set when the error alone does not explain the failure and
+	// the connector's full log, at debug level, would. How to get that log
+	// depends on the connector, which this package does not know.
+	ReadLog bool `json:"-"`
 }
 
 // Diagnose maps a failure, the exit code and whether the run was stopped
@@ -72,7 +76,7 @@ func Diagnose(f Failure, exitCode int, timedOut bool) Diagnosis {
 			Hint:    "Check the permissions of the output file's directory, the working directory and any input file.",
 		}
 	}
-	if code == "PermissionDenied" || httpStatus(text, "403") || containsAny(lower, permissionStrings) {
+	if code == "PermissionDenied" || httpStatus(text, "403") || containsAny(lower, permissionStrings) || sqlPermission().MatchString(lower) {
 		return permissionDiagnosis
 	}
 	if code == "ResourceExhausted" || httpStatus(text, "429") || containsAny(lower, rateLimitStrings) {
@@ -127,13 +131,15 @@ func Diagnose(f Failure, exitCode int, timedOut bool) Diagnosis {
 		return Diagnosis{
 			Cause:   CauseUnknown,
 			Summary: fmt.Sprintf("The connector exited with code %d without saying why.", exitCode),
-			Hint:    "Run it again with --log-level debug and read the full log.",
+			Hint:    "Its full log may say more.",
+			ReadLog: true,
 		}
 	}
 	return Diagnosis{
 		Cause:   CauseUnknown,
 		Summary: "The connector failed with an error baton-setup does not recognise.",
-		Hint:    "Read the error above; run again with --log-level debug for more detail.",
+		Hint:    "Read the error above; the connector's full log may say more.",
+		ReadLog: true,
 	}
 }
 
@@ -151,6 +157,11 @@ var (
 		"permissiondenied", "permission denied", "resource not accessible by integration",
 		"forbidden", "insufficient scope", "insufficient_scope", "missing scope", "not authorized to",
 	}
+	// sqlPermission matches MySQL's privilege errors: 1044 (no access to a
+	// database), 1142 and 1143 (command denied on a table or column), 1227
+	// (a global privilege is needed); 1045 is a wrong password instead.
+	sqlPermission = lazyre.New(`error (1044|1142|1143|1227)\b|command denied to user|you need \(at least one of\) the .* privilege`)
+
 	// localPermission is a file-system "permission denied", which is about
 	// this machine, not the account's role.
 	localPermission = lazyre.New(`(open|mkdir|stat|rename|remove|unlinkat|mkdirall) [^\s:]+: permission denied`)
@@ -227,6 +238,9 @@ var (
 	unknownFlag     = lazyre.New(`unknown (?:shorthand )?flag:? (\S+)`)
 	invalidValue    = lazyre.New(`field (\S+): value must`)
 	invalidArgument = lazyre.New(`invalid argument "[^"]*" for "([^"]*)"`)
+	// unsetVariable matches the ways connectors and config loaders say a
+	// referenced environment variable is missing.
+	unsetVariable = lazyre.New(`(?i:environment variable|env var)\s+["'$]?\{?([A-Z_][A-Z0-9_]*)\}?["']?\s+(?:(?i:is)\s+)?(?i:not set|unset|undefined|empty|missing)|(?i:missing|unset|undefined)\s+(?i:environment variables?):?\s+["'$]?\{?([A-Z_][A-Z0-9_]*)`)
 )
 
 // configDiagnosis recognises the flag and schema validation errors of
@@ -260,7 +274,7 @@ func configDiagnosis(text, lower string) (Diagnosis, bool) {
 	}
 	if m := unknownFlag().FindStringSubmatch(text); m != nil {
 		d.Summary = fmt.Sprintf("The connector does not know the flag %s.", m[1])
-		d.Hint = "This connector version does not support it: remove it, or upgrade the connector."
+		d.Hint = "baton-setup passed a flag this connector version does not have; upgrade the connector."
 		return d, true
 	}
 	if m := invalidValue().FindStringSubmatch(text); m != nil {
@@ -271,6 +285,25 @@ func configDiagnosis(text, lower string) (Diagnosis, bool) {
 	if m := invalidArgument().FindStringSubmatch(text); m != nil {
 		d.Summary = fmt.Sprintf("The value given for %s has the wrong type.", m[1])
 		d.Hint = "Fix the value as the error describes, then test again."
+		return d, true
+	}
+	if m := unsetVariable().FindStringSubmatch(text); m != nil {
+		name := m[1]
+		if name == "" {
+			name = m[2]
+		}
+		d.Summary = fmt.Sprintf("The connector's settings refer to the environment variable %s, which is not set.", name)
+		d.Hint = fmt.Sprintf("Set %s where the connector runs, or write the value into the setting itself; baton-setup passes the connector only its own BATON_* settings and your environment.", name)
+		return d, true
+	}
+	if strings.Contains(lower, "default addr for network") {
+		d.Summary = "The MySQL connection string has a host and port without tcp(…) around them."
+		d.Hint = "Write it as user:password@tcp(host:3306)/database."
+		return d, true
+	}
+	if strings.Contains(lower, "invalid dsn") {
+		d.Summary = "The database connection string (DSN) is malformed."
+		d.Hint = "Fix its form as the error describes; a MySQL DSN looks like user:password@tcp(host:3306)/database."
 		return d, true
 	}
 	if strings.Contains(lower, "errors found:") {
@@ -333,7 +366,8 @@ func crashDiagnosis(lower string) (Diagnosis, bool) {
 	return Diagnosis{
 		Cause:   CauseCrash,
 		Summary: "The connector crashed.",
-		Hint:    "Run it again with --log-level debug and report the log to the connector's maintainers; also check the machine has enough memory.",
+		Hint:    "Report the error and the connector's log to its maintainers; also check the machine has enough memory.",
+		ReadLog: true,
 	}, true
 }
 

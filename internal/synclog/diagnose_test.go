@@ -14,6 +14,7 @@ func TestDiagnose(t *testing.T) {
 		want     Cause
 		summary  string // a substring of Summary, if set
 		hint     string // a substring of Hint, if set
+		readLog  bool
 	}{
 		{name: "exit 16 alone", exit: 16, want: CauseCredentials},
 		{name: "contract example", text: "rpc error: code = Unauthenticated desc = validate failed: rpc error: code = Unauthenticated desc = demo: invalid API key (401 from upstream)", exit: 16, want: CauseCredentials},
@@ -52,11 +53,19 @@ func TestDiagnose(t *testing.T) {
 		{name: "missing password field is configuration, not credentials", text: `required flag(s) "password" not set`, exit: 1, want: CauseConfiguration},
 		{name: "missing output directory", text: "error closing store: pebble store close: save failed, store left open and unsaved data preserved under /tmp/c1z-pebble1: open ./out/sync.c1z.tmp: no such file or directory", exit: 2, want: CauseConfiguration, summary: "output"},
 		{name: "missing input file", text: "input file not found: /nonexistent.yaml", exit: 1, want: CauseConfiguration, summary: "does not exist"},
-		{name: "crash", text: "connector service quit unexpectedly: exit status 2", exit: 1, want: CauseCrash},
-		{name: "panic", text: "panic: runtime error: index out of range [3] with length 3", exit: 2, want: CauseCrash},
+		{name: "crash", text: "connector service quit unexpectedly: exit status 2", exit: 1, want: CauseCrash, readLog: true},
+		{name: "panic", text: "panic: runtime error: index out of range [3] with length 3", exit: 2, want: CauseCrash, readLog: true},
 		{name: "killed", exit: -1, want: CauseCrash},
-		{name: "401 inside other numbers is not credentials", text: "request 14012 failed after 401ms at 17:15:49.401: upstream said no (id 4010)", exit: 1, want: CauseUnknown},
-		{name: "unknown", text: "something odd happened", exit: 1, want: CauseUnknown},
+		{name: "401 inside other numbers is not credentials", text: "request 14012 failed after 401ms at 17:15:49.401: upstream said no (id 4010)", exit: 1, want: CauseUnknown, readLog: true},
+		{name: "unknown", text: "something odd happened", exit: 1, want: CauseUnknown, readLog: true},
+		{name: "mysql DSN without tcp()", text: "error: default addr for network 'db.example:3306' unknown", exit: 1, want: CauseConfiguration, hint: "@tcp(host:3306)/"},
+		{name: "malformed DSN", text: "invalid DSN: missing the slash separating the database name", exit: 1, want: CauseConfiguration, summary: "DSN"},
+		{name: "mysql command denied", text: "Error 1142 (42000): SELECT command denied to user 'baton'@'localhost' for table 'user'", exit: 1, want: CausePermission},
+		{name: "mysql database denied", text: "Error 1044 (42000): Access denied for user 'baton'@'%' to database 'app'", exit: 1, want: CausePermission},
+		{name: "mysql global privilege", text: "Error 1227 (42000): Access denied; you need (at least one of) the PROCESS privilege(s) for this operation", exit: 1, want: CausePermission},
+		{name: "unset variable", text: `load config: environment variable "DB_PASSWORD" is not set`, exit: 1, want: CauseConfiguration, summary: "DB_PASSWORD"},
+		{name: "unset variable, other wording", text: "missing environment variable: ${LDAP_BIND_PW}", exit: 1, want: CauseConfiguration, summary: "LDAP_BIND_PW"},
+		{name: "env var not set", text: "env var BATON_SQL_DSN not set", exit: 1, want: CauseConfiguration, summary: "BATON_SQL_DSN"},
 		{name: "nothing at all", exit: 0, want: CauseUnknown, summary: "did not finish"},
 	}
 	for _, tt := range tests {
@@ -77,6 +86,14 @@ func TestDiagnose(t *testing.T) {
 			}
 			if !strings.Contains(d.Hint, tt.hint) {
 				t.Errorf("Hint = %q, want it to mention %q", d.Hint, tt.hint)
+			}
+			// --log-level is not a flag of baton-setup; how to read the
+			// connector's log is for the caller, who knows the connector.
+			if d.ReadLog != tt.readLog {
+				t.Errorf("ReadLog = %v, want %v", d.ReadLog, tt.readLog)
+			}
+			if strings.Contains(d.Hint, "--log-level") {
+				t.Errorf("Hint = %q names a flag baton-setup does not have", d.Hint)
 			}
 		})
 	}

@@ -1,6 +1,9 @@
 package synclog
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Failure is the error a failed connector run ended with.
 type Failure struct {
@@ -20,41 +23,78 @@ func (f Failure) IsZero() bool {
 
 // ExtractFailure finds the error at the end of a connector's stderr lines:
 // the trailing lines that are not log entries, cut after the last
-// "desc = " and without a leading "validate failed: ". Without such lines
-// it falls back to the "error" field of the last error-level entry.
+// "desc = " and without a leading "validate failed: ". Without such lines,
+// or when they are only the SDK's shutdown noise, it falls back to the
+// error of the "error running connector" entry, then the first error-level
+// entry with a gRPC code, then the last error-level entry. It is what a
+// Collector fed every line reports.
 func ExtractFailure(lines []string) Failure {
-	start := len(lines)
-	for start > 0 && ParseString(lines[start-1]).Kind == KindText {
-		start--
+	c := NewCollector(max(len(lines), 1))
+	for _, l := range lines {
+		c.AddLine(l)
 	}
-	var lastErr string
-	for i := start - 1; i >= 0; i-- {
-		if e := ParseString(lines[i]); isErrorLevel(e.Level) && e.Err != "" {
-			lastErr = e.Err
-			break
-		}
-	}
-	return buildFailure(lines[start:], lastErr)
+	return c.Failure()
 }
 
-func buildFailure(trailing []string, lastErr string) Failure {
+// buildFailure reduces the trailing text to a failure, or the fallback
+// error when there is no text or only shutdown noise.
+func buildFailure(trailing []string, fallback string) Failure {
 	text := cleanTrailing(trailing)
-	if len(text) == 0 {
-		if lastErr == "" {
+	if len(text) == 0 || isNoiseText(text) {
+		if fallback == "" {
 			return Failure{}
 		}
 		return Failure{
-			Message: innermost(strings.Split(lastErr, "\n")),
-			Code:    firstCode(lastErr),
-			Full:    lastErr,
+			Message: innermost(strings.Split(fallback, "\n")),
+			Code:    firstCode(fallback),
+			Full:    fallback,
 		}
 	}
 	full := strings.Join(text, "\n")
 	f := Failure{Message: innermost(text), Code: firstCode(full), Full: full}
 	if f.Code == "" {
-		f.Code = firstCode(lastErr)
+		f.Code = firstCode(fallback)
 	}
 	return f
+}
+
+// Messages the SDK logs at level error while it shuts down, after the real
+// error or after being stopped; they never say why a run failed.
+const (
+	msgClosingWrapper = "error closing connector wrapper"
+	msgReportFailed   = "ratelimit: report failed"
+	msgStatsSoFar     = "sync stats so far"
+	msgRunError       = "error running connector"
+	msgServiceQuit    = "connector service quit unexpectedly"
+)
+
+// isShutdownNoise reports a log entry that is part of the SDK stopping:
+// closing its service child's pipes and connections, killing the child
+// (baton-sdk v0.2.x does so now and then after a finished sync), or
+// reporting counters. A child that died by itself ("exit status 2") is a
+// crash, not noise.
+func isShutdownNoise(e Event) bool {
+	switch e.Msg {
+	case msgClosingWrapper, msgReportFailed, msgStatsSoFar:
+		return true
+	case msgServiceQuit:
+		return e.Err == "signal: killed"
+	}
+	return false
+}
+
+// noiseText is plain text a stopping SDK prints that names no cause.
+var noiseText = []string{
+	"error closing connector service stdin", "file already closed", "the client connection is closing",
+}
+
+func isNoiseText(lines []string) bool {
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" && !containsAny(strings.ToLower(l), noiseText) {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanTrailing drops blank lines at either end and a cobra usage block,
@@ -152,10 +192,14 @@ func isWordByte(c byte) bool {
 // DefaultTail is the number of lines NewCollector keeps when given 0.
 const DefaultTail = 200
 
+// maxErrors bounds the error messages a Collector keeps.
+const maxErrors = 10
+
 // Collector keeps what a runner needs to report a failure without holding
 // the whole log: the last lines of any kind, the trailing plain-text lines
 // (bounded too, as the first and last few, in case a connector floods
-// stderr with text), and the error of the last error-level entry.
+// stderr with text), the errors of the entries that name the failure, and
+// the first few error-level messages of any kind.
 // A Collector is not safe for concurrent use.
 type Collector struct {
 	tail      ring
@@ -163,6 +207,11 @@ type Collector struct {
 	trailTail ring
 	trailMax  int
 	lastErr   string
+	// runErr is the error of the last "error running connector", codedErr
+	// the first error with a gRPC code other than Canceled.
+	runErr, codedErr string
+	errors           []string
+	errorCount       int
 }
 
 // NewCollector returns a Collector that keeps the last tail lines
@@ -190,11 +239,33 @@ func (c *Collector) Add(line string, e Event) {
 		}
 		return
 	}
+	if isShutdownNoise(e) {
+		// Logged after the plain error text; it must not end that text.
+		return
+	}
 	clear(c.trailHead)
 	c.trailHead = c.trailHead[:0]
 	c.trailTail.reset()
-	if isErrorLevel(e.Level) && e.Err != "" {
-		c.lastErr = e.Err
+	if !isErrorLevel(e.Level) {
+		return
+	}
+	c.errorCount++
+	msg := e.Msg
+	if e.Err != "" {
+		msg += ": " + e.Err
+	}
+	if len(c.errors) < maxErrors && !slices.Contains(c.errors, msg) {
+		c.errors = append(c.errors, msg)
+	}
+	if e.Err == "" {
+		return
+	}
+	c.lastErr = e.Err
+	if e.Msg == msgRunError {
+		c.runErr = e.Err
+	}
+	if code := firstCode(e.Err); code != "" && code != "Canceled" && c.codedErr == "" {
+		c.codedErr = e.Err
 	}
 }
 
@@ -214,7 +285,24 @@ func (c *Collector) Tail() []string {
 // would from the whole log.
 func (c *Collector) Failure() Failure {
 	trailing := append(append([]string(nil), c.trailHead...), c.trailTail.lines()...)
-	return buildFailure(trailing, c.lastErr)
+	fallback := c.runErr
+	if fallback == "" {
+		fallback = c.codedErr
+	}
+	if fallback == "" {
+		fallback = c.lastErr
+	}
+	return buildFailure(trailing, fallback)
+}
+
+// RunFailed reports whether the SDK logged "error running connector": the
+// sync failed, whatever the exit code says.
+func (c *Collector) RunFailed() bool { return c.runErr != "" }
+
+// Errors returns the first distinct messages of error-level entries,
+// without the SDK's shutdown noise, and how many such entries there were.
+func (c *Collector) Errors() ([]string, int) {
+	return slices.Clone(c.errors), c.errorCount
 }
 
 // ring keeps the last size strings pushed.

@@ -131,6 +131,34 @@ func TestExtractFailure(t *testing.T) {
 			want: Failure{Message: "dial tcp 127.0.0.1:5432: connect: connection refused", Code: "Unavailable", Full: "dial tcp 127.0.0.1:5432: connect: connection refused"},
 		},
 		{
+			// The built-in demo with a refused key, in a run that exited 0:
+			// the SDK's shutdown noise came after the plain error text.
+			name:  "shutdown noise after the error",
+			lines: readLines(t, "demo-invalid-key-exit0.jsonl"),
+			want: Failure{
+				Message: "demo: invalid API key (401 from upstream)",
+				Code:    "Unauthenticated",
+				Full:    "runner: error processing task: rpc error: code = Unauthenticated desc = validate failed: rpc error: code = Unauthenticated desc = demo: invalid API key (401 from upstream)",
+			},
+		},
+		{
+			name: "noise as the last text: the run error instead",
+			lines: []string{
+				`{"level":"error","msg":"error running connector","error":"rpc error: code = Unauthenticated desc = bad key"}`,
+				`{"level":"info","msg":"after"}`,
+				"grpc: the client connection is closing",
+			},
+			want: Failure{Message: "bad key", Code: "Unauthenticated", Full: "rpc error: code = Unauthenticated desc = bad key"},
+		},
+		{
+			name: "the first coded error beats a later uncoded one",
+			lines: []string{
+				`{"level":"error","msg":"ratelimit: error running client request","error":"rpc error: code = PermissionDenied desc = no scope"}`,
+				`{"level":"error","msg":"cleanup failed","error":"file already closed"}`,
+			},
+			want: Failure{Message: "no scope", Code: "PermissionDenied", Full: "rpc error: code = PermissionDenied desc = no scope"},
+		},
+		{
 			name:  "successful sync",
 			lines: readLines(t, ldapSample),
 			want:  Failure{},
@@ -212,5 +240,60 @@ func TestCollectorBoundedMemory(t *testing.T) {
 	c.AddLine(`{"level":"error","msg":"error running connector","error":"rpc error: code = Internal desc = later"}`)
 	if f := c.Failure(); f.Message != "later" || f.Code != "Internal" || len(c.trailHead) != 0 {
 		t.Errorf("after an entry: %+v, %d trailing lines", f, len(c.trailHead))
+	}
+}
+
+// TestCollectorErrors keeps the messages of error-level entries, which make
+// a sync that exits 0 a warning, and leaves out the SDK's shutdown noise.
+func TestCollectorErrors(t *testing.T) {
+	c := NewCollector(0)
+	for _, l := range readLines(t, ldapSample) {
+		c.AddLine(l)
+	}
+	if errs, n := c.Errors(); len(errs) != 0 || n != 0 || c.RunFailed() {
+		t.Errorf("successful sync: errors %q (%d), run failed %v", errs, n, c.RunFailed())
+	}
+
+	c = NewCollector(0)
+	for _, l := range readLines(t, "sdk-v0.25.0-interrupted.jsonl") {
+		c.AddLine(l)
+	}
+	if errs, n := c.Errors(); len(errs) != 0 || n != 0 || c.RunFailed() {
+		t.Errorf("interrupted sync: errors %q (%d), run failed %v", errs, n, c.RunFailed())
+	}
+
+	// baton-sdk v0.2.65 after a finished sync, now and then.
+	c = NewCollector(0)
+	for _, l := range readLines(t, ldapSample) {
+		c.AddLine(l)
+	}
+	c.AddLine(`{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}`)
+	if errs, n := c.Errors(); len(errs) != 0 || n != 0 {
+		t.Errorf("child killed on the way out: errors %q (%d)", errs, n)
+	}
+	c.AddLine(`{"level":"error","msg":"connector service quit unexpectedly","error":"exit status 2"}`)
+	if errs, _ := c.Errors(); len(errs) != 1 {
+		t.Errorf("a child that died by itself is not counted: %q", errs)
+	}
+
+	c = NewCollector(0)
+	line := `{"level":"error","msg":"listing role privileges failed","error":"Error 1054 (42S22): Unknown column 'Create_role_priv'"}`
+	for range 12 {
+		c.AddLine(line)
+	}
+	for i := range 12 {
+		c.AddLine(fmt.Sprintf(`{"level":"error","msg":"skipped table %d"}`, i))
+	}
+	errs, n := c.Errors()
+	if n != 24 || len(errs) != maxErrors || errs[0] != "listing role privileges failed: Error 1054 (42S22): Unknown column 'Create_role_priv'" || errs[1] != "skipped table 0" {
+		t.Errorf("errors %q (%d)", errs, n)
+	}
+
+	c = NewCollector(0)
+	for _, l := range readLines(t, "demo-invalid-key-exit0.jsonl") {
+		c.AddLine(l)
+	}
+	if !c.RunFailed() {
+		t.Error("an \"error running connector\" entry is not a failed run")
 	}
 }

@@ -1,6 +1,10 @@
 package synclog
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // Progress folds events into the state a progress view needs. The zero
 // value is ready to use.
@@ -72,6 +76,11 @@ func (p *Progress) Apply(e Event) {
 		return
 	case KindDone:
 		p.Done = true
+		// A finished sync has finished every type, whether or not the SDK
+		// logged a last "Synced …" line for it (v0.3.x often does not).
+		for i := range p.Types {
+			p.Types[i].complete()
+		}
 		return
 	case KindProgress:
 	default:
@@ -107,6 +116,39 @@ func (p *Progress) Apply(e Event) {
 		t.GrantsSynced = max(t.GrantsSynced, e.Count)
 		t.GrantsTotal = max(t.GrantsTotal, e.Total)
 		t.GrantsDone = true
+	}
+}
+
+// complete marks a type's entitlement and grant phases finished, with
+// every resource processed.
+func (t *TypeProgress) complete() {
+	t.EntitlementsSynced = max(t.EntitlementsSynced, t.EntitlementsTotal)
+	t.GrantsSynced = max(t.GrantsSynced, t.GrantsTotal)
+	t.EntitlementsDone, t.GrantsDone = true, true
+}
+
+// Finish completes every row from the finished sync file's own counts,
+// resources by type, which beat the log's: the log can repeat or miss a
+// type's last line, the file cannot. A type the file has and the log never
+// named gets a row of its own.
+func (p *Progress) Finish(resources map[string]int64) {
+	p.Done = true
+	p.Phase = PhaseDone
+	for _, rt := range slices.Sorted(maps.Keys(resources)) {
+		n := resources[rt]
+		t := p.typ(rt)
+		t.Resources = n
+		if t.EntitlementsTotal > 0 {
+			t.EntitlementsTotal = n
+		}
+		if t.GrantsTotal > 0 {
+			t.GrantsTotal = n
+		}
+		t.EntitlementsSynced = min(t.EntitlementsSynced, n)
+		t.GrantsSynced = min(t.GrantsSynced, n)
+	}
+	for i := range p.Types {
+		p.Types[i].complete()
 	}
 }
 

@@ -18,7 +18,7 @@ func TestProgressLDAPSync(t *testing.T) {
 	p := replay(t, readLines(t, ldapSample))
 
 	want := []TypeProgress{
-		{ResourceType: "user", Resources: 3},
+		{ResourceType: "user", Resources: 3, EntitlementsDone: true, GrantsDone: true},
 		{ResourceType: "role", Resources: 1, EntitlementsSynced: 1, EntitlementsTotal: 1, EntitlementsDone: true, GrantsSynced: 1, GrantsTotal: 1, GrantsDone: true},
 		{ResourceType: "group", Resources: 3, EntitlementsSynced: 3, EntitlementsTotal: 3, EntitlementsDone: true, GrantsSynced: 3, GrantsTotal: 3, GrantsDone: true},
 	}
@@ -42,6 +42,35 @@ func TestProgressLDAPSync(t *testing.T) {
 	}
 	if _, ok := p.Type("nope"); ok {
 		t.Error("Type(nope) found")
+	}
+}
+
+// TestProgressFinishesEveryRow replays a v0.3.x-style log that never
+// logs the last "Synced …" lines of a type: "Sync complete." must still
+// finish its row, and the sync file's counts replace the log's.
+func TestProgressFinishesEveryRow(t *testing.T) {
+	p := replay(t, []string{
+		`{"level":"info","msg":"Synced resources","resource_type_id":"role","count":20}`,
+		`{"level":"info","msg":"Synced resources","resource_type_id":"database","count":3}`,
+		`{"level":"info","msg":"Syncing entitlements","resource_type_id":"role","synced":1,"total":20,"percent_complete":5}`,
+		`{"level":"info","msg":"Synced entitlements","resource_type_id":"database","count":3,"total":3}`,
+		`{"level":"info","msg":"Syncing grants","resource_type_id":"role","synced":1,"total":20,"percent_complete":5}`,
+		`{"level":"info","msg":"Synced grants","resource_type_id":"database","count":3,"total":3}`,
+		`{"level":"info","msg":"Sync complete."}`,
+	})
+	want := []TypeProgress{
+		{ResourceType: "role", Resources: 20, EntitlementsSynced: 20, EntitlementsTotal: 20, EntitlementsDone: true, GrantsSynced: 20, GrantsTotal: 20, GrantsDone: true},
+		{ResourceType: "database", Resources: 3, EntitlementsSynced: 3, EntitlementsTotal: 3, EntitlementsDone: true, GrantsSynced: 3, GrantsTotal: 3, GrantsDone: true},
+	}
+	if !reflect.DeepEqual(p.Types, want) {
+		t.Errorf("after Sync complete.\n got %+v\nwant %+v", p.Types, want)
+	}
+
+	p.Finish(map[string]int64{"role": 18, "database": 3, "schema": 2})
+	want[0] = TypeProgress{ResourceType: "role", Resources: 18, EntitlementsSynced: 18, EntitlementsTotal: 18, EntitlementsDone: true, GrantsSynced: 18, GrantsTotal: 18, GrantsDone: true}
+	want = append(want, TypeProgress{ResourceType: "schema", Resources: 2, EntitlementsDone: true, GrantsDone: true})
+	if !reflect.DeepEqual(p.Types, want) {
+		t.Errorf("after Finish\n got %+v\nwant %+v", p.Types, want)
 	}
 }
 

@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"al.essio.dev/pkg/shellescape"
 
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/container"
@@ -32,11 +35,17 @@ type Options struct {
 // Sync is a started test sync: the connector's run.
 type Sync struct {
 	*runner.Run
+	connector plan.Connector
+	timeout   time.Duration
+	// quick holds the flags a quick check added; nil for a full test.
+	quick []string
 }
 
 // Start launches the plan's connector for a test sync. A quick check syncs
-// one user-like resource type without entitlements and grants, which is
-// enough to prove the credentials in seconds.
+// only the user type's resources, or every type's resources without
+// entitlements and grants, as far as the connector allows (QuickSupport);
+// that is enough to prove the credentials in seconds. A connector that
+// allows neither gets an error wrapping ErrNoQuick, and no run.
 //
 // opts.Timeout bounds the whole test, the quick check's capabilities call
 // included.
@@ -44,24 +53,28 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	env := p.ConnectorEnv()
 	var extra []string
 	if opts.Quick {
-		started := time.Now()
-		capsCtx, cancel := ctx, context.CancelFunc(func() {})
-		if opts.Timeout > 0 {
-			capsCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		q := QuickSupport(p.Connector)
+		if !q.Possible() {
+			return nil, CheckQuick(p.Connector)
 		}
-		rt, err := UserType(capsCtx, p, opts.BaseEnv)
-		cancel()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		rt := ""
+		if q == QuickOneType || q == QuickUnknown {
+			started := time.Now()
+			capsCtx, cancel := ctx, context.CancelFunc(func() {})
+			if opts.Timeout > 0 {
+				capsCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			}
+			rt, _ = UserType(capsCtx, p, opts.BaseEnv)
+			cancel()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if opts.Timeout > 0 {
+				// Zero would mean no limit.
+				opts.Timeout = max(opts.Timeout-time.Since(started), time.Millisecond)
+			}
 		}
-		if err == nil && rt != "" {
-			extra = append(extra, "--sync-resource-types", rt)
-		}
-		extra = append(extra, "--skip-entitlements-and-grants")
-		if opts.Timeout > 0 {
-			// Zero would mean no limit.
-			opts.Timeout = max(opts.Timeout-time.Since(started), time.Millisecond)
-		}
+		extra = quickArgs(q, rt)
 	}
 	binary := p.Connector.Path
 	if p.Connector.Image != "" {
@@ -82,7 +95,7 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sync{Run: run}, nil
+	return &Sync{Run: run, connector: p.Connector, timeout: opts.Timeout, quick: extra}, nil
 }
 
 // UserType asks the connector for its resource types (`capabilities`, which
@@ -158,22 +171,6 @@ func userType(out []byte) (string, error) {
 	return first, nil
 }
 
-// NoUsers reports whether a finished sync found no user-like resources: a
-// sync that "succeeds" that way usually means the credentials lack read
-// permission.
-func NoUsers(s *c1z.Summary) bool {
-	if s == nil {
-		return false
-	}
-	for _, t := range s.ByType {
-		id := strings.ToLower(t.ResourceType)
-		if t.Resources > 0 && (strings.Contains(id, "user") || strings.Contains(id, "account") || strings.Contains(id, "member")) {
-			return false
-		}
-	}
-	return true
-}
-
 // Outcome is a judged test sync.
 type Outcome struct {
 	Result    runner.Result
@@ -181,11 +178,18 @@ type Outcome struct {
 	Diagnosis synclog.Diagnosis
 	// Err says why the sync does not count as a success; nil on success.
 	Err error
+	// Warnings make a successful sync doubtful (see Judge); the sync file
+	// is good, but the user should look before relying on it.
+	Warnings []Warning
 }
 
 // OK reports whether the sync succeeded on all three counts: exit 0,
-// "Sync complete." logged, and a finished sync in the file.
+// "Sync complete." logged, and a finished sync in the file. A sync with
+// warnings is OK too.
 func (o Outcome) OK() bool { return o.Err == nil }
+
+// Warned reports whether the sync succeeded with warnings.
+func (o Outcome) Warned() bool { return o.Err == nil && len(o.Warnings) > 0 }
 
 func crashed(tail []string) bool {
 	for _, l := range tail {
@@ -206,20 +210,32 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
 		f := res.Failure
-		// The innermost error of a crash is about a closed pipe; the crash
-		// itself is logged earlier, so judge by the whole tail then.
-		if crashed(res.Tail) {
-			f.Full = strings.Join(res.Tail, "\n")
-		}
 		out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
+		// The innermost error of a crash is about a closed pipe or a
+		// cancelled action; the crash itself is logged apart, so judge by
+		// the whole tail then. When the error names a cause of its own, a
+		// "quit unexpectedly" line is the SDK killing its service child on
+		// the way out (baton-sdk v0.2.x does, now and then).
+		if crashed(res.Tail) && (out.Diagnosis.Cause == synclog.CauseUnknown || out.Diagnosis.Cause == synclog.CauseNetwork) {
+			f.Full = strings.Join(res.Tail, "\n")
+			out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
+		}
+		if d, ok := quickDiagnosis(run.quick, f); ok {
+			out.Diagnosis = d
+		}
+		if out.Diagnosis.ReadLog {
+			if h := LogHint(run.connector); h != "" {
+				out.Diagnosis.Hint += " " + h
+			}
+		}
 		switch {
 		case res.Err != nil:
 			out.Err = res.Err
 		case res.TimedOut:
-			out.Err = errors.New("the test sync timed out")
+			out.Err = fmt.Errorf("the test sync timed out after %s", run.timeout)
 		case res.Canceled:
 			out.Err = errors.New("the test sync was cancelled")
-		case res.ExitCode != 0:
+		case res.ExitCode != 0 || res.RunFailed:
 			out.Err = errors.New("the connector failed")
 		default:
 			out.Err = ErrNoComplete
@@ -232,5 +248,43 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 		return out
 	}
 	out.Summary = &sum
+	out.Warnings = Judge(&sum, run.connector.Name, res.Errors, res.ErrorCount)
 	return out
+}
+
+// quickDiagnosis explains a quick check that failed on a flag it added,
+// which the user never typed: the connector cannot narrow a sync that way.
+func quickDiagnosis(added []string, f synclog.Failure) (synclog.Diagnosis, bool) {
+	for _, a := range added {
+		if strings.HasPrefix(a, "--") && strings.Contains(f.Full+" "+f.Message, "unknown flag: "+a) {
+			return synclog.Diagnosis{
+				Cause:   synclog.CauseConfiguration,
+				Summary: fmt.Sprintf("This connector cannot run a quick check: it has no %s flag.", a),
+				Hint:    "Run the full test instead; it works with every connector.",
+			}, true
+		}
+	}
+	return synclog.Diagnosis{}, false
+}
+
+// LogHint says how to read the connector's own log at debug level, which
+// baton-setup's test does not show: with --set log-level=debug when the
+// connector takes that as a setting, else by running the connector itself
+// with its --log-level flag. It is "" when neither is known to work
+// (a docker image, or a binary of unknown make).
+func LogHint(c plan.Connector) string {
+	if c.Schema == nil {
+		return ""
+	}
+	if _, ok := c.Schema.Field("log-level"); ok && c.Image == "" {
+		return "For its full log, test again with --set log-level=debug."
+	}
+	has, known := c.Schema.HasFlag("log-level")
+	if c.Image != "" || c.Path == "" || (!has && (known || c.SDKVersion == "")) {
+		return ""
+	}
+	argv := append([]string{c.Path}, c.Args...)
+	argv = append(argv, "--log-level", "debug", "--log-format", "console", "--file", filepath.Join(os.TempDir(), "baton-debug.c1z"))
+	return "For its full log, run it yourself with the same BATON_* settings in the environment (the profile's secrets.env holds the secret ones): " +
+		shellescape.QuoteCommand(argv)
 }

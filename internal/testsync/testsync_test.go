@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,15 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "hang hits the timeout", plan: func(t *testing.T) *plan.Plan { return demoPlan(t, "k") }, env: []string{"BATON_DEMO_FAILURE=hang"}, timeout: 2 * time.Second, wantCause: synclog.CauseTimeout, wantErr: "timed out"},
 		{name: "exit 1 with plain error", plan: func(t *testing.T) *plan.Plan {
 			return script(t, "echo 'LDAP Result Code 49 \"Invalid Credentials\": ' >&2\nexit 1\n")
+		}, wantCause: synclog.CauseCredentials, wantErr: "the connector failed"},
+		// baton-sdk v0.2.x sometimes kills its service child on the way out
+		// of a failed run and logs it: the refused password is the cause.
+		{name: "refused password, then the child killed", plan: func(t *testing.T) *plan.Plan {
+			return script(t, `echo '{"level":"error","msg":"error running connector","error":"runner: error processing task: rpc error: code = Unknown desc = password authentication failed for user \"baton\""}' >&2
+echo '{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}' >&2
+echo 'runner: error processing task: rpc error: code = Unknown desc = password authentication failed for user "baton"' >&2
+exit 1
+`)
 		}, wantCause: synclog.CauseCredentials, wantErr: "the connector failed"},
 		{name: "usage error exit 2", plan: func(t *testing.T) *plan.Plan {
 			return script(t, "echo 'required flag(s) \"domain\" not set' >&2\nexit 2\n")
@@ -150,10 +160,141 @@ func TestNoUsers(t *testing.T) {
 		{"accounts", []c1z.TypeCount{{ResourceType: "iam_account", Resources: 1}}, false},
 		{"only groups", []c1z.TypeCount{{ResourceType: "group", Resources: 2}}, true},
 		{"zero users", []c1z.TypeCount{{ResourceType: "user"}, {ResourceType: "group", Resources: 2}}, true},
+		{"employees, by name", []c1z.TypeCount{{ResourceType: "employee", Resources: 4}}, false},
+		// baton-postgresql's user type is role: the trait decides.
+		{"role with the user trait", []c1z.TypeCount{{ResourceType: "role", Traits: []string{"user"}, Resources: 18}, {ResourceType: "database", Resources: 2}}, false},
+		{"empty role with the user trait", []c1z.TypeCount{{ResourceType: "role", Traits: []string{"user"}}, {ResourceType: "database", Resources: 2}}, true},
+		{"a user-named type without the trait", []c1z.TypeCount{{ResourceType: "user_profile", Traits: []string{"app"}, Resources: 5}, {ResourceType: "login", Traits: []string{"user"}}}, true},
+		{"traits but no user type", []c1z.TypeCount{{ResourceType: "repo", Traits: []string{"app"}, Resources: 5}}, false},
 	}
 	for _, tt := range tests {
 		if got := NoUsers(&c1z.Summary{ByType: tt.by}); got != tt.want {
 			t.Errorf("%s: NoUsers = %v", tt.name, got)
+		}
+	}
+}
+
+func TestJudge(t *testing.T) {
+	role := func(n int64) c1z.TypeCount {
+		return c1z.TypeCount{ResourceType: "role", Traits: []string{"user"}, Resources: n}
+	}
+	db := c1z.TypeCount{ResourceType: "database", Resources: 3}
+	tests := []struct {
+		name   string
+		sum    *c1z.Summary
+		errs   []string
+		count  int
+		want   []string // kinds
+		prefix string   // of the first message
+	}{
+		{"healthy", &c1z.Summary{ResourceTypes: 2, Resources: 21, ByType: []c1z.TypeCount{role(18), db}}, nil, 0, nil, ""},
+		{"nothing found", &c1z.Summary{ResourceTypes: 2, ByType: []c1z.TypeCount{role(0), {ResourceType: "database"}}}, nil, 0, []string{WarnNoResources}, "the sync found nothing: 0 resources of 2 resource types"},
+		{"no users", &c1z.Summary{ResourceTypes: 2, Resources: 3, ByType: []c1z.TypeCount{role(0), db}}, nil, 0, []string{WarnNoUsers}, "no users were found: the connector's user type role has 0 resources"},
+		{"errors logged", &c1z.Summary{ResourceTypes: 2, Resources: 21, ByType: []c1z.TypeCount{role(18), db}}, []string{"listing failed: Unknown column"}, 5, []string{WarnErrorsLogged}, "the connector logged 5 errors during a sync that finished"},
+		{"both", &c1z.Summary{ResourceTypes: 2}, []string{"x"}, 1, []string{WarnNoResources, WarnErrorsLogged}, "the sync found nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := Judge(tt.sum, "compat", tt.errs, tt.count)
+			var kinds []string
+			for _, w := range ws {
+				kinds = append(kinds, w.Kind)
+				if w.Message == "" {
+					t.Errorf("warning without a message: %+v", w)
+				}
+			}
+			if strings.Join(kinds, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("kinds = %v, want %v (%+v)", kinds, tt.want, ws)
+			}
+			if len(ws) > 0 && !strings.HasPrefix(ws[0].Message, tt.prefix) {
+				t.Errorf("message = %q, want prefix %q", ws[0].Message, tt.prefix)
+			}
+			if tt.count > 0 && !slices.Equal(ws[len(ws)-1].Details, tt.errs) {
+				t.Errorf("details = %q", ws[len(ws)-1].Details)
+			}
+		})
+	}
+}
+
+func TestQuickSupport(t *testing.T) {
+	help := func(flags ...string) *schema.Schema { return &schema.Schema{Flags: flags} }
+	tests := []struct {
+		name string
+		conn plan.Connector
+		want Quick
+	}{
+		{"v0.25.0 flags", plan.Connector{Schema: help("file", "skip-entitlements-and-grants", "sync-resource-types")}, QuickOneType},
+		{"v0.3.40 flags", plan.Connector{Schema: help("file", "skip-entitlements-and-grants")}, QuickResources},
+		{"v0.3.10 flags", plan.Connector{Schema: help("file", "sync-resources")}, QuickNone},
+		// The flags win over a version that says otherwise.
+		{"flags beat the version", plan.Connector{SDKVersion: "v0.25.0", Schema: help("file")}, QuickNone},
+		{"v0.25.0 by version", plan.Connector{SDKVersion: "v0.25.0", Schema: &schema.Schema{}}, QuickOneType},
+		{"v0.5.0 by version", plan.Connector{SDKVersion: "v0.5.0"}, QuickOneType},
+		{"v0.4.9 by version", plan.Connector{SDKVersion: "v0.4.9"}, QuickResources},
+		{"v0.3.40 by version", plan.Connector{SDKVersion: "v0.3.40"}, QuickResources},
+		{"v0.3.10 by version", plan.Connector{SDKVersion: "v0.3.10"}, QuickNone},
+		{"v0.2.65 by version", plan.Connector{SDKVersion: "v0.2.65"}, QuickNone},
+		{"pseudo-version", plan.Connector{SDKVersion: "v0.25.1-0.20260101000000-abcdef123456"}, QuickOneType},
+		{"nothing known", plan.Connector{}, QuickUnknown},
+	}
+	for _, tt := range tests {
+		if got := QuickSupport(tt.conn); got != tt.want {
+			t.Errorf("%s: QuickSupport = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	err := CheckQuick(plan.Connector{Name: "postgresql", SDKVersion: "v0.3.10"})
+	if !errors.Is(err, ErrNoQuick) || err.Error() != "run quick check of postgresql: the connector cannot sync less than everything: baton-sdk v0.3.10 has no --skip-entitlements-and-grants (it arrived in v0.3.40)" {
+		t.Errorf("CheckQuick = %v", err)
+	}
+	if err := CheckQuick(plan.Connector{Name: "okta", SDKVersion: "v0.25.0"}); err != nil {
+		t.Errorf("CheckQuick(v0.25.0) = %v", err)
+	}
+	// Start refuses before running anything.
+	if _, err := Start(context.Background(), &plan.Plan{Connector: plan.Connector{Name: "old", Path: "/nonexistent", Schema: help("file")}}, Options{Quick: true}); !errors.Is(err, ErrNoQuick) {
+		t.Errorf("Start(quick, old) = %v", err)
+	}
+}
+
+// TestQuickUnknownFlag runs a connector that declares nothing and refuses
+// the flags a quick check adds: the diagnosis must say the connector cannot
+// run a quick check, not tell the user to remove a flag they never typed.
+func TestQuickUnknownFlag(t *testing.T) {
+	p := script(t, `for a in "$@"; do case "$a" in --skip-entitlements-and-grants) echo 'Error: unknown flag: --skip-entitlements-and-grants' >&2; exit 1;; esac; done
+exit 3
+`)
+	run, err := Start(context.Background(), p, Options{Quick: true, Timeout: time.Minute, BaseEnv: testenv.CleanEnv(t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Cleanup()
+	o := Finish(context.Background(), run)
+	if o.OK() || o.Diagnosis.Cause != synclog.CauseConfiguration || !strings.Contains(o.Diagnosis.Summary, "cannot run a quick check") || strings.Contains(o.Diagnosis.Hint, "remove") {
+		t.Errorf("outcome %v, diagnosis %+v", o.Err, o.Diagnosis)
+	}
+}
+
+func TestLogHint(t *testing.T) {
+	withFlags := &schema.Schema{Flags: []string{"file", "log-level"}}
+	tests := []struct {
+		name string
+		conn plan.Connector
+		want string // a substring; "" means no hint
+	}{
+		{"declared flag", plan.Connector{Path: "/opt/baton-x", Schema: withFlags}, "/opt/baton-x --log-level debug --log-format console --file "},
+		{"demo subcommand", plan.Connector{Path: "/usr/bin/baton-setup", Args: []string{"demo-connector"}, Schema: withFlags}, "/usr/bin/baton-setup demo-connector --log-level debug"},
+		{"known by SDK version", plan.Connector{Path: "/opt/baton-y", SDKVersion: "v0.2.14", Schema: &schema.Schema{}}, "/opt/baton-y --log-level debug"},
+		{"a setting of its own", plan.Connector{Path: "/opt/baton-z", Schema: &schema.Schema{Fields: []schema.Field{{Name: "log-level"}}}}, "--set log-level=debug"},
+		{"flags say no", plan.Connector{Path: "/opt/baton-q", SDKVersion: "v0.25.0", Schema: &schema.Schema{Flags: []string{"file"}}}, ""},
+		{"nothing known", plan.Connector{Path: "/opt/baton-r", Schema: &schema.Schema{}}, ""},
+		{"docker image", plan.Connector{Image: "example/baton-x", Path: "/opt/baton-x", Schema: withFlags}, ""},
+	}
+	for _, tt := range tests {
+		got := LogHint(tt.conn)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: LogHint = %q, want %q", tt.name, got, tt.want)
+		}
+		if strings.Contains(got, "--set log-level") && tt.want != "--set log-level=debug" {
+			t.Errorf("%s: suggests a setting the connector does not have: %q", tt.name, got)
 		}
 	}
 }
