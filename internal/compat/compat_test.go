@@ -444,7 +444,7 @@ func (e *env) generate() string {
 	args := []string{"generate", "--connector", e.g.name, "--set", "url=" + serverURL, "--set", "ca-file=" + e.ca,
 		"--dest", "s3://compat/" + e.object, "--region", "us-east-1", "--endpoint", e.s3.URL,
 		"--aws-credentials", "static", "--schedule", "hourly:17", "--out", e.profile}
-	r := e.run(append([]string{"BATON_PASSWORD=x"}, e.s3.AWSEnv()...), args...)
+	r := e.run(append([]string{"BATON_PASSWORD=x"}, e.s3.KeyEnv()...), args...)
 	_, err := os.Stat(filepath.Join(e.profile, "sync.sh"))
 	return e.check(r.Code == 0 && err == nil, "ok", "generate: exit %d, %v\n%s", r.Code, err, r.Stderr)
 }
