@@ -22,7 +22,7 @@ func TestQuickCheckForkingConnector(t *testing.T) {
 	start := time.Now()
 	r := run(t, env, home, bin, "test", "--connector", c.Path, "--set", "tenant=acme", "--quick", "--timeout", "3s")
 	took := time.Since(start)
-	if r.code != 1 || !strings.Contains(r.stderr, "test sync failed: the test sync timed out") {
+	if r.code != 1 || !strings.Contains(r.stderr, "test sync failed: timed out after 3s") {
 		t.Errorf("exit %d, want 1 and a timeout\n%s", r.code, r.stderr)
 	}
 	if took > 10*time.Second {

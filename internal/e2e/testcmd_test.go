@@ -67,7 +67,7 @@ func TestTestSIGPIPE(t *testing.T) {
 func TestPlanShowDestination(t *testing.T) {
 	s3 := testenv.NewS3(t, "show-bucket")
 	home := t.TempDir()
-	env := append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.AWSEnv(t, home)...)
+	env := append(append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), s3.KeyEnv()...)
 	r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme",
 		"--dest", "s3://show-bucket/baton/demo/sync.c1z", "--region", "us-east-1", "--endpoint", s3.URL,
 		"--aws-credentials", "static", "--profile", "shown")

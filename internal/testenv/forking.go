@@ -39,7 +39,9 @@ case "$last" in
 config) out='{"fields":[{"name":"tenant","isRequired":true,"stringField":{}},{"name":"api-key","isRequired":true,"isSecret":true,"stringField":{}}]}' ;;
 capabilities) out='{"resourceTypeCapabilities":[{"resourceType":{"id":"user","traits":["TRAIT_USER"]}}]}' ;;
 --version) out='baton-forking version v0.0.1' ;;
---help) out='Usage: baton-forking [flags]' ;;
+--help) out='Usage: baton-forking [flags]
+      --skip-entitlements-and-grants   skip entitlements and grants
+      --sync-resource-types strings    the resource types to sync' ;;
 *) exec sleep 60 ;;
 esac
 if [ "$last" = %s ]; then

@@ -52,6 +52,7 @@ type Sync struct {
 func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	env := p.ConnectorEnv()
 	var extra []string
+	limit := opts.Timeout
 	if opts.Quick {
 		q := QuickSupport(p.Connector)
 		if !q.Possible() {
@@ -95,7 +96,7 @@ func Start(ctx context.Context, p *plan.Plan, opts Options) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sync{Run: run, connector: p.Connector, timeout: opts.Timeout, quick: extra}, nil
+	return &Sync{Run: run, connector: p.Connector, timeout: limit, quick: extra}, nil
 }
 
 // UserType asks the connector for its resource types (`capabilities`, which
@@ -207,6 +208,11 @@ var ErrNoComplete = errors.New("the connector exited without finishing a sync")
 // Finish waits for the run and reads the sync file's summary.
 func Finish(ctx context.Context, run *Sync) Outcome {
 	res := run.Wait()
+	if res.TimedOut && run.timeout > 0 {
+		// The connector got what was left of the limit; the user gave the
+		// whole of it.
+		res.Failure.Message = fmt.Sprintf("timed out after %s", run.timeout)
+	}
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
 		f := res.Failure
