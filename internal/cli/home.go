@@ -12,6 +12,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/runlog"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/upload"
@@ -105,8 +106,8 @@ func savedState(ctx context.Context, f *Factory, saved []tui.Saved) []tui.Saved 
 		sv.Checked = true
 		sv.Installed = tableErr == nil && schedule.Count(table, sv.Name) > 0
 		if !sv.Service {
-			var err error
-			sv.LastRun, sv.LastResult, err = lastRun(filepath.Join(sv.Dir, "sync.log"))
+			run, err := runlog.Last(filepath.Join(sv.Dir, "sync.log"))
+			sv.LastRun, sv.LastResult = run.Started, run.Text()
 			if errors.Is(err, fs.ErrNotExist) {
 				sv.LastResult = ""
 			}
@@ -123,10 +124,11 @@ func savedState(ctx context.Context, f *Factory, saved []tui.Saved) []tui.Saved 
 // `schedule install|remove` does, and says what it did. For a systemd
 // timer it says which commands enable or disable it.
 func toggleSchedule(ctx context.Context, f *Factory, name string, install bool) (string, error) {
-	dir, err := defaultOutDir(f, name)
+	root, err := f.ConfigDir()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("find config directory: %w", err)
 	}
+	dir := profile.Locate(root, name)
 	p, err := plan.Load(filepath.Join(dir, "plan.json"))
 	if err != nil {
 		return "", err

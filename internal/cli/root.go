@@ -71,6 +71,7 @@ every step also has a command for scripts.`,
 		newStatusCmd(f, nil),
 		newInstallCmd(f, nil),
 		newTimelimitCmd(f, nil),
+		newExplainCmd(f, nil),
 		newVerifyCmd(f, nil),
 		newRegenerateCmd(f, nil),
 	)

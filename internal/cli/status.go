@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +20,10 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
+	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/runlog"
 	"github.com/conductorone/baton-setup/internal/schedule"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -35,6 +38,10 @@ type StatusOptions struct {
 	// Offline skips the S3 HeadObject calls.
 	Offline bool
 	JSON    bool
+	// Wide shows every cell whole instead of fitting 100 columns.
+	Wide bool
+	// Dir is one profile's directory, instead of every profile.
+	Dir string
 }
 
 func newStatusCmd(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
@@ -61,6 +68,8 @@ connector reports to ConductorOne itself.`,
 	cmd.Flags().Bool("remote", true, "ask S3 for each object's age (the default)")
 	_ = cmd.Flags().MarkHidden("remote")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "show every cell whole (the table fits 100 columns without it)")
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "only the profile in this directory")
 	return cmd
 }
 
@@ -69,6 +78,11 @@ type ProfileStatus struct {
 	Profile    string    `json:"profile"`
 	LastRun    time.Time `json:"lastRun,omitzero"`
 	LastResult string    `json:"lastResult,omitempty"`
+	// Warnings are what the last run warned of.
+	Warnings []string `json:"warnings,omitempty"`
+	// Scheduled names what runs the profile (crontab, systemd timer,
+	// launchd agent); empty when nothing does.
+	Scheduled string `json:"scheduled,omitempty"`
 	// LastLine is sync.log's last line, as the run left it.
 	LastLine   string    `json:"lastLine,omitempty"`
 	LastUpload time.Time `json:"lastUpload,omitzero"`
@@ -77,10 +91,11 @@ type ProfileStatus struct {
 	ObjectModified time.Time `json:"objectModified,omitzero"`
 	// AgeSeconds is how old the delivered sync is: the object's age, or
 	// the last upload's when S3 was not asked.
-	AgeSeconds int64     `json:"ageSeconds,omitempty"`
-	NextRun    time.Time `json:"nextRun,omitzero"`
-	Stale      bool      `json:"stale"`
-	Problem    string    `json:"problem,omitempty"`
+	AgeSeconds int64 `json:"ageSeconds,omitempty"`
+	// NextRun is set only when something runs the profile.
+	NextRun time.Time `json:"nextRun,omitzero"`
+	Stale   bool      `json:"stale"`
+	Problem string    `json:"problem,omitempty"`
 	// Mode is "sync" or "service"; a service has no schedule or object.
 	Mode string `json:"mode"`
 }
@@ -95,70 +110,6 @@ func lastLine(path string) string {
 	return lines[len(lines)-1]
 }
 
-// lastRun reads the newest run's start time and outcome from sync.log.
-// Connector output in the log can hold lines of any length; only the start
-// of each line is looked at.
-func lastRun(path string) (time.Time, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	defer f.Close()
-	var started time.Time
-	result := ""
-	err = eachLine(f, 4096, func(line string) {
-		ts, rest, ok := strings.Cut(line, " ")
-		if !ok {
-			return
-		}
-		_, msg, ok := strings.Cut(rest, ": ")
-		if !ok {
-			return
-		}
-		switch {
-		case msg == "sync started":
-			if t, err := time.Parse(time.RFC3339, ts); err == nil {
-				started, result = t, "running or interrupted"
-			}
-		case strings.HasPrefix(msg, "sync failed: "):
-			result = "failed: " + strings.TrimPrefix(msg, "sync failed: ")
-		case strings.HasPrefix(msg, "uploaded to "), strings.HasPrefix(msg, "upload ") && strings.Contains(msg, "by hand"):
-			result = "ok"
-		case strings.HasPrefix(msg, "previous run still active"):
-			result = "skipped: previous run still active"
-		}
-	})
-	return started, result, err
-}
-
-// eachLine calls fn with every line of r, without its line ending and cut
-// to at most max bytes, however long the line is.
-func eachLine(r io.Reader, max int, fn func(string)) error {
-	br := bufio.NewReader(r)
-	var line []byte
-	open := false // part of a line has been read
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if room := max - len(line); room > 0 {
-			line = append(line, chunk[:min(len(chunk), room)]...)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			open = true
-			continue
-		}
-		if err == nil || len(chunk) > 0 || open {
-			fn(strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"))
-			line, open = line[:0], false
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 func statusRun(ctx context.Context, opts *StatusOptions) error {
 	f := opts.Factory
 	root, err := f.ConfigDir()
@@ -169,10 +120,26 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Dir != "" {
+		dir, err := filepath.Abs(opts.Dir)
+		if err != nil {
+			return &FlagError{err: fmt.Errorf("--dir %s: %w", opts.Dir, err)}
+		}
+		p, err := plan.Load(filepath.Join(dir, "plan.json"))
+		if err != nil {
+			return profileError(err)
+		}
+		list = []profile.Info{{Name: p.Profile, Dir: dir, Connector: p.Connector.Name, Destination: p.Destination.String(), Schedule: p.Schedule.Cron}}
+	}
 	now := f.Now()
+	table := ""
+	if f.Crontab != nil {
+		// No crontab means nothing in it.
+		table, _ = f.Crontab.Read(ctx)
+	}
 	out := []ProfileStatus{}
 	for _, info := range list {
-		out = append(out, profileStatus(ctx, f, opts, info, now))
+		out = append(out, profileStatus(ctx, f, opts, info, now, table))
 	}
 	if opts.JSON {
 		return json.NewEncoder(f.IO.Out).Encode(out)
@@ -181,9 +148,31 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "no profiles in %s; run baton-setup to create one\n", root)
 		return nil
 	}
-	tw := tabwriter.NewWriter(f.IO.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tLAST RUN\tRESULT\tLAST UPLOAD\tOBJECT AGE\tNEXT RUN\t")
+	printStatus(f.IO.Out, out, now, opts.Wide)
 	stale := 0
+	for _, st := range out {
+		if st.Stale {
+			stale++
+		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "%d profile(s) have not delivered a sync in the last two hours; see their sync.log, or run baton-setup doctor --profile NAME\n", stale)
+	}
+	return nil
+}
+
+// printStatus draws the table: within 100 columns unless wide, where a
+// long result or problem is cut with an ellipsis (--json and --wide keep
+// it whole).
+func printStatus(w io.Writer, out []ProfileStatus, now time.Time, wide bool) {
+	cut := func(s string, n int) string {
+		if wide || len([]rune(s)) <= n {
+			return s
+		}
+		return string([]rune(s)[:n-1]) + "…"
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tLAST RUN\tRESULT\tUPLOADED\tOBJECT\tNEXT RUN\t")
 	for _, s := range out {
 		up, age := "-", "-"
 		if !s.LastUpload.IsZero() {
@@ -192,30 +181,30 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		if !s.ObjectModified.IsZero() {
 			age = ago(now, s.ObjectModified)
 		}
-		next := when(s.NextRun)
-		if s.Mode == plan.ModeService {
-			next, age = "service (always on)", "-"
+		next := "not scheduled"
+		switch {
+		case s.Mode == plan.ModeService:
+			next, age = "service", "-"
+		case s.Scheduled != "" && !s.NextRun.IsZero():
+			next = "in " + until(now, s.NextRun)
+		}
+		result := s.LastResult
+		if len(s.Warnings) > 0 && strings.HasPrefix(result, "ok") {
+			result = "⚠ " + result
 		}
 		var flags []string
 		if s.Stale {
-			stale++
 			flags = append(flags, "! older than 2h")
 		}
 		if s.Problem != "" {
 			flags = append(flags, "! "+s.Problem)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Profile, when(s.LastRun), s.LastResult, up, age, next, strings.Join(flags, "; "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cut(s.Profile, 16), ago(now, s.LastRun), cut(result, 30), up, age, next, cut(strings.Join(flags, "; "), 24))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if stale > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "%d profile(s) have not delivered a sync in the last two hours; see their sync.log, or run baton-setup doctor --profile NAME\n", stale)
-	}
-	return nil
+	_ = tw.Flush()
 }
 
-func profileStatus(ctx context.Context, f *Factory, opts *StatusOptions, info profile.Info, now time.Time) ProfileStatus {
+func profileStatus(ctx context.Context, f *Factory, opts *StatusOptions, info profile.Info, now time.Time, table string) ProfileStatus {
 	st := ProfileStatus{Profile: info.Name, Object: info.Destination, Mode: "sync"}
 	p, err := plan.Load(filepath.Join(info.Dir, "plan.json"))
 	if err != nil {
@@ -227,12 +216,15 @@ func profileStatus(ctx context.Context, f *Factory, opts *StatusOptions, info pr
 		return st
 	}
 	logFile := filepath.Join(info.Dir, "sync.log")
-	st.LastRun, st.LastResult, err = lastRun(logFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	run, err := runlog.Last(logFile)
+	st.LastRun, st.LastResult, st.Warnings = run.Started, run.Text(), run.Warnings
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && run.Started.IsZero()) {
 		st.LastResult = "never ran"
 	}
 	st.LastLine = lastLine(logFile)
-	if next, err := schedule.Next(p.Schedule.Cron, now, 1); err == nil && len(next) == 1 {
+	// A run is promised only when something will start it.
+	st.Scheduled = scheduledBy(ctx, p, table)
+	if next, err := schedule.Next(p.Schedule.Cron, now, 1); err == nil && len(next) == 1 && st.Scheduled != "" {
 		st.NextRun = next[0]
 	}
 	if p.Destination.Kind != plan.DestS3 {
@@ -254,8 +246,35 @@ func profileStatus(ctx context.Context, f *Factory, opts *StatusOptions, info pr
 	if !delivered.IsZero() {
 		st.AgeSeconds = int64(now.Sub(delivered) / time.Second)
 	}
-	st.Stale = delivered.IsZero() || now.Sub(delivered) > staleAfter
+	// A profile that never delivered is not late: it says so elsewhere.
+	st.Stale = !delivered.IsZero() && now.Sub(delivered) > staleAfter
 	return st
+}
+
+// scheduledBy names what will start p's sync.sh: its block in the crontab
+// table, an enabled systemd timer or a loaded launchd agent; "" for
+// nothing.
+func scheduledBy(ctx context.Context, p *plan.Plan, table string) string {
+	switch p.Schedule.Scheduler {
+	case setup.SchedulerSystemd:
+		args := []string{"is-enabled", render.TimerUnit(p.Profile)}
+		if !p.Schedule.System {
+			args = append([]string{"--user"}, args...)
+		}
+		if out, err := exec.CommandContext(ctx, "systemctl", args...).Output(); err == nil && strings.TrimSpace(string(out)) == "enabled" {
+			return "systemd timer"
+		}
+	case setup.SchedulerLaunchd:
+		label := fmt.Sprintf("gui/%d/%s", os.Getuid(), render.LaunchdLabel(p.Profile))
+		if exec.CommandContext(ctx, "launchctl", "print", label).Run() == nil {
+			return "launchd agent"
+		}
+	default:
+		if schedule.Count(table, p.Profile) > 0 {
+			return "crontab"
+		}
+	}
+	return ""
 }
 
 // objectModified asks S3 when the object ConductorOne reads was written.
@@ -296,9 +315,31 @@ func when(t time.Time) string {
 }
 
 func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
 	d := now.Sub(t).Round(time.Minute)
 	if d < time.Minute {
 		return "just now"
 	}
-	return d.String() + " ago"
+	return short(d) + " ago"
+}
+
+func until(now, t time.Time) string {
+	d := t.Sub(now).Round(time.Minute)
+	if d < time.Minute {
+		return "under a minute"
+	}
+	return short(d)
+}
+
+// short writes a duration as 45m, 3h05m or 2d4h.
+func short(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dm", int(d.Minutes()))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/runlog"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/servicemode"
@@ -226,7 +227,26 @@ func Checks(e Env) []Check {
 	if e.Plan.Destination.Kind == plan.DestS3 && e.Preflight != nil {
 		checks = append(checks, awsCheck{e: e})
 	}
-	return append(checks, workDirCheck{e}) // connectors write into the work directory
+	return append(checks,
+		workDirCheck{e}, // connectors write into the work directory
+		lastRunCheck{e}, // the last run, scheduled or by hand, delivered
+	)
+}
+
+// lastRunCheck reads sync.log: a setup whose last run failed is not
+// working, whatever the other checks say.
+type lastRunCheck struct{ e Env }
+
+func (c lastRunCheck) String() string { return "last run" }
+
+func (c lastRunCheck) Run(context.Context) error {
+	run, err := runlog.Last(filepath.Join(c.e.Dir, "sync.log"))
+	if err != nil || run.Result != runlog.ResultFailed {
+		// Never ran, ran well, or runs now: nothing to fix here.
+		return nil
+	}
+	return fail("fix that, then run it as the schedule will: "+c.e.self()+" verify --profile "+c.e.Plan.Profile,
+		"the run of %s failed: %s", run.Started.Local().Format("2006-01-02 15:04"), run.Reason)
 }
 
 // driftChecks are the connector's check, then the comparison with what

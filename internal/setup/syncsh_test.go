@@ -194,7 +194,7 @@ func TestSyncFailures(t *testing.T) {
 		want  string
 		keeps bool // a sync file is made before the failure
 	}{
-		{name: "connector fails", want: "the connector exited with status 13; see ",
+		{name: "connector fails", want: "the connector exited with status 13: demo: upstream returned 500 while listing groups; see ",
 			setup: func(*testing.T, string) []string { return []string{"BATON_DEMO_FAILURE=fail-midsync"} }},
 		{name: "timeout", args: []string{"--timeout", "2s"}, want: "the connector ran longer than 2s and was stopped",
 			setup: func(*testing.T, string) []string { return []string{"BATON_DEMO_FAILURE=hang"} }},
@@ -216,7 +216,7 @@ func TestSyncFailures(t *testing.T) {
 				return nil
 			}},
 		{name: "upload fails", args: []string{"--dest", "s3://no-such-bucket/baton/demo/sync.c1z", "--endpoint", s3.URL, "--region", "us-east-1"},
-			want: "upload to s3://no-such-bucket/baton/demo/sync.c1z failed (reason above); the previous object in S3 is unchanged", keeps: true,
+			want: "upload to s3://no-such-bucket/baton/demo/sync.c1z failed: NoSuchBucket: The specified bucket does not exist; the previous object in S3 is unchanged", keeps: true,
 			setup: func(t *testing.T, dir string) []string { return s3.AWSEnv(t, filepath.Dir(dir)) }},
 	}
 	for _, tt := range tests {

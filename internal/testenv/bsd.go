@@ -89,6 +89,7 @@ exec "$real" $args "$@"`,
 var posixOptions = map[string]string{
 	"cat": "u", "grep": "EFce:f:ilnqsvx", "id": "Ggnru", "ls": "ACFHLRSacdfgiklmnopqrstux1",
 	"mkdir": "pm:", "rm": "fiRr", "sleep": "", "tr": "Ccds", "wc": "clmw", "ps": "AadeflG:g:n:o:p:t:U:u:",
+	"sed": "Ene:f:", "head": "n:", "tail": "fn:r",
 }
 
 const bsdScript = `#!/bin/sh

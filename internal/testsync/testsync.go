@@ -192,15 +192,6 @@ func (o Outcome) OK() bool { return o.Err == nil }
 // Warned reports whether the sync succeeded with warnings.
 func (o Outcome) Warned() bool { return o.Err == nil && len(o.Warnings) > 0 }
 
-func crashed(tail []string) bool {
-	for _, l := range tail {
-		if strings.Contains(l, "connector service quit unexpectedly") {
-			return true
-		}
-	}
-	return false
-}
-
 // ErrNoComplete means the connector exited 0 without logging the end of a
 // sync, as a v0.25.0 connector does when interrupted.
 var ErrNoComplete = errors.New("the connector exited without finishing a sync")
@@ -215,17 +206,8 @@ func Finish(ctx context.Context, run *Sync) Outcome {
 	}
 	out := Outcome{Result: res}
 	if !res.Succeeded() {
-		f := res.Failure
-		out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
-		// The innermost error of a crash is about a closed pipe or a
-		// cancelled action; the crash itself is logged apart, so judge by
-		// the whole tail then. When the error names a cause of its own, a
-		// "quit unexpectedly" line is the SDK killing its service child on
-		// the way out (baton-sdk v0.2.x does, now and then).
-		if crashed(res.Tail) && (out.Diagnosis.Cause == synclog.CauseUnknown || out.Diagnosis.Cause == synclog.CauseNetwork) {
-			f.Full = strings.Join(res.Tail, "\n")
-			out.Diagnosis = synclog.Diagnose(f, res.ExitCode, res.TimedOut)
-		}
+		f, d := synclog.Refine(res.Failure, res.Tail, res.ExitCode, res.TimedOut)
+		out.Diagnosis, out.Result.Failure = d, f
 		if d, ok := quickDiagnosis(run.quick, f); ok {
 			out.Diagnosis = d
 		}

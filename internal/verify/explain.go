@@ -94,22 +94,3 @@ func progressLines(before, now synclog.Progress) []string {
 	}
 	return lines
 }
-
-// crashMessage is what a crashed connector said last: the plain text it
-// wrote before the SDK noticed it was gone, or that notice itself.
-func crashMessage(tail []string) string {
-	for i, l := range tail {
-		if !strings.Contains(l, "connector service quit unexpectedly") {
-			continue
-		}
-		// A panic's text comes just before; look a few lines back.
-		for j := i - 1; j >= max(i-5, 0); j-- {
-			if e := synclog.ParseString(tail[j]); e.Kind == synclog.KindText && strings.TrimSpace(e.Raw) != "" {
-				return strings.TrimSpace(e.Raw)
-			}
-		}
-		e := synclog.ParseString(l)
-		return strings.TrimSpace(e.Msg + ": " + e.Err)
-	}
-	return ""
-}

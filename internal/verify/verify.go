@@ -483,18 +483,11 @@ func (r *run) explain(p *plan.Plan, code int) Failure {
 		return f
 	}
 	tail := tailLines(connLog, 200)
-	failure := synclog.ExtractFailure(tail)
-	// The innermost error of a crash is about a closed pipe; the crash
-	// itself is logged earlier, so judge by the whole tail then.
-	if containsAny(tail, "connector service quit unexpectedly") {
-		failure.Full = strings.Join(tail, "\n")
-		failure.Message = crashMessage(tail)
-	}
 	exit := 1
 	if m := exitStatus().FindStringSubmatch(f.Reason); m != nil {
 		fmt.Sscan(m[1], &exit)
 	}
-	d := synclog.Diagnose(failure, exit, strings.Contains(f.Reason, "longer than"))
+	failure, d := synclog.Refine(synclog.ExtractFailure(tail), tail, exit, strings.Contains(f.Reason, "longer than"))
 	if failure.Message != "" {
 		f.Error = failure.Message
 	}

@@ -1,4 +1,4 @@
-package cli
+package runlog
 
 import (
 	"os"
@@ -26,32 +26,12 @@ func TestLastRunLongLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(log), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	started, result, err := lastRun(path)
+	run, err := Last(path)
+	started, result := run.Started, run.Text()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2025, 1, 1, 11, 0, 0, 0, time.UTC); !started.Equal(want) || result != "failed: the connector exited with status 1" {
 		t.Errorf("last run %s %q, want %s and the failure", started, result, want)
-	}
-}
-
-func TestEachLine(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"a\nb", []string{"a", "b"}},
-		{"a\r\n\nb\n", []string{"a", "", "b"}},
-		{strings.Repeat("y", 5000) + "\nz", []string{strings.Repeat("y", 10), "z"}},
-		{strings.Repeat("y", 4096), []string{strings.Repeat("y", 10)}},
-	} {
-		var got []string
-		if err := eachLine(strings.NewReader(tt.in), 10, func(l string) { got = append(got, l) }); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
-			t.Errorf("eachLine(%.20q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }
