@@ -6,13 +6,11 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,11 +18,6 @@ import (
 
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
-
-// The tests run as root, which ignores permission bits; a directory is
-// read-only for the binary only when it runs as another user. nobody is
-// that user.
-const nobodyID = 65534
 
 // faultRun is one invocation of the binary under a filesystem fault.
 type faultRun struct {
@@ -132,25 +125,6 @@ func (b *faultBox) syncFile(t *testing.T) string {
 	return file
 }
 
-func copyFile(t *testing.T, src, dst string, mode fs.FileMode) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 var (
 	mountOnce sync.Once
 	mountErr  error
@@ -216,57 +190,6 @@ func diskFull(t *testing.T, dir string, free int64, prepare func()) {
 	if err := os.WriteFile(filler, make([]byte, avail-free), 0o600); err != nil {
 		t.Fatalf("fill the tmpfs: %v", err)
 	}
-}
-
-// snapshot is every file and directory under a tree with its mode and
-// content.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	snap := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
-			snap[rel+"/"] = info.Mode().String()
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		snap[rel] = info.Mode().String() + " " + string(data)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
-func snapDiff(before, after map[string]string) []string {
-	var out []string
-	for k, v := range before {
-		w, ok := after[k]
-		switch {
-		case !ok:
-			out = append(out, "removed "+k)
-		case v != w:
-			out = append(out, "changed "+k)
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			out = append(out, "added "+k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // matchLines checks that each pattern matches a whole line of text, in
