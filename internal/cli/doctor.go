@@ -49,13 +49,8 @@ enabled and running. Each failed check says how to fix it; the exit code is 1
 when any fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (opts.Profile == "") == (opts.Dir == "") {
-				return flagErrorf("give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR")
-			}
-			if opts.Profile != "" {
-				if err := plan.ValidateProfile(opts.Profile); err != nil {
-					return &FlagError{err: err}
-				}
+			if err := checkProfileFlags(opts.Profile, opts.Dir); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -72,20 +67,9 @@ when any fails.`,
 
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	f := opts.Factory
-	root, err := f.ConfigDir()
+	p, dir, err := loadProfile(f, opts.Profile, opts.Dir)
 	if err != nil {
-		return fmt.Errorf("find config directory: %w", err)
-	}
-	dir := opts.Dir
-	var p *plan.Plan
-	if dir == "" {
-		dir = profile.Locate(root, opts.Profile)
-		p, err = profile.LoadPlan(root, opts.Profile)
-	} else if dir, err = filepath.Abs(dir); err == nil {
-		p, err = plan.Load(filepath.Join(dir, "plan.json"))
-	}
-	if err != nil {
-		return profileError(err)
+		return err
 	}
 	// An unreadable or unsafe secrets.env is reported by its own check.
 	secrets, _ := profile.ReadEnvFile(filepath.Join(dir, "secrets.env"))

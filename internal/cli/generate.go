@@ -172,7 +172,7 @@ func defaultOutDir(f *Factory, profile string) (string, error) {
 func (opts *GenerateOptions) choices(cmd *cobra.Command) setup.Choices {
 	c := setup.Choices{
 		Profile: opts.Profile, Dest: opts.Dest, Region: opts.Region, Endpoint: opts.Endpoint,
-		AWS:      setup.AWSChoice{Credentials: opts.AWS.Credentials, Profile: opts.AWS.Profile, RoleARN: opts.AWS.RoleARN, ExternalID: opts.AWS.ExternalID},
+		AWS:      opts.AWS.choice(),
 		Schedule: opts.Schedule, InstallSchedule: opts.InstallCron, Out: opts.Out,
 		Mode: opts.Mode, ClientID: opts.ClientID, Image: opts.DockerImage, Target: opts.Target, DryRun: opts.DryRun,
 	}

@@ -50,15 +50,11 @@ func homeDeps(f *Factory, saved []tui.Saved) tui.HomeDeps {
 // the run's lines as they come (the caller closes the channel), and
 // returns its one-line outcome.
 func runScheduled(ctx context.Context, f *Factory, name string, lines chan<- string) (string, error) {
-	root, err := f.ConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find config directory: %w", err)
-	}
-	p, err := profile.LoadPlan(root, name)
+	p, dir, err := loadProfile(f, name, "")
 	if err != nil {
 		return "", err
 	}
-	res, err := proveProfile(ctx, f, p, profile.Locate(root, name), func(l string) { lines <- l })
+	res, err := proveProfile(ctx, f, p, dir, func(l string) { lines <- l })
 	if err != nil && !errors.Is(err, verify.ErrNotDelivered) {
 		return "", err
 	}
@@ -124,12 +120,7 @@ func savedState(ctx context.Context, f *Factory, saved []tui.Saved) []tui.Saved 
 // `schedule install|remove` does, and says what it did. For a systemd
 // timer it says which commands enable or disable it.
 func toggleSchedule(ctx context.Context, f *Factory, name string, install bool) (string, error) {
-	root, err := f.ConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find config directory: %w", err)
-	}
-	dir := profile.Locate(root, name)
-	p, err := plan.Load(filepath.Join(dir, "plan.json"))
+	p, dir, err := loadProfile(f, name, "")
 	if err != nil {
 		return "", err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/upload"
 )
 
@@ -175,8 +176,8 @@ type awsCredFlags struct {
 
 // The --secret-file names of static keys.
 const (
-	secretFileKeyID  = "aws-access-key-id"
-	secretFileSecret = "aws-secret-access-key"
+	secretFileKeyID  = setup.AWSKeyIDName
+	secretFileSecret = setup.AWSSecretName
 )
 
 // register adds the flags; withSecretFile adds --secret-file, which
@@ -191,20 +192,9 @@ func (a *awsCredFlags) register(fs *pflag.FlagSet, withSecretFile bool) {
 	}
 }
 
-// mode is the credential mode the flags ask for: --aws-credentials, else
-// what --aws-profile or a role ARN imply, else current.
-func (a *awsCredFlags) mode(current, roleARN string) string {
-	switch {
-	case a.Credentials == "default":
-		return plan.CredDefault
-	case a.Credentials != "":
-		return a.Credentials
-	case a.Profile != "":
-		return plan.CredProfile
-	case current == plan.CredDefault && roleARN != "":
-		return plan.CredRole
-	}
-	return current
+// choice is the credential choice the flags make.
+func (a *awsCredFlags) choice() setup.AWSChoice {
+	return setup.AWSChoice{Credentials: a.Credentials, Profile: a.Profile, RoleARN: a.RoleARN, ExternalID: a.ExternalID}
 }
 
 // check rejects flag combinations before anything runs.
@@ -218,7 +208,7 @@ func (a *awsCredFlags) check() error {
 	default:
 		return flagErrorf("--aws-credentials %q: want default, profile, role or static", a.Credentials)
 	}
-	mode := a.mode(plan.CredDefault, roleARN)
+	mode := a.choice().Mode(plan.CredDefault, roleARN)
 	switch {
 	case a.Profile != "" && mode != plan.CredProfile:
 		return flagErrorf("--aws-profile needs --aws-credentials profile")
@@ -240,21 +230,7 @@ func (a *awsCredFlags) check() error {
 // keys come from --secret-file, then AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY.
 func (a *awsCredFlags) apply(f *Factory, d *plan.Destination) error {
-	if a.RoleARN != "" {
-		d.RoleARN, d.ExternalID = a.RoleARN, a.ExternalID
-	}
-	d.Credentials = a.mode(d.Credentials, d.RoleARN)
-	if a.Profile != "" {
-		d.AWSProfile = a.Profile
-	}
-	if d.Credentials != plan.CredProfile {
-		d.AWSProfile = ""
-	}
-	if d.Credentials != plan.CredStatic {
-		d.AccessKeyID, d.SecretAccessKey = plan.Secret{}, plan.Secret{}
-		return nil
-	}
-	id, secret := f.Getenv("AWS_ACCESS_KEY_ID"), f.Getenv("AWS_SECRET_ACCESS_KEY")
+	var keys setup.StaticKeys
 	for _, kv := range a.SecretFiles {
 		k, path, _ := strings.Cut(kv, "=")
 		data, err := os.ReadFile(path)
@@ -262,21 +238,12 @@ func (a *awsCredFlags) apply(f *Factory, d *plan.Destination) error {
 			return flagErrorf("--secret-file %s: %w", k, err)
 		}
 		if v := strings.TrimRight(string(data), "\r\n"); k == secretFileKeyID {
-			id = v
+			keys.ID = v
 		} else {
-			secret = v
+			keys.Secret = v
 		}
 	}
-	if id != "" {
-		d.AccessKeyID = plan.NewSecret(id)
-	}
-	if secret != "" {
-		d.SecretAccessKey = plan.NewSecret(secret)
-	}
-	if d.AccessKeyID.IsZero() || d.SecretAccessKey.IsZero() {
-		return flagErrorf("--aws-credentials static: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or use --secret-file %s=PATH and --secret-file %s=PATH", secretFileKeyID, secretFileSecret)
-	}
-	return nil
+	return setup.ApplyCredentials(setupEnv(f), a.choice(), keys, d)
 }
 
 // splitAWSSecretFiles takes the static-key entries out of generate's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,13 +59,8 @@ systemctl commands to run.`,
 			Example: fmt.Sprintf("  baton-setup schedule %s --profile demo\n  baton-setup schedule %s --dir /srv/baton/okta --dry-run", action, action),
 			Args:    cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				if (opts.Profile == "") == (opts.Dir == "") {
-					return flagErrorf("give exactly one of --profile NAME and --dir DIR")
-				}
-				if opts.Profile != "" {
-					if err := plan.ValidateProfile(opts.Profile); err != nil {
-						return &FlagError{err: err}
-					}
+				if err := checkProfileFlags(opts.Profile, opts.Dir); err != nil {
+					return err
 				}
 				switch opts.Scheduler {
 				case "", render.SchedulerCron, render.SchedulerSystemd, render.SchedulerLaunchd:
@@ -92,35 +86,16 @@ systemctl commands to run.`,
 
 func scheduleRun(ctx context.Context, opts *ScheduleOptions) error {
 	f := opts.Factory
-	dir := opts.Dir
-	if dir == "" {
-		root, err := f.ConfigDir()
-		if err != nil {
-			return fmt.Errorf("find config directory: %w", err)
-		}
-		dir = profile.Locate(root, opts.Profile)
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return &FlagError{err: fmt.Errorf("--dir %s: %w", opts.Dir, err)}
-	}
-	p, err := plan.Load(filepath.Join(dir, "plan.json"))
+	p, dir, err := loadProfile(f, opts.Profile, opts.Dir)
 	if err != nil {
 		// A profile whose directory is gone can still leave its block.
-		if opts.Action == scheduleRemove && (opts.Scheduler == "" || opts.Scheduler == render.SchedulerCron) && opts.Profile != "" && errors.Is(err, fs.ErrNotExist) {
+		if opts.Action == scheduleRemove && (opts.Scheduler == "" || opts.Scheduler == render.SchedulerCron) && opts.Profile != "" && errors.Is(err, profile.ErrNotFound) {
 			return removeCron(ctx, opts, opts.Profile, "")
-		}
-		err = fmt.Errorf("%w\nhint: write the profile first with baton-setup generate (or the wizard), or point --dir at its directory", err)
-		if errors.Is(err, fs.ErrNotExist) {
-			return &FlagError{err: err}
 		}
 		return err
 	}
-	if opts.Profile != "" && p.Profile != opts.Profile {
-		return fmt.Errorf("load profile %s: %s/plan.json is for profile %q", opts.Profile, dir, p.Profile)
-	}
-	if filepath.Clean(p.Output.Dir) != dir {
-		return fmt.Errorf("load profile %s: plan.json says the profile lives in %s, not in %s, and sync.sh holds that path\nhint: regenerate it where it is: baton-setup generate --plan %s --out %s", p.Profile, p.Output.Dir, dir, filepath.Join(dir, "plan.json"), dir)
+	if err := checkPlanDir(p, dir); err != nil {
+		return err
 	}
 	scheduler := opts.Scheduler
 	if scheduler == "" {

@@ -137,10 +137,11 @@ func TestScheduleErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"install"}, "exactly one of --profile NAME and --dir DIR"},
+		{[]string{"install"}, "exactly one of --profile NAME (see baton-setup profiles) and --dir DIR"},
 		{[]string{"install", "--profile", "demo", "--dir", dir}, "exactly one of"},
 		{[]string{"install", "--profile", "Bad Name"}, "profile \"Bad Name\""},
-		{[]string{"install", "--profile", "other"}, "hint: write the profile first"},
+		{[]string{"install", "--profile", "other"}, "no such profile"},
+		{[]string{"install", "--dir", t.TempDir()}, "hint: write the profile first"},
 		{[]string{"install", "--profile", "demo", "--scheduler", "at"}, "want cron, systemd or launchd"},
 	} {
 		err := runSchedule(t, f, tt.args...)

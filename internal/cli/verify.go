@@ -51,13 +51,8 @@ stderr; the outcome to stdout. Exit 0 when delivered, 1 when not.`,
   baton-setup verify --dir /srv/baton/okta --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (opts.Profile == "") == (opts.Dir == "") {
-				return flagErrorf("give exactly one of --profile NAME and --dir DIR")
-			}
-			if opts.Profile != "" {
-				if err := plan.ValidateProfile(opts.Profile); err != nil {
-					return &FlagError{err: err}
-				}
+			if err := checkProfileFlags(opts.Profile, opts.Dir); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -75,6 +70,9 @@ stderr; the outcome to stdout. Exit 0 when delivered, 1 when not.`,
 func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	f := opts.Factory
 	p, dir, err := loadProfile(f, opts.Profile, opts.Dir)
+	if err == nil {
+		err = checkPlanDir(p, dir)
+	}
 	if err != nil {
 		return err
 	}
@@ -82,8 +80,8 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	return reportVerify(f, res, err, opts.JSON)
 }
 
-// loadProfile reads the plan of a named profile or of a directory, as
-// schedule install does.
+// loadProfile reads the plan of the profile named, wherever it was
+// written, or of the one in dir, and returns it with its directory.
 func loadProfile(f *Factory, name, dir string) (*plan.Plan, string, error) {
 	if dir == "" {
 		root, err := f.ConfigDir()
@@ -94,8 +92,11 @@ func loadProfile(f *Factory, name, dir string) (*plan.Plan, string, error) {
 		if err != nil {
 			return nil, "", profileError(err)
 		}
-		dir = profile.Dir(root, name)
-		return p, dir, checkPlanDir(p, dir)
+		dir = profile.Locate(root, name)
+		if p.Profile != name {
+			return nil, "", fmt.Errorf("load profile %s: %s is for profile %q", name, filepath.Join(dir, "plan.json"), p.Profile)
+		}
+		return p, dir, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -109,7 +110,20 @@ func loadProfile(f *Factory, name, dir string) (*plan.Plan, string, error) {
 		}
 		return nil, "", err
 	}
-	return p, abs, checkPlanDir(p, abs)
+	return p, abs, nil
+}
+
+// checkProfileFlags rejects a command line that names no profile, or two.
+func checkProfileFlags(name, dir string) error {
+	if (name == "") == (dir == "") {
+		return flagErrorf("give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR")
+	}
+	if name != "" {
+		if err := plan.ValidateProfile(name); err != nil {
+			return &FlagError{err: err}
+		}
+	}
+	return nil
 }
 
 // checkPlanDir refuses a profile moved away from where its sync.sh says

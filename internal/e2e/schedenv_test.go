@@ -192,6 +192,7 @@ func TestProfileElsewhere(t *testing.T) {
 		{[]string{"plan", "show", "--profile", "far"}, out},
 		{[]string{"status", "--offline"}, "far"},
 		{[]string{"schedule", "install", "--profile", "far"}, "installed the crontab entry for profile far"},
+		{[]string{"verify", "--profile", "far"}, "Delivered: " + filepath.Join(out, "sync.c1z")},
 	} {
 		r := run(t, env, home, bin, c.args...)
 		if r.code != 0 || !strings.Contains(r.stdout, c.want) {

@@ -181,7 +181,7 @@ func TestGenerateVerify(t *testing.T) {
 		!strings.Contains(r.stdout, "Likely cause: The service rejected the credentials.") || !strings.Contains(r.stdout, "Fix: ") {
 		t.Errorf("verify of a refused key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r = run(t, env, home, bin, "verify"); r.code != 2 || !strings.Contains(r.stderr, "give exactly one of --profile NAME and --dir DIR") {
+	if r = run(t, env, home, bin, "verify"); r.code != 2 || !strings.Contains(r.stderr, "give exactly one of --profile NAME (see baton-setup profiles) and --dir DIR") {
 		t.Errorf("verify without a profile: exit %d: %s", r.code, r.stderr)
 	}
 	if r = run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--dry-run", "--verify"); r.code != 2 {

@@ -131,7 +131,7 @@ func Complete(ctx context.Context, env Env, g *Gathered, c Choices) ([]string, e
 			WithHint("give %s: s3://BUCKET/KEY, or local for manual upload", plan.Placeholder)
 	}
 	if dest.Kind == plan.DestS3 {
-		if err := completeCredentials(env, g, c.AWS, &dest); err != nil {
+		if err := ApplyCredentials(env, c.AWS, StaticKeys{ID: g.AWSKeyID, Secret: g.AWSSecret, KeepSaved: g.KeepSaved}, &dest); err != nil {
 			return nil, err
 		}
 	}
@@ -278,11 +278,19 @@ func completeService(env Env, g *Gathered, c Choices) error {
 	return nil
 }
 
-// completeCredentials sets the destination's credentials from the choice,
+// StaticKeys are static upload keys read from value files; either may be
+// empty. KeepSaved prefers keys the destination already has over the
+// environment's.
+type StaticKeys struct {
+	ID, Secret string
+	KeepSaved  bool
+}
+
+// ApplyCredentials sets the destination's credentials from the choice,
 // keeping what the destination had (from a saved plan) for anything not
-// given. Static keys come from value files, then AWS_ACCESS_KEY_ID and
+// given. Static keys come from keys, then AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY.
-func completeCredentials(env Env, g *Gathered, a AWSChoice, d *plan.Destination) error {
+func ApplyCredentials(env Env, a AWSChoice, keys StaticKeys, d *plan.Destination) error {
 	if a.RoleARN != "" {
 		d.RoleARN, d.ExternalID = a.RoleARN, a.ExternalID
 	}
@@ -298,14 +306,14 @@ func completeCredentials(env Env, g *Gathered, a AWSChoice, d *plan.Destination)
 		return nil
 	}
 	id, secret := env.Getenv("AWS_ACCESS_KEY_ID"), env.Getenv("AWS_SECRET_ACCESS_KEY")
-	if g.KeepSaved && !d.AccessKeyID.IsZero() && !d.SecretAccessKey.IsZero() {
+	if keys.KeepSaved && !d.AccessKeyID.IsZero() && !d.SecretAccessKey.IsZero() {
 		id, secret = "", ""
 	}
-	if g.AWSKeyID != "" {
-		id = g.AWSKeyID
+	if keys.ID != "" {
+		id = keys.ID
 	}
-	if g.AWSSecret != "" {
-		secret = g.AWSSecret
+	if keys.Secret != "" {
+		secret = keys.Secret
 	}
 	if id != "" {
 		d.AccessKeyID = plan.NewSecret(id)
