@@ -22,38 +22,25 @@ type CronResult struct {
 // table, saves a backup of it in the profile directory, replaces only the
 // block, installs the whole table and reads it back to check.
 func InstallCron(ctx context.Context, env Env, p *plan.Plan, block string, dryRun bool) (CronResult, error) {
-	if env.Crontab == nil {
-		return CronResult{}, ErrNoCrontab
-	}
-	ctx, unlock, err := schedule.Lock(ctx, env.Crontab)
-	if err != nil {
-		return CronResult{}, err
-	}
-	defer unlock()
-	before, err := env.Crontab.Read(ctx)
-	if err != nil {
-		return CronResult{}, err
-	}
-	after, err := schedule.ReplaceBlock(before, p.Profile, block)
-	if err != nil {
-		return CronResult{}, err
-	}
-	res := CronResult{Diff: render.UnifiedDiff("crontab (current)", "crontab (new)", before, after), Changed: before != after}
-	if dryRun || !res.Changed {
-		return res, nil
-	}
-	if before != "" {
-		if res.Backup, err = render.Backup(p.Output.Dir, "crontab", []byte(before), env.now()); err != nil {
-			return res, err
-		}
-	}
-	return res, schedule.InstallOver(ctx, env.Crontab, before, p.Profile, block)
+	return editCron(ctx, env, p.Profile, block, p.Output.Dir, dryRun, func(ctx context.Context, before string) error {
+		return schedule.InstallOver(ctx, env.Crontab, before, p.Profile, block)
+	})
 }
 
 // RemoveCron deletes the profile's block from the crontab, after saving a
 // backup of the table in backupDir ("" for none). Changed is false when
 // there was no block.
 func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun bool) (CronResult, error) {
+	return editCron(ctx, env, profile, "", backupDir, dryRun, func(ctx context.Context, _ string) error {
+		_, err := schedule.Remove(ctx, env.Crontab, profile)
+		return err
+	})
+}
+
+// editCron replaces the profile's block with block under the crontab
+// lock, showing the change as a diff; write makes it once the old table
+// is backed up.
+func editCron(ctx context.Context, env Env, profile, block, backupDir string, dryRun bool, write func(ctx context.Context, before string) error) (CronResult, error) {
 	if env.Crontab == nil {
 		return CronResult{}, ErrNoCrontab
 	}
@@ -66,7 +53,7 @@ func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun 
 	if err != nil {
 		return CronResult{}, err
 	}
-	after, err := schedule.ReplaceBlock(before, profile, "")
+	after, err := schedule.ReplaceBlock(before, profile, block)
 	if err != nil {
 		return CronResult{}, err
 	}
@@ -74,11 +61,10 @@ func RemoveCron(ctx context.Context, env Env, profile, backupDir string, dryRun 
 	if dryRun || !res.Changed {
 		return res, nil
 	}
-	if backupDir != "" {
+	if before != "" && backupDir != "" {
 		if res.Backup, err = render.Backup(backupDir, "crontab", []byte(before), env.now()); err != nil {
 			return res, err
 		}
 	}
-	_, err = schedule.Remove(ctx, env.Crontab, profile)
-	return res, err
+	return res, write(ctx, before)
 }
