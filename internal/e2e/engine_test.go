@@ -129,9 +129,6 @@ func TestKubernetesPod(t *testing.T) {
 	home := t.TempDir()
 	out := filepath.Join(home, "profile")
 	kdir := filepath.Join(out, "kubernetes")
-	// TODO(containers): once generate --target kubernetes needs no
-	// connector binary or engine (issue 18, item 3), generate okta's
-	// manifests here with neither.
 	r := run(t, append(testenv.CleanEnv(home), "BATON_API_KEY="+canary), home, bin, "generate", "--target", "kubernetes",
 		"--connector", "demo", "--set", "tenant=acme", "--set", "user-count=30",
 		"--docker-image", connector, "--uploader-image", uploader,

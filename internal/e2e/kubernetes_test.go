@@ -173,3 +173,44 @@ func unmarshal(t *testing.T, path string, into any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// TestKubernetesCatalogOnly writes a fleet's manifests for a connector that
+// is neither installed here nor pulled: the catalog gives its settings and
+// its image, and nothing runs.
+func TestKubernetesCatalogOnly(t *testing.T) {
+	home := t.TempDir()
+	out := filepath.Join(home, "okta")
+	empty := t.TempDir()
+	env := append(testenv.CleanEnv(home), "BATON_API_TOKEN="+canary)
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			env[i] = "PATH=" + empty // no baton-okta, no docker, no podman
+		}
+	}
+	r := run(t, env, home, bin, "generate", "--target", "kubernetes", "--connector", "okta", "--set", "domain=acme.okta.com",
+		"--dest", "s3://acme-bucket/baton/okta/sync.c1z", "--region", "us-east-1", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("generate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "baton-okta is not installed here; using the catalog's fields") {
+		t.Errorf("no note that the catalog's fields were used:\n%s", r.stderr)
+	}
+	var cj batchv1.CronJob
+	unmarshal(t, filepath.Join(out, "kubernetes", "cronjob.yaml"), &cj)
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.InitContainers) != 1 || pod.InitContainers[0].Image != "public.ecr.aws/conductorone/baton-okta:latest" {
+		t.Errorf("connector container: %+v", pod.InitContainers)
+	}
+	var secret corev1.Secret
+	unmarshal(t, filepath.Join(out, "kubernetes", "secret.yaml"), &secret)
+	if secret.StringData["BATON_API_TOKEN"] != canary {
+		t.Errorf("secret holds %v", secret.StringData)
+	}
+
+	// Without --target kubernetes, a connector that is not installed is
+	// bad input, named as such.
+	r = run(t, env, home, bin, "generate", "--connector", "okta", "--set", "domain=acme.okta.com", "--dest", "local", "--out", filepath.Join(home, "local"))
+	if r.code != 2 || !strings.Contains(r.stderr, "baton-okta") {
+		t.Errorf("generate of an absent connector: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -212,6 +212,13 @@ func resolveConnector(ctx context.Context, env Env, src Sources, g *Gathered) er
 	switch {
 	case fromCatalog:
 		entry, _ := catalog.Lookup(short)
+		if image == "" {
+			image = entry.ImageRef()
+		}
+		if image == "" {
+			return plan.SettingErrorf(plan.SettingImage, "find the %s connector's image: the catalog names none and %s is not installed here", short, entry.Binary).
+				WithHint("give its container image with %s", plan.Placeholder)
+		}
 		p.Connector = plan.Connector{Name: short, Image: image, Schema: entry.Schema()}
 		g.Notes = append(g.Notes, fmt.Sprintf("%s is not installed here; using the catalog's fields for it (check them against %s)", entry.Binary, entry.DocsURL))
 	case fromImage:
