@@ -7,6 +7,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -476,6 +477,41 @@ func (s *Schema) Active(method string) []Field {
 // MaxValueBytes bounds one value: Linux refuses to start a process with an
 // environment string over 128 KiB, and no connector setting comes close.
 const MaxValueBytes = 64 << 10
+
+// ReadValueFile reads a value from a regular file, without its final line
+// break, as a setting given as a file (a PEM key) is stored. The file is
+// checked before it is opened: opening a FIFO would wait for a writer.
+func ReadValueFile(path string) (string, error) {
+	if st, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+	} else if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	if st.Size() > MaxValueBytes {
+		return "", fmt.Errorf("%s holds %d bytes; at most %d fit in the environment variable that carries a value", path, st.Size(), MaxValueBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxValueBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if len(data) > MaxValueBytes {
+		return "", fmt.Errorf("%s holds more than %d bytes, which is all the environment variable that carries a value takes", path, MaxValueBytes)
+	}
+	v := strings.TrimRight(string(data), "\r\n")
+	if strings.TrimSpace(v) == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
+}
 
 // Validate checks one value against the field's type and rules. An empty
 // value is accepted here; Check enforces required fields.

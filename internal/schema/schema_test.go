@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -419,5 +420,30 @@ func TestHelpOf(t *testing.T) {
 	s := &Schema{Fields: []Field{{Name: "old", Help: "Deprecated: use newer instead. The old way"}}}
 	if got := s.HelpOf(s.Fields[0]); got != "Deprecated. The old way" {
 		t.Errorf("help = %q", got)
+	}
+}
+
+func TestReadValueFile(t *testing.T) {
+	dir := t.TempDir()
+	pem := "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBlqsVqx8jQ0sBvXNtHiU0tBxSvfnVw1HHZcL8DvYdqX\n-----END PRIVATE KEY-----"
+	key := filepath.Join(dir, "key.pem")
+	big := filepath.Join(dir, "big")
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(key, []byte(pem+"\n"), 0o600)
+	os.WriteFile(big, []byte(strings.Repeat("x", MaxValueBytes+1)), 0o600)
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadValueFile(key); err != nil || got != pem {
+		t.Errorf("ReadValueFile(key) = %q, %v; want the PEM with its line breaks", got, err)
+	}
+	for path, want := range map[string]string{
+		fifo: "is not a regular file", big: "at most 65536", empty: "is empty", dir: "is not a regular file", filepath.Join(dir, "missing"): "cannot read",
+	} {
+		if _, err := ReadValueFile(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadValueFile(%s) = %v, want %q", path, err, want)
+		}
 	}
 }
