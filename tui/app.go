@@ -74,8 +74,10 @@ type stepDoneMsg struct {
 	result *setup.Result
 }
 
-// stepBackMsg returns to the previous step, dropping the draft.
-type stepBackMsg struct{}
+// stepBackMsg returns to the previous step, dropping the draft. focus names
+// a question of that step to open on, and why says why: a failed test
+// sends back to the setting its error names.
+type stepBackMsg struct{ focus, why string }
 
 // generatedMsg carries the result of writing the files, and the plan as
 // generate left it (it may point the connector at a stable copy).
@@ -107,6 +109,9 @@ type keyTaker interface{ takesKey(tea.KeyMsg) bool }
 
 // closer is a step holding something to release when it is left.
 type closer interface{ Close() }
+
+// focuser is a step that can open on one of its questions, saying why.
+type focuser interface{ focusOn(key, why string) }
 
 // stepHome is the saved setups, before the numbered steps.
 const stepHome = -1
@@ -391,7 +396,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.plan = a.history[n-1]
 			a.history = a.history[:n-1]
 		}
-		return a, a.enterWith(prev(a.idx, submitted), submitted)
+		i := prev(a.idx, submitted)
+		s := a.makeStep(i, submitted)
+		if f, ok := s.(focuser); ok && msg.focus != "" {
+			f.focusOn(msg.focus, msg.why)
+		}
+		return a, a.enterStep(i, s)
 	}
 	var cmd tea.Cmd
 	a.cur, cmd = a.cur.Update(msg)

@@ -192,15 +192,21 @@ func (h *harness) final() *App {
 	return m.(probe).app
 }
 
-// settings fills the demo connector's form: tenant, API key, then keeps
-// the defaults of the last two fields.
+// settings fills the demo connector's form: tenant and API key over their
+// defaults (the key typed, its default way), then keeps the defaults of the
+// last two fields.
 func (h *harness) settings(tenant, apiKey string) {
 	h.t.Helper()
 	h.waitFor("Step 2/7 · Settings", uiWait)
 	h.waitFor("┃ Tenant *", uiWait)
+	h.clearInput()
 	h.tm.Type(tenant)
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ API key *", uiWait)
+	h.waitFor("> Type or paste it on one line", uiWait)
+	h.key(tea.KeyEnter)
+	h.waitFor("┃ API key value", uiWait)
+	h.clearInput()
 	h.tm.Type(apiKey)
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ Number of users", uiWait)
@@ -336,7 +342,7 @@ func TestWizardBackKeepsSettings(t *testing.T) {
 	if !strings.Contains(s, "> globex") || !strings.Contains(s, "> ••••7a1b (enter keeps it)") {
 		t.Fatalf("settings after Back lost the values:\n%s", s)
 	}
-	for _, want := range []string{"┃ API key *", "┃ Number of users", "┃ Include roles"} {
+	for _, want := range []string{"┃ API key *", "┃ API key value", "┃ Number of users", "┃ Include roles"} {
 		h.key(tea.KeyEnter)
 		h.waitFor(want, uiWait)
 	}
