@@ -62,6 +62,20 @@ type Deps struct {
 	// Home lists the saved setups and acts on them; the wizard opens on
 	// them when there are some and it has no plan to edit.
 	Home HomeDeps
+	// Command is how the user's shell runs the baton-setup at path, for
+	// the commands the wizard prints: its name when PATH finds that very
+	// program, else its path. An empty path means this baton-setup as it
+	// will stay (a `go run` build's stable copy). nil prints the name.
+	Command func(path string) string
+}
+
+// command is the word that starts a printed baton-setup command for the
+// baton-setup at path (see Deps.Command).
+func (d Deps) command(path string) string {
+	if d.Command == nil {
+		return "baton-setup"
+	}
+	return d.Command(path)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -527,15 +541,21 @@ func (a *App) View() string {
 	return fit(b.String(), a.width)
 }
 
+// noWrap starts a line that fit leaves whole, such as a crontab entry: a
+// wrapped one pastes as two broken lines. It is an escape sequence that
+// terminals ignore and fit removes, so a line front end never shows it.
+const noWrap = "\x1b_baton-setup:nowrap\x1b\\"
+
 // fit wraps every line of s that is wider than width, at spaces where it
-// can and inside words where it must.
+// can and inside words where it must; lines marked noWrap stay whole.
 func fit(s string, width int) string {
-	if width <= 0 {
-		return s
-	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if ansi.StringWidth(l) > width {
+		if rest, ok := strings.CutPrefix(l, noWrap); ok {
+			lines[i] = rest
+			continue
+		}
+		if width > 0 && ansi.StringWidth(l) > width {
 			lines[i] = ansi.Wrap(l, width, "")
 		}
 	}

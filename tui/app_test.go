@@ -272,10 +272,15 @@ func TestWizardWalkthrough(t *testing.T) {
 	h.waitFor("Installed in your crontab:", uiWait)
 	h.waitFor("# END baton-setup profile=demo", uiWait)
 	done := h.screen()
+	cronLine := "17 * * * * " + filepath.Join(w.home, ".config", "baton-setup", "demo", "sync.sh")
 	for _, line := range strings.Split(done, "\n") {
-		if n := ansi.StringWidth(line); n > termW {
+		// The crontab entry stays whole, to paste as it is.
+		if n := ansi.StringWidth(line); n > termW && !strings.HasPrefix(line, cronLine) {
 			t.Errorf("done screen line is %d columns wide, more than %d: %q", n, termW, line)
 		}
+	}
+	if !strings.Contains(done, "\n"+cronLine+" >>") {
+		t.Errorf("the crontab entry is not on a line of its own:\n%s", done)
 	}
 	h.key(tea.KeyEnter)
 	app := h.final()
