@@ -169,6 +169,8 @@ type App struct {
 	// notes are shown on the first step of an edit: what changed in the
 	// setup's connector since it was written.
 	notes []string
+	// sized is set once the terminal told its size.
+	sized bool
 }
 
 // New returns the wizard model, starting from p (which may be empty).
@@ -357,9 +359,17 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		a.width, a.height = msg.Width, msg.Height
+		resized := a.sized && (msg.Width != a.width || msg.Height != a.height)
+		a.width, a.height, a.sized = msg.Width, msg.Height, true
 		var cmd tea.Cmd
 		a.cur, cmd = a.cur.Update(a.bodySize())
+		if resized {
+			// The terminal re-wraps what is on screen to the new width, so
+			// the lines the renderer counts to move back over are no longer
+			// the lines there: the next frame would start below the old one.
+			// Clearing lets it draw from the top.
+			cmd = tea.Batch(tea.ClearScreen, cmd)
+		}
 		return a, cmd
 	case tea.KeyMsg:
 		if cmd, ok := a.handleKey(msg); ok {

@@ -206,7 +206,7 @@ func TestAccessibleHome(t *testing.T) {
 	s.Expect(`(Enter keeps "acme")`, uiWait)
 	s.SendLine("")
 	s.Expect("Saved value "+plan.NewSecret(canary).Masked()+"; leave empty to keep it.", uiWait)
-	s.SendSecret("", uiWait)
+	typeSecret(s, "API key", "")
 	s.Expect(`(Enter keeps "20")`, uiWait)
 	s.SendLine("35")
 	s.Expect("Include roles", uiWait)
