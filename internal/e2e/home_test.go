@@ -63,6 +63,8 @@ func TestHomeInTmux(t *testing.T) {
 	s.waitFor("┃ > acme", tmuxUIWait)
 	s.press("Enter") // keep the tenant
 	s.waitFor("leave empty to keep it.", tmuxUIWait)
+	s.press("Enter") // typed, as before
+	s.waitFor("┃ API key value", tmuxUIWait)
 	s.press("Enter") // keep the secret
 	s.waitFor("┃ > 20", tmuxUIWait)
 	s.press("BSpace")
