@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -295,5 +296,38 @@ func TestDemoDefaults(t *testing.T) {
 	}
 	if got, key := done.plan.Values["tenant"], done.plan.Secrets["api-key"].Reveal(); got != "acme" || key != "demo-key" {
 		t.Errorf("tenant %q, api-key %q; want the demo's defaults", got, key)
+	}
+}
+
+// TestLinesPastePEM pastes a PEM key at the line prompts: its lines are
+// read, without echo where there is a terminal, up to an empty line, and
+// reach the plan with their line breaks.
+func TestLinesPastePEM(t *testing.T) {
+	sch := compatSchema(t)
+	p := &plan.Plan{Connector: plan.Connector{Name: "compat", Path: "/opt/bin/baton-compat", Schema: sch}}
+	lines := strings.Split(testPEM, "\n")
+	answers := []answer{
+		{"How do you want to authenticate?", "2"},
+		{"Private key *", "2"}, // paste several lines
+		{"Private key (pasted) (end with an empty line)", lines[0]},
+	}
+	for _, l := range lines[1:] {
+		answers = append(answers, answer{"", l})
+	}
+	answers = append(answers,
+		answer{"", ""},
+		answer{"Server URL *", "postgres://db.example:5432"},
+		answer{"CA certificate", ""},
+		answer{"Role Count", ""},
+	)
+	out, a, err := runScript(t, acmeDeps(sch), p, stepCredentials, answers)
+	if !errors.Is(err, io.EOF) || !strings.Contains(out, "Could not start the connector") {
+		t.Fatalf("run: %v, want the end of the script at the test; output:\n%s", err, out)
+	}
+	if got := a.plan.Secrets["private-key"].Reveal(); got != testPEM {
+		t.Errorf("private-key = %q, want the PEM with its line breaks", got)
+	}
+	if strings.Contains(out, "MC4CAQ") {
+		t.Errorf("the key was printed:\n%s", out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/testsync"
 )
@@ -266,7 +267,13 @@ func (s *testStep) key(msg tea.KeyMsg) (step, tea.Cmd) {
 func (s *testStep) back() tea.Cmd {
 	msg := stepBackMsg{}
 	if o := s.outcome; o != nil && !o.OK() && !s.aside && s.draft.Connector.Schema != nil {
-		if f, ok := o.Setting(s.draft.Connector.Schema.Active(s.draft.AuthMethod)); ok {
+		var fields []schema.Field
+		for _, f := range s.draft.Connector.Schema.Active(s.draft.AuthMethod) {
+			if !f.Hidden {
+				fields = append(fields, f)
+			}
+		}
+		if f, ok := o.Setting(fields); ok {
 			why := "The test sync failed"
 			if o.Diagnosis.Summary != "" {
 				why += ": " + strings.TrimSuffix(o.Diagnosis.Summary, ".")
