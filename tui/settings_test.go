@@ -95,6 +95,13 @@ func TestSettingsHonourSchema(t *testing.T) {
 	if got := optionValues(asked(s.Screen())["password-given"]); !slices.Equal(got, []string{giveTyped, giveFile, givePaste}) {
 		t.Errorf("the password is given as %v, want typed, a file or lines", got)
 	}
+	// Hidden stays hidden even when a saved setup holds a value for it; the
+	// value is kept as it was.
+	p := &plan.Plan{Connector: plan.Connector{Name: "compat", Schema: sch}, Values: map[string]string{"domain": "db.example"}}
+	s = newCredentialsStep(NewStyles(true), p)
+	if _, ok := asked(s.Screen())["domain"]; ok {
+		t.Error("the hidden domain is on the form")
+	}
 }
 
 // TestSettingsOneOfBothShown: a deprecated field that holds a value stays
