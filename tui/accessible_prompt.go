@@ -115,8 +115,10 @@ func (p *linePrompter) askPages(pages []page) error {
 	return nil
 }
 
-// ask asks q until its answer is valid, and stores the answer.
+// ask asks q, or the alternative of it chosen by the answers before, until
+// its answer is valid, and stores the answer.
 func (p *linePrompter) ask(q question) error {
+	q = q.chosen()
 	if q.kind == askNote {
 		if q.title != "" {
 			p.printf("%s\n", q.title)
@@ -135,7 +137,10 @@ func (p *linePrompter) ask(q question) error {
 	case askConfirm:
 		return p.askConfirm(q)
 	case askMultiline:
-		return p.askText(q, p.readLines)
+		if q.secret {
+			return p.askText(q, func() (string, error) { return p.readLines(p.readSecret) })
+		}
+		return p.askText(q, func() (string, error) { return p.readLines(p.readLine) })
 	case askSecret:
 		return p.askText(q, p.readSecret)
 	}
@@ -149,7 +154,7 @@ func (p *linePrompter) askText(q question, read func() (string, error)) error {
 	keep := current != ""
 	for {
 		switch {
-		case keep && q.kind == askSecret:
+		case keep && (q.kind == askSecret || q.secret):
 			p.printf("(Enter keeps the secret given before)\n")
 		case keep:
 			p.printf("(Enter keeps %q)\n", current)
@@ -179,12 +184,12 @@ func (p *linePrompter) askText(q question, read func() (string, error)) error {
 	}
 }
 
-// readLines reads lines up to an empty one, or the end of the input, and
-// returns them joined.
-func (p *linePrompter) readLines() (string, error) {
+// readLines reads lines with read up to an empty one, or the end of the
+// input, and returns them joined.
+func (p *linePrompter) readLines(read func() (string, error)) (string, error) {
 	var lines []string
 	for {
-		l, err := p.readLine()
+		l, err := read()
 		if err != nil {
 			if len(lines) > 0 && errors.Is(err, io.EOF) {
 				break

@@ -62,6 +62,20 @@ type Deps struct {
 	// Home lists the saved setups and acts on them; the wizard opens on
 	// them when there are some and it has no plan to edit.
 	Home HomeDeps
+	// Command is how the user's shell runs the baton-setup at path, for
+	// the commands the wizard prints: its name when PATH finds that very
+	// program, else its path. An empty path means this baton-setup as it
+	// will stay (a `go run` build's stable copy). nil prints the name.
+	Command func(path string) string
+}
+
+// command is the word that starts a printed baton-setup command for the
+// baton-setup at path (see Deps.Command).
+func (d Deps) command(path string) string {
+	if d.Command == nil {
+		return "baton-setup"
+	}
+	return d.Command(path)
 }
 
 // ErrCancelled is returned when the user leaves the wizard before the end.
@@ -74,8 +88,10 @@ type stepDoneMsg struct {
 	result *setup.Result
 }
 
-// stepBackMsg returns to the previous step, dropping the draft.
-type stepBackMsg struct{}
+// stepBackMsg returns to the previous step, dropping the draft. focus names
+// a question of that step to open on, and why says why: a failed test
+// sends back to the setting its error names.
+type stepBackMsg struct{ focus, why string }
 
 // generatedMsg carries the result of writing the files, and the plan as
 // generate left it (it may point the connector at a stable copy).
@@ -107,6 +123,9 @@ type keyTaker interface{ takesKey(tea.KeyMsg) bool }
 
 // closer is a step holding something to release when it is left.
 type closer interface{ Close() }
+
+// focuser is a step that can open on one of its questions, saying why.
+type focuser interface{ focusOn(key, why string) }
 
 // stepHome is the saved setups, before the numbered steps.
 const stepHome = -1
@@ -150,6 +169,8 @@ type App struct {
 	// notes are shown on the first step of an edit: what changed in the
 	// setup's connector since it was written.
 	notes []string
+	// sized is set once the terminal told its size.
+	sized bool
 }
 
 // New returns the wizard model, starting from p (which may be empty).
@@ -338,9 +359,17 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		a.width, a.height = msg.Width, msg.Height
+		resized := a.sized && (msg.Width != a.width || msg.Height != a.height)
+		a.width, a.height, a.sized = msg.Width, msg.Height, true
 		var cmd tea.Cmd
 		a.cur, cmd = a.cur.Update(a.bodySize())
+		if resized {
+			// The terminal re-wraps what is on screen to the new width, so
+			// the lines the renderer counts to move back over are no longer
+			// the lines there: the next frame would start below the old one.
+			// Clearing lets it draw from the top.
+			cmd = tea.Batch(tea.ClearScreen, cmd)
+		}
 		return a, cmd
 	case tea.KeyMsg:
 		if cmd, ok := a.handleKey(msg); ok {
@@ -391,7 +420,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.plan = a.history[n-1]
 			a.history = a.history[:n-1]
 		}
-		return a, a.enterWith(prev(a.idx, submitted), submitted)
+		i := prev(a.idx, submitted)
+		s := a.makeStep(i, submitted)
+		if f, ok := s.(focuser); ok && msg.focus != "" {
+			f.focusOn(msg.focus, msg.why)
+		}
+		return a, a.enterStep(i, s)
 	}
 	var cmd tea.Cmd
 	a.cur, cmd = a.cur.Update(msg)
@@ -517,15 +551,21 @@ func (a *App) View() string {
 	return fit(b.String(), a.width)
 }
 
+// noWrap starts a line that fit leaves whole, such as a crontab entry: a
+// wrapped one pastes as two broken lines. It is an escape sequence that
+// terminals ignore and fit removes, so a line front end never shows it.
+const noWrap = "\x1b_baton-setup:nowrap\x1b\\"
+
 // fit wraps every line of s that is wider than width, at spaces where it
-// can and inside words where it must.
+// can and inside words where it must; lines marked noWrap stay whole.
 func fit(s string, width int) string {
-	if width <= 0 {
-		return s
-	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if ansi.StringWidth(l) > width {
+		if rest, ok := strings.CutPrefix(l, noWrap); ok {
+			lines[i] = rest
+			continue
+		}
+		if width > 0 && ansi.StringWidth(l) > width {
 			lines[i] = ansi.Wrap(l, width, "")
 		}
 	}

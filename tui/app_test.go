@@ -192,15 +192,21 @@ func (h *harness) final() *App {
 	return m.(probe).app
 }
 
-// settings fills the demo connector's form: tenant, API key, then keeps
-// the defaults of the last two fields.
+// settings fills the demo connector's form: tenant and API key over their
+// defaults (the key typed, its default way), then keeps the defaults of the
+// last two fields.
 func (h *harness) settings(tenant, apiKey string) {
 	h.t.Helper()
 	h.waitFor("Step 2/7 · Settings", uiWait)
 	h.waitFor("┃ Tenant *", uiWait)
+	h.clearInput()
 	h.tm.Type(tenant)
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ API key *", uiWait)
+	h.waitFor("> Type or paste it on one line", uiWait)
+	h.key(tea.KeyEnter)
+	h.waitFor("┃ API key value", uiWait)
+	h.clearInput()
 	h.tm.Type(apiKey)
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ Number of users", uiWait)
@@ -266,10 +272,15 @@ func TestWizardWalkthrough(t *testing.T) {
 	h.waitFor("Installed in your crontab:", uiWait)
 	h.waitFor("# END baton-setup profile=demo", uiWait)
 	done := h.screen()
+	cronLine := "17 * * * * " + filepath.Join(w.home, ".config", "baton-setup", "demo", "sync.sh")
 	for _, line := range strings.Split(done, "\n") {
-		if n := ansi.StringWidth(line); n > termW {
+		// The crontab entry stays whole, to paste as it is.
+		if n := ansi.StringWidth(line); n > termW && !strings.HasPrefix(line, cronLine) {
 			t.Errorf("done screen line is %d columns wide, more than %d: %q", n, termW, line)
 		}
+	}
+	if !strings.Contains(done, "\n"+cronLine+" >>") {
+		t.Errorf("the crontab entry is not on a line of its own:\n%s", done)
 	}
 	h.key(tea.KeyEnter)
 	app := h.final()
@@ -336,7 +347,7 @@ func TestWizardBackKeepsSettings(t *testing.T) {
 	if !strings.Contains(s, "> globex") || !strings.Contains(s, "> ••••7a1b (enter keeps it)") {
 		t.Fatalf("settings after Back lost the values:\n%s", s)
 	}
-	for _, want := range []string{"┃ API key *", "┃ Number of users", "┃ Include roles"} {
+	for _, want := range []string{"┃ API key *", "┃ API key value", "┃ Number of users", "┃ Include roles"} {
 		h.key(tea.KeyEnter)
 		h.waitFor(want, uiWait)
 	}

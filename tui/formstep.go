@@ -24,10 +24,18 @@ type formStep struct {
 	submit    func() (tea.Cmd, error)
 	form      *huh.Form
 	errMsg    string
+	// focusKey names the question the next form opens on; empty opens on
+	// the first.
+	focusKey string
 	// width and height are the space the step may draw in; 0 until the
 	// first WindowSizeMsg.
 	width, height int
 }
+
+// acceptKey finishes a form with every answer as it stands, once they are
+// all valid: a form that is filled in already (defaults, a saved setup)
+// takes one key instead of one per field.
+var acceptKey = key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "accept all"))
 
 // maxFormWidth keeps forms readable on wide terminals.
 const maxFormWidth = 100
@@ -38,7 +46,70 @@ func (s *formStep) newForm() tea.Cmd {
 	s.form.SubmitCmd = func() tea.Msg { return formSubmittedMsg{} }
 	s.form.CancelCmd = func() tea.Msg { return stepBackMsg{} }
 	init := s.form.Init()
-	return tea.Batch(init, s.layout())
+	var focus tea.Cmd
+	if s.focusKey != "" {
+		focus, s.focusKey = s.focus(s.focusKey), ""
+	}
+	return tea.Batch(init, focus, s.layout())
+}
+
+// focus moves the new form to the question keyed k: through the pages
+// before it that are not hidden, then through the questions before it on
+// its page. A question on a hidden page, or none, leaves the first focused.
+func (s *formStep) focus(k string) tea.Cmd {
+	pages := s.questions()
+	at, field := -1, 0
+	for i, p := range pages {
+		// huh skips a note without a button.
+		n := 0
+		for _, q := range p.questions {
+			if q.key == k && at < 0 {
+				at, field = i, n
+			}
+			if q.kind != askNote || q.next {
+				n++
+			}
+		}
+	}
+	if at < 0 || (pages[at].hidden != nil && pages[at].hidden()) {
+		return nil
+	}
+	// huh starts on the first page and moves to the next one that is not
+	// hidden, as this count does.
+	var cmds []tea.Cmd
+	for i := 1; i <= at; i++ {
+		if pages[i].hidden == nil || !pages[i].hidden() {
+			cmds = append(cmds, s.form.NextGroup())
+		}
+	}
+	for range field {
+		cmds = append(cmds, s.form.NextField())
+	}
+	return tea.Batch(cmds...)
+}
+
+// accept finishes the form when every question that is asked holds a
+// valid answer; otherwise it opens the form on the first that does not,
+// with what is wrong above it.
+func (s *formStep) accept() tea.Cmd {
+	for _, p := range s.questions() {
+		if p.hidden != nil && p.hidden() {
+			continue
+		}
+		for _, q := range p.questions {
+			c := q.chosen()
+			if c.validate == nil || c.value == nil {
+				continue
+			}
+			if err := c.validate(*c.value); err != nil {
+				title := strings.TrimSuffix(strings.TrimSpace(c.title), " *")
+				s.errMsg = title + ": " + errorText(err)
+				s.focusKey = q.key
+				return s.newForm()
+			}
+		}
+	}
+	return func() tea.Msg { return formSubmittedMsg{} }
 }
 
 // layout fits the form to the width and to the height left under the
@@ -66,6 +137,9 @@ func (s *formStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	case tea.KeyMsg:
 		if msg.String() == "esc" {
 			return s, s.escape(msg)
+		}
+		if key.Matches(msg, acceptKey) && s.form != nil {
+			return s, s.accept()
 		}
 	case formSubmittedMsg:
 		cmd, err := s.submit()
@@ -161,7 +235,8 @@ func (s *formStep) typing() bool {
 
 func (s *formStep) Title() string { return s.title }
 
-// Keys are the focused field's enabled key bindings.
+// Keys are the focused field's enabled key bindings, and ctrl+s where
+// there is more than one question to answer.
 func (s *formStep) Keys() []key.Binding {
 	if s.form == nil {
 		return nil
@@ -172,7 +247,26 @@ func (s *formStep) Keys() []key.Binding {
 			out = append(out, b)
 		}
 	}
+	if s.asks() > 1 {
+		out = append(out, acceptKey)
+	}
 	return out
+}
+
+// asks counts the questions that take an answer on the pages not hidden.
+func (s *formStep) asks() int {
+	n := 0
+	for _, p := range s.questions() {
+		if p.hidden != nil && p.hidden() {
+			continue
+		}
+		for _, q := range p.questions {
+			if q.kind != askNote || len(q.alts) > 0 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // base gives the App the step's form, for the keys typed into it.

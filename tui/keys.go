@@ -48,9 +48,12 @@ func formKeyMap() *huh.KeyMap {
 
 // testStepKeys are the keys of the test sync screen.
 var testStepKeys = struct {
-	Continue, Again, Full, Quick, Details, Back, BackToSettings, Stop, Home key.Binding
+	Continue, GoOnAnyway, Yes, No, Again, Full, Quick, Details, Back, BackToSettings, Stop, Home key.Binding
 }{
 	Continue:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+	GoOnAnyway:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go on anyway…")),
+	Yes:            key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "go on with this sync")),
+	No:             key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "stay")),
 	Again:          key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 	Full:           key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "full test sync")),
 	Quick:          key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "quick check")),
@@ -65,15 +68,19 @@ var testStepKeys = struct {
 func (s *testStep) Keys() []key.Binding {
 	k := testStepKeys
 	var quick []key.Binding
-	if s.deps.StartQuick != nil {
+	if s.canQuick() {
 		quick = []key.Binding{k.Quick}
 	}
 	switch {
-	case s.aside && (s.outcome != nil || s.startErr != nil):
+	case s.confirming:
+		return []key.Binding{k.Yes, k.No}
+	case s.aside && s.over():
 		return append(append([]key.Binding{k.Home, k.Full}, quick...), k.Details)
-	case s.outcome != nil && s.outcome.OK() && !s.quick:
-		return append(append([]key.Binding{k.Continue, k.Again}, quick...), k.Details, k.Back)
-	case s.outcome != nil || s.startErr != nil:
+	case s.passed() && s.outcome.Warned():
+		return []key.Binding{k.GoOnAnyway, k.Again, k.Details, k.BackToSettings}
+	case s.passed():
+		return []key.Binding{k.Continue, k.Again, k.Details, k.Back}
+	case s.over():
 		return append(append([]key.Binding{k.Full}, quick...), k.Details, k.BackToSettings)
 	default:
 		return []key.Binding{k.Details, k.Stop}

@@ -97,7 +97,7 @@ func TestHelpToggle(t *testing.T) {
 	a := scheduleApp(t)
 	short, _ := press(t, a, tea.KeyMsg{Type: tea.KeyDown})
 	// A custom schedule shows one more group, so enter moves to it.
-	requireContains(t, short, "↑ up · ↓ down · / filter · enter select · esc back · ? more keys · ctrl+c quit")
+	requireContains(t, short, "↑ up · ↓ down · / filter · enter select · ctrl+s accept all · esc back · ? more keys · ctrl+c quit")
 	full, _ := press(t, a, keyMsg("?"))
 	if !regexp.MustCompile(`\?\s+fewer keys`).MatchString(full) || !regexp.MustCompile(`q\s+quit`).MatchString(full) {
 		t.Errorf("full help:\n%s", full)

@@ -35,7 +35,7 @@ func (s *doneStep) brief() string {
 	case s.res.Cron != nil && s.res.Cron.Installed:
 		fmt.Fprintf(&b, "  Installed in your crontab: %s.\n", when)
 	case s.res.Cron != nil:
-		fmt.Fprintf(&b, "  Not scheduled yet: install the crontab entry (%s) with\n    baton-setup schedule install --profile %s\n", when, p.Profile)
+		fmt.Fprintf(&b, "  Not scheduled yet: install the crontab entry (%s) with\n    %s schedule install --profile %s\n", when, s.self, p.Profile)
 	default:
 		for _, c := range s.res.Commands {
 			fmt.Fprintf(&b, "  Enable the timer: %s\n", c)
@@ -93,6 +93,8 @@ type proof struct {
 	msgs         chan tea.Msg
 	spin         spinner.Model
 	height       int
+	// self starts the commands it prints (see doneStep.self).
+	self string
 }
 
 // newProof returns the proof for a setup that was written and runs on a
@@ -103,7 +105,7 @@ func newProof(ctx context.Context, deps Deps, st Styles, draft *plan.Plan, res *
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	p := &proof{parent: ctx, ctx: pctx, cancel: cancel, deps: deps, styles: st, draft: draft, report: report, tail: tail,
-		run: true, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+		run: true, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), self: "baton-setup"}
 	p.ask = formStep{title: "Done", styles: st, intro: report, questions: p.questions, submit: p.submit}
 	return p
 }
@@ -248,7 +250,7 @@ func (p *proof) outcome() string {
 		for _, d := range r.Details() {
 			b.WriteString("  " + d + "\n")
 		}
-		fmt.Fprintf(&b, "  Run it again after the fix with: baton-setup verify --profile %s\n", p.draft.Profile)
+		fmt.Fprintf(&b, "  Run it again after the fix with: %s verify --profile %s\n", p.self, p.draft.Profile)
 	}
 	for _, n := range r.Notes {
 		b.WriteString(st.Muted.Render("  note: "+n) + "\n")
@@ -258,7 +260,7 @@ func (p *proof) outcome() string {
 
 // declined is what the Done screen says when the proof was not run.
 func (p *proof) declined() string {
-	return fmt.Sprintf("Not run. To run it later as the schedule will and check what it delivers:\n  baton-setup verify --profile %s\n", p.draft.Profile)
+	return fmt.Sprintf("Not run. To run it later as the schedule will and check what it delivers:\n  %s verify --profile %s\n", p.self, p.draft.Profile)
 }
 
 func (p *proof) View() string {

@@ -171,3 +171,58 @@ func TestNoProofWithoutVerify(t *testing.T) {
 		t.Error("a proof in service mode")
 	}
 }
+
+// TestDoneCommandsPaste: every command the Done screen prints starts with
+// what runs this baton-setup from the user's shell, as Deps.Command says:
+// in a `go run` session, the stable copy's path, since no baton-setup is
+// on PATH there.
+func TestDoneCommandsPaste(t *testing.T) {
+	const copied = "/home/operator/.local/share/baton-setup/bin/baton-setup"
+	command := func(path string) string {
+		if path != copied {
+			t.Errorf("Command(%q), want the stable copy", path)
+		}
+		return path
+	}
+	p, res := donePlan(t)
+	res.SyncScript = render.SyncScript(p)
+	res.Self, res.CopiedSelf = copied, true
+	res.Cron.Installed = false
+	deps := Deps{Connectors: func() []discover.Found { return nil }, Command: command,
+		Verify: func(context.Context, *plan.Plan, func(string)) (verify.Result, error) {
+			return refused, verify.ErrNotDelivered
+		}}
+	for _, tc := range []struct {
+		name   string
+		deps   Deps
+		answer string
+		want   []string
+	}{
+		{"proof declined", deps, "n", []string{
+			"Not scheduled yet: install the crontab entry (At 17 minutes past the hour (server time) (17 * * * *)) with\n    " + copied + " schedule install --profile demo-production",
+			"To run it later as the schedule will and check what it delivers:\n  " + copied + " verify --profile demo-production"}},
+		{"proof failed", deps, "y", []string{"Run it again after the fix with: " + copied + " verify --profile demo-production"}},
+		{"no proof", Deps{Connectors: deps.Connectors, Command: command}, "", []string{
+			"Crontab entry, not installed. Install it with:\n  " + copied + " schedule install --profile demo-production",
+			"  " + copied + " generate --connector demo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(context.Background(), tc.deps, p)
+			a.result, a.plan = res, p
+			a.idx, a.cur = stepDone, a.makeStep(stepDone, p)
+			out := &transcript{}
+			var answers []answer
+			if tc.answer != "" {
+				answers = []answer{{"Run it now as the schedule will? [Y/n]", tc.answer}}
+			}
+			if err := runLines(context.Background(), a, &script{t: t, out: out, answers: answers}, out); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			text := out.String()
+			requireContains(t, text, tc.want...)
+			if strings.Contains(text, "  baton-setup ") || strings.Contains(text, " baton-setup schedule") {
+				t.Errorf("a command starts with a baton-setup that is not on PATH:\n%s", text)
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/huh"
+
+	"github.com/conductorone/baton-setup/internal/schema"
 )
 
 // screenKind is what a step waits for.
@@ -86,6 +88,34 @@ type question struct {
 	suggest func() []string
 	// next gives a note a button to press on screen.
 	next bool
+	// alts are the ways to answer a question that can be answered in
+	// several (typed, a file's path, pasted lines); pick says which one is
+	// asked now, from answers given before it. The alternatives share the
+	// question's place: the full screen swaps them as pick changes.
+	alts []question
+	pick func() int
+	// secret hides an askMultiline answer: read without echo on a line,
+	// and drawn as masked when not focused on screen.
+	secret bool
+	// masked, when set, is what the full screen draws in place of the
+	// question while it is not focused; "" draws the question.
+	masked func() string
+}
+
+// chosen is the question that is asked now: q, or the alternative its pick
+// chooses.
+func (q question) chosen() question {
+	if len(q.alts) == 0 {
+		return q
+	}
+	i := 0
+	if q.pick != nil {
+		i = q.pick()
+	}
+	if i < 0 || i >= len(q.alts) {
+		i = 0
+	}
+	return q.alts[i]
 }
 
 // page is questions shown together on screen and skipped together.
@@ -119,6 +149,9 @@ func buildForm(pages []page) *huh.Form {
 
 // field is q as a huh field.
 func (q question) field() huh.Field {
+	if len(q.alts) > 0 {
+		return newSwitchField(q)
+	}
 	switch q.kind {
 	case askNote:
 		n := huh.NewNote().Title(q.title).Description(q.help)
@@ -142,7 +175,9 @@ func (q question) field() huh.Field {
 		}
 		return huh.NewSelect[string]().Key(q.key).Title(q.title).Description(q.help).Options(opts...).Value(q.value)
 	case askMultiline:
-		t := huh.NewText().Key(q.key).Title(q.title).Description(q.help).Placeholder(q.placeholder).Value(q.value)
+		// No external editor: it would leave the text in a temporary file.
+		t := huh.NewText().Key(q.key).Title(q.title).Description(q.help).Placeholder(q.placeholder).Value(q.value).
+			CharLimit(schema.MaxValueBytes).ExternalEditor(false)
 		if q.validate != nil {
 			t = t.Validate(q.validate)
 		}

@@ -188,7 +188,7 @@ func (s *connectorStep) questions() []page {
 		}
 	}
 	if len(q.options) == 0 {
-		q.help = "None is installed; see baton-setup connectors for how to install one."
+		q.help = "None is installed; " + s.deps.command("") + " connectors says how to install one."
 	}
 	return []page{{questions: []question{q}}}
 }
@@ -714,7 +714,7 @@ func (s *connectorStep) resolveCollision() tea.Cmd {
 		return s.finish()
 	}
 	if s.deps.Home.Load == nil {
-		s.mode, s.errMsg = modePick, "This build cannot read saved setups; run baton-setup --profile "+s.existing.Name+"."
+		s.mode, s.errMsg = modePick, "This build cannot read saved setups; run "+s.deps.command("")+" --profile "+s.existing.Name+"."
 		return nil
 	}
 	s.loadingSaved = true

@@ -215,6 +215,8 @@ func TestWizardMaskedRerun(t *testing.T) {
 	}
 	h.key(tea.KeyEnter)
 	h.waitFor("┃ API token *", uiWait)
+	h.key(tea.KeyEnter) // typed, as before
+	h.waitFor("┃ API token value", uiWait)
 	h.key(tea.KeyEnter)
 	p := h.settingsDone()
 	if got := p.Secrets["api-token"].Reveal(); got != canary {

@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -439,7 +441,7 @@ func (s *destinationStep) View() string {
 	case s.checking:
 		return fit(s.spin.View()+" "+s.checkStatus()+"\n", s.width)
 	}
-	return fit(s.checkReport(), s.width)
+	return fit(s.checkReport(s.width), s.width)
 }
 
 // Screen is the form's questions, then the check while it runs, then its
@@ -451,7 +453,7 @@ func (s *destinationStep) Screen() screen {
 	case s.checking:
 		return screen{kind: screenBusy, text: s.checkStatus()}
 	}
-	return screen{kind: screenChoose, text: s.checkReport(), actions: s.Keys()}
+	return screen{kind: screenChoose, text: s.checkReport(0), actions: s.Keys()}
 }
 
 // checkStatus says what the running check does.
@@ -459,15 +461,18 @@ func (s *destinationStep) checkStatus() string {
 	return fmt.Sprintf("Checking that this machine can write %s …", s.dest)
 }
 
-// checkReport is the finished check's report, or the IAM policy.
-func (s *destinationStep) checkReport() string {
-	return preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy)
+// checkReport is the finished check's report, or the IAM policy, wrapped
+// to width (0 leaves that to the terminal).
+func (s *destinationStep) checkReport(width int) string {
+	return preflightView(s.styles, s.dest, s.report, s.checkErr, s.showPolicy, width)
 }
 
 // preflightView draws a check's report: one line per check with its hint,
 // then what to type into ConductorOne, and the minimal IAM policy when
-// asked. It is a plain function so that other front ends can show the same.
-func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, policy bool) string {
+// asked. A check's detail and hint wrap under themselves within width, so
+// that the names stay a column of their own; 0 does not wrap. It is a
+// plain function so that other front ends can show the same.
+func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, policy bool, width int) string {
 	var b strings.Builder
 	if err != nil {
 		b.WriteString(st.Bad.Render("✗ The S3 check could not run") + "\n")
@@ -486,9 +491,9 @@ func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, 
 	} else {
 		b.WriteString(st.Good.Render("✓ The S3 check passed") + "\n\n")
 	}
-	width := 0
+	names := 0
 	for _, c := range rep.Checks {
-		width = max(width, len(c.Name))
+		names = max(names, len(c.Name))
 	}
 	for _, c := range rep.Checks {
 		icon, style, detail := "✓", st.Good, c.Detail
@@ -500,13 +505,13 @@ func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, 
 		case upload.StatusSkip:
 			icon, style, detail = "-", st.Muted, "skipped: "+c.Detail
 		}
-		fmt.Fprintf(&b, "%s %-*s  %s\n", style.Render(icon), width, c.Name, detail)
+		b.WriteString(hang(fmt.Sprintf("%s %-*s  ", style.Render(icon), names, c.Name), detail, width, nil) + "\n")
 		if c.Hint != "" {
 			cause := ""
 			if c.Cause != upload.CauseUnknown {
 				cause = string(c.Cause) + ": "
 			}
-			fmt.Fprintf(&b, "  %-*s  %s\n", width, "", st.Muted.Render(cause+c.Hint))
+			b.WriteString(hang(fmt.Sprintf("  %-*s  ", names, ""), cause+c.Hint, width, &st.Muted) + "\n")
 		}
 	}
 	b.WriteString("\n")
@@ -521,4 +526,26 @@ func preflightView(st Styles, d plan.Destination, rep upload.Report, err error, 
 	fmt.Fprintf(&b, "In ConductorOne, set the S3 data source to:\n  Bucket:    %s\n  Region:    %s\n  File name: %s\n", d.Bucket, region, rep.ObjectKey)
 	b.WriteString(st.Muted.Render("p shows the minimal IAM policy for the uploader.") + "\n")
 	return b.String()
+}
+
+// hang writes text after prefix, wrapped within width with its further
+// lines indented to where it started, in style when one is given. A width
+// that leaves too little room after the prefix, or 0, does not wrap.
+func hang(prefix, text string, width int, style *lipgloss.Style) string {
+	pw := ansi.StringWidth(prefix)
+	lines := []string{text}
+	if width > 0 && width-pw >= 20 && pw+ansi.StringWidth(text) > width {
+		lines = strings.Split(ansi.Wrap(text, width-pw, ""), "\n")
+	}
+	for i, l := range lines {
+		l = strings.TrimRight(l, " ")
+		if style != nil {
+			l = style.Render(l)
+		}
+		if i > 0 {
+			l = strings.Repeat(" ", pw) + l
+		}
+		lines[i] = l
+	}
+	return prefix + strings.Join(lines, "\n")
 }

@@ -128,6 +128,15 @@ func TestDestinationPreflight(t *testing.T) {
 		}
 	}
 	t.Run("screen", func(t *testing.T) { teatest.RequireEqualOutput(t, []byte(screen)) })
+	// A long detail or hint wraps under itself, not under the names.
+	for _, want := range []string{
+		"\n               deleted; an instance or task role, or a role to assume, is safer\n",
+		"\n               check decides\n",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("check screen lacks the indented line %q:\n%s", want, screen)
+		}
+	}
 
 	h.tm.Type("p")
 	h.waitFor(`"Resource": "arn:aws:s3:::sync-bucket/baton/demo/sync.c1z"`, uiWait)

@@ -169,6 +169,8 @@ type homeStep struct {
 	now    func() time.Time
 	width  int
 	height int
+	// self starts the commands it prints (see Deps.Command).
+	self string
 }
 
 func newHomeStep(ctx context.Context, deps Deps, st Styles) *homeStep {
@@ -176,7 +178,7 @@ func newHomeStep(ctx context.Context, deps Deps, st Styles) *homeStep {
 	if now == nil {
 		now = time.Now
 	}
-	return &homeStep{ctx: ctx, deps: deps.Home, styles: st, saved: deps.Home.Saved, now: now, width: 80, height: 20}
+	return &homeStep{ctx: ctx, deps: deps.Home, styles: st, saved: deps.Home.Saved, now: now, width: 80, height: 20, self: deps.command("")}
 }
 
 func (s *homeStep) Title() string { return "Your setups" }
@@ -686,7 +688,7 @@ func (s *homeStep) driftText(sv Saved) (string, bool) {
 	case r.drift.NeedsInput():
 		return "needs input, the connector changed: " + r.drift.Summary(), true
 	case r.drift.Changed():
-		return "the connector changed: " + r.drift.Summary() + " (baton-setup regenerate records it)", false
+		return "the connector changed: " + r.drift.Summary() + " (" + s.self + " regenerate --profile " + sv.Name + " records it)", false
 	}
 	return "", false
 }

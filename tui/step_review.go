@@ -9,7 +9,6 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -62,7 +61,7 @@ func (s *reviewStep) checkProfile(name string) error {
 	}
 	for _, sv := range s.saved {
 		if sv.Name == name && filepath.Clean(sv.Dir) != filepath.Clean(s.draft.Output.Dir) {
-			return fmt.Errorf("a setup named %s already exists; choose another name, or edit that one (baton-setup --profile %s)", name, name)
+			return fmt.Errorf("a setup named %s already exists; choose another name, or edit that one (%s --profile %s)", name, s.deps.command(""), name)
 		}
 	}
 	return nil
@@ -362,14 +361,25 @@ type doneStep struct {
 	draft  *plan.Plan
 	res    *setup.Result
 	width  int
+	// self starts the commands it prints: the baton-setup the files call,
+	// as the user's shell finds it.
+	self string
 	// proof runs sync.sh as the schedule will; nil when there is none.
 	proof *proof
 }
 
 func newDoneStep(ctx context.Context, deps Deps, st Styles, draft *plan.Plan, res *setup.Result) *doneStep {
 	s := &doneStep{styles: st, draft: draft, res: res}
+	if res != nil && res.Self != "" {
+		s.self = deps.command(res.Self)
+	} else {
+		s.self = deps.command("")
+	}
 	// The proof's question and lines need the room of the full report.
 	s.proof = newProof(ctx, deps, st, draft, res, s.brief, s.command)
+	if s.proof != nil {
+		s.proof.self = s.self
+	}
 	return s
 }
 
@@ -454,7 +464,7 @@ func (s *doneStep) report() string {
 // command is the non-interactive command of the same setup.
 func (s *doneStep) command() string {
 	return "\nThe same setup without prompts (secret values come from the environment):\n" +
-		shellLines(equivalentArgs(s.draft), "  ", s.width) + "\n"
+		shellLines(equivalentArgs(s.draft, s.self), "  ", s.width) + "\n"
 }
 
 // serviceView says how to start the service and check on it, with the
@@ -481,20 +491,24 @@ func (s *doneStep) syncView() string {
 	if s.res.Cron != nil && s.res.Cron.Installed {
 		b.WriteString("Installed in your crontab:\n")
 	} else {
-		// A boxed, wrapped line cannot be pasted into crontab -e whole; the
-		// command installs exactly this block.
-		fmt.Fprintf(&b, "Crontab entry, not installed. Install it with:\n  baton-setup schedule install --profile %s\n", p.Profile)
+		fmt.Fprintf(&b, "Crontab entry, not installed. Install it with:\n  %s schedule install --profile %s\n", s.self, p.Profile)
 	}
-	box := st.Box
-	block := ""
+	// Unboxed and unwrapped, so that it pastes into crontab -e as it is.
+	wide := false
 	if s.res.Cron != nil {
-		block = strings.TrimRight(s.res.Cron.Block, "\n")
+		for _, l := range strings.Split(strings.TrimRight(s.res.Cron.Block, "\n"), "\n") {
+			b.WriteString(noWrap + l + "\n")
+			wide = wide || (s.width > 0 && ansi.StringWidth(l) > s.width)
+		}
 	}
-	if s.width > 0 && lipgloss.Width(box.Render(block)) > s.width {
-		// Wrap inside the box rather than let the terminal cut it off.
-		box = box.Width(max(s.width-box.GetHorizontalBorderSize(), 10))
+	if wide {
+		whole := "the command above installs it as it is"
+		if s.res.Cron.Installed {
+			whole = "crontab -l shows it whole"
+		}
+		b.WriteString(st.Muted.Render("(Wider than this window, so the terminal cuts it off; "+whole+".)") + "\n")
 	}
-	b.WriteString(box.Render(block) + "\n\n")
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "Run it now:  %s\n", filepath.Join(p.Output.Dir, "sync.sh"))
 	if p.Destination.Kind == plan.DestS3 {
 		fmt.Fprintf(&b, "In ConductorOne: Applications > your app > Connectors > Import app data > From data source,\nwith File name %s.\n", p.Destination.Key)
@@ -528,12 +542,13 @@ func shellLines(words []string, indent string, width int) string {
 // EquivalentCommand prints the non-interactive command that recreates the
 // plan. Secret values never appear; their variable names are listed instead.
 func EquivalentCommand(p *plan.Plan) string {
-	return strings.Join(equivalentArgs(p), " ")
+	return strings.Join(equivalentArgs(p, "baton-setup"), " ")
 }
 
-// equivalentArgs is EquivalentCommand as shell words, already quoted.
-func equivalentArgs(p *plan.Plan) []string {
-	parts := []string{"baton-setup", "generate", "--connector", p.Connector.Name}
+// equivalentArgs is EquivalentCommand as shell words, already quoted,
+// starting with self, the word that runs baton-setup.
+func equivalentArgs(p *plan.Plan, self string) []string {
+	parts := []string{self, "generate", "--connector", p.Connector.Name}
 	if p.Connector.Name != "demo" && p.Connector.Path != "" {
 		parts[3] = p.Connector.Path
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/conductorone/baton-setup/internal/catalog"
 	"github.com/conductorone/baton-setup/internal/plan"
+	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/testsync"
 )
@@ -63,6 +63,9 @@ type testStep struct {
 	// aside is a test of a saved setup started from the home screen,
 	// which both Enter and Esc return to.
 	aside bool
+	// confirming asks whether to go on with a sync that finished with
+	// warnings.
+	confirming bool
 }
 
 const tailLines = 10
@@ -181,6 +184,14 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			return s, nil
 		}
 		s.outcome = &msg.outcome
+		if sum := msg.outcome.Summary; msg.outcome.OK() && sum != nil {
+			// The file's counts complete the rows the log left open.
+			counts := map[string]int64{}
+			for _, t := range sum.ByType {
+				counts[t.ResourceType] = t.Resources
+			}
+			s.progress.Finish(counts)
+		}
 		return s, nil
 	case spinner.TickMsg:
 		if s.outcome != nil || s.startErr != nil {
@@ -190,38 +201,93 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.spin, cmd = s.spin.Update(msg)
 		return s, cmd
 	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return s, nil
+}
+
+// over reports whether the test has ended, well or not.
+func (s *testStep) over() bool { return s.outcome != nil || s.startErr != nil }
+
+// passed reports whether a full test sync succeeded: its result is what
+// the setup goes on with, so nothing may replace it but a deliberate r.
+func (s *testStep) passed() bool { return s.outcome != nil && s.outcome.OK() && !s.quick }
+
+// canQuick reports whether k offers a quick check now: the wizard can run
+// one, the connector allows one, and no full test has passed.
+func (s *testStep) canQuick() bool {
+	return s.deps.StartQuick != nil && s.over() && !s.passed() && testsync.QuickSupport(s.draft.Connector).Possible()
+}
+
+// key acts on a key pressed on the test screen.
+func (s *testStep) key(msg tea.KeyMsg) (step, tea.Cmd) {
+	if s.confirming {
 		switch msg.String() {
-		case "esc":
+		case "y", "Y":
+			d := s.draft
+			return s, func() tea.Msg { return stepDoneMsg{plan: d} }
+		case "n", "N", "esc":
+			s.confirming = false
+		}
+		return s, nil
+	}
+	switch msg.String() {
+	case "esc":
+		return s, s.back()
+	case "d":
+		s.details = !s.details
+	case "k":
+		if s.canQuick() {
+			fresh := s.again(true)
+			return fresh, fresh.Init()
+		}
+	case "enter":
+		if s.aside && s.over() {
 			return s, func() tea.Msg { return stepBackMsg{} }
-		case "d":
-			s.details = !s.details
-		case "k":
-			if (s.outcome != nil || s.startErr != nil) && s.deps.StartQuick != nil {
-				fresh := s.again(true)
-				return fresh, fresh.Init()
-			}
-		case "enter":
-			if s.aside && (s.outcome != nil || s.startErr != nil) {
-				return s, func() tea.Msg { return stepBackMsg{} }
-			}
-			if s.outcome != nil && s.outcome.OK() && !s.quick {
-				d := s.draft
-				return s, func() tea.Msg { return stepDoneMsg{plan: d} }
-			}
-		case "r":
-			if s.outcome != nil || s.startErr != nil {
-				fresh := s.again(false)
-				return fresh, fresh.Init()
-			}
+		}
+		if s.passed() && s.outcome.Warned() {
+			s.confirming = true
+			return s, nil
+		}
+		if s.passed() {
+			d := s.draft
+			return s, func() tea.Msg { return stepDoneMsg{plan: d} }
+		}
+	case "r":
+		if s.over() {
+			fresh := s.again(false)
+			return fresh, fresh.Init()
 		}
 	}
 	return s, nil
 }
 
+// back leaves the test for the settings: at the setting the failure
+// names, when it names one.
+func (s *testStep) back() tea.Cmd {
+	msg := stepBackMsg{}
+	if o := s.outcome; o != nil && !o.OK() && !s.aside && s.draft.Connector.Schema != nil {
+		var fields []schema.Field
+		for _, f := range s.draft.Connector.Schema.Active(s.draft.AuthMethod) {
+			if !f.Hidden {
+				fields = append(fields, f)
+			}
+		}
+		if f, ok := o.Setting(fields); ok {
+			why := "The test sync failed"
+			if o.Diagnosis.Summary != "" {
+				why += ": " + strings.TrimSuffix(o.Diagnosis.Summary, ".")
+			}
+			msg = stepBackMsg{focus: f.Name, why: why + ". Check " + f.Label + " (" + f.EnvName() + ")."}
+		}
+	}
+	return func() tea.Msg { return msg }
+}
+
 // Screen is the sync while it runs, with its progress as lines, then its
 // outcome and the keys that act on it.
 func (s *testStep) Screen() screen {
-	if s.outcome == nil && s.startErr == nil {
+	if !s.over() {
 		return screen{kind: screenBusy, text: s.status(), log: s.log}
 	}
 	return screen{kind: screenChoose, text: s.View(), actions: s.Keys()}
@@ -262,6 +328,7 @@ func (s *testStep) View() string {
 	st := s.styles
 	if s.startErr != nil {
 		b.WriteString(st.Bad.Render("Could not start the connector: "+s.startErr.Error()) + "\n")
+		b.WriteString(s.noQuick())
 		return b.String()
 	}
 	status := "Running " + s.draft.Connector.Name + " connector"
@@ -309,21 +376,25 @@ func (s *testStep) View() string {
 	o := s.outcome
 	if o.OK() {
 		sum := o.Summary
-		b.WriteString(st.Good.Render("✓ Test sync finished") + fmt.Sprintf(" in %s\n", o.Result.Duration.Round(10*time.Millisecond)))
-		fmt.Fprintf(&b, "  %d resource types · %d resources · %d entitlements · %d grants\n",
-			sum.ResourceTypes, sum.Resources, sum.Entitlements, sum.Grants)
-		for _, t := range sum.ByType {
-			fmt.Fprintf(&b, "  %-18s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
+		if o.Warned() {
+			b.WriteString(st.Warn.Render("⚠ Test sync finished with warnings") + fmt.Sprintf(" in %s\n", o.Result.Duration.Round(10*time.Millisecond)))
+		} else {
+			b.WriteString(st.Good.Render("✓ Test sync finished") + fmt.Sprintf(" in %s\n", o.Result.Duration.Round(10*time.Millisecond)))
 		}
-		fmt.Fprintf(&b, "  sync file: format %s (%s), %d bytes\n", sum.Format, sum.Engine, sum.Size)
-		if testsync.NoUsers(sum) {
-			b.WriteString(st.Warn.Render("  ! No users were found. That usually means the credentials lack read permission for users.") + "\n")
-			if e, ok := catalog.Lookup(s.draft.Connector.Name); ok && e.ZeroUsersHint != "" {
-				fmt.Fprintf(&b, "    %s (%s)\n", e.ZeroUsersHint, e.DocsURL)
+		if sum != nil {
+			fmt.Fprintf(&b, "  %d resource types · %d resources · %d entitlements · %d grants\n",
+				sum.ResourceTypes, sum.Resources, sum.Entitlements, sum.Grants)
+			for _, t := range sum.ByType {
+				fmt.Fprintf(&b, "  %-18s %8d resources %8d entitlements %8d grants\n", t.ResourceType, t.Resources, t.Entitlements, t.Grants)
 			}
+			fmt.Fprintf(&b, "  sync file: format %s (%s), %d bytes\n", sum.Format, sum.Engine, sum.Size)
 		}
+		b.WriteString(s.warnings())
 		if s.quick {
 			b.WriteString("  Credentials work. Press r for the full test sync before you continue.\n")
+		}
+		if s.confirming {
+			b.WriteString("\n" + st.Label.Render("Go on with this sync anyway?") + " The schedule will deliver what it found.\n")
 		}
 		return b.String()
 	}
@@ -339,7 +410,42 @@ func (s *testStep) View() string {
 	if o.Diagnosis.Hint != "" {
 		fmt.Fprintf(&b, "  What to do: %s\n", o.Diagnosis.Hint)
 	}
+	b.WriteString(s.noQuick())
 	return b.String()
+}
+
+// warnings lists what makes a finished sync doubtful, each with its hint
+// and the first errors the connector logged.
+func (s *testStep) warnings() string {
+	st := s.styles
+	var b strings.Builder
+	for _, w := range s.outcome.Warnings {
+		b.WriteString(st.Warn.Render("  ⚠ "+plan.Redact(w.Message, s.draft.Secrets)) + "\n")
+		if w.Hint != "" {
+			fmt.Fprintf(&b, "    %s\n", w.Hint)
+		}
+		for _, d := range w.Details {
+			fmt.Fprintf(&b, "    %s\n", st.Muted.Render("· "+plan.Redact(d, s.draft.Secrets)))
+		}
+	}
+	return b.String()
+}
+
+// noQuick says why k offers no quick check, where the wizard could run
+// one but this connector cannot.
+func (s *testStep) noQuick() string {
+	if s.deps.StartQuick == nil || s.quick {
+		return ""
+	}
+	err := testsync.CheckQuick(s.draft.Connector)
+	if err == nil {
+		return ""
+	}
+	why := err.Error()
+	if _, rest, ok := strings.Cut(why, testsync.ErrNoQuick.Error()+": "); ok {
+		why = rest
+	}
+	return "  No quick check for this connector: " + why + ". r runs the full test, which works with every connector.\n"
 }
 
 func ratio(synced, total int64, done bool) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/c1z"
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
+	"github.com/conductorone/baton-setup/internal/schema"
 	"github.com/conductorone/baton-setup/internal/synclog"
 	"github.com/conductorone/baton-setup/internal/testsync"
 )
@@ -131,7 +132,7 @@ func TestTestStepFinished(t *testing.T) {
 	if cmd != nil {
 		t.Error("a finished sync returned a Cmd")
 	}
-	// Running demo connector · phase: resources
+	// Running demo connector · phase: done
 	// …
 	// ✓ Test sync finished in 1.23s
 	//   3 resource types · 24 resources · 4 entitlements · 40 grants
@@ -140,7 +141,7 @@ func TestTestStepFinished(t *testing.T) {
 	//   user                     20 resources        0 entitlements        0 grants
 	view := ansi.Strip(s.View())
 	requireContains(t, view,
-		"Running demo connector · phase: resources\n",
+		"Running demo connector · phase: done\n",
 		"✓ Test sync finished in 1.23s\n",
 		"  3 resource types · 24 resources · 4 entitlements · 40 grants\n",
 		"  group                     1 resources        1 entitlements       20 grants\n",
@@ -161,13 +162,81 @@ func TestTestStepFinished(t *testing.T) {
 	}
 }
 
-func TestTestStepNoUsers(t *testing.T) {
+// TestTestStepFinishesRows: the live table's rows end with the sync file's
+// counts, every phase ticked, whatever the log's last lines said.
+func TestTestStepFinishesRows(t *testing.T) {
 	s := newSyncStep(t)
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	for _, ev := range []synclog.Event{
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseResources, Msg: "Synced resources", ResourceType: "role", Count: 20},
+		{Kind: synclog.KindProgress, Phase: synclog.PhaseGrants, Msg: "Syncing grants", ResourceType: "role", Synced: 1, Total: 20},
+	} {
+		s, _ = send(t, s, syncEventMsg{from: s, ev: ev})
+	}
+	requireContains(t, ansi.Strip(s.View()), "  role                       20              -           1/20\n")
 	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
-		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 1, ByType: []c1z.TypeCount{{ResourceType: "group", Resources: 1}}},
+		Result: runner.Result{SawComplete: true},
+		Summary: &c1z.Summary{ResourceTypes: 2, Resources: 19, ByType: []c1z.TypeCount{
+			{ResourceType: "database", Resources: 1}, {ResourceType: "role", Resources: 18, Traits: []string{c1z.TraitUser}},
+		}},
 	}})
-	requireContains(t, ansi.Strip(s.View()), "✓ Test sync finished",
-		"! No users were found. That usually means the credentials lack read permission for users.")
+	//   resource type       resources   entitlements         grants
+	//   role                       18              ✓        18/18 ✓
+	//   database                    1              ✓              ✓
+	view := ansi.Strip(s.View())
+	requireContains(t, view,
+		"Running demo connector · phase: done\n",
+		"  role                       18              ✓        18/18 ✓\n",
+		"  database                    1              ✓              ✓\n")
+	requireNotContains(t, view, "1/20")
+}
+
+// TestTestStepWarnings: a sync that finished but found no users, or
+// logged errors, shows ⚠ with the reasons, and asks before going on.
+func TestTestStepWarnings(t *testing.T) {
+	s := newSyncStep(t)
+	sum := &c1z.Summary{ResourceTypes: 2, Resources: 1, ByType: []c1z.TypeCount{
+		{ResourceType: "group", Resources: 1}, {ResourceType: "role", Traits: []string{c1z.TraitUser}},
+	}}
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
+		Result:   runner.Result{SawComplete: true},
+		Summary:  sum,
+		Warnings: testsync.Judge(sum, "demo", []string{"Unknown column 'Create_role_priv' (key " + canary + ")"}, 5),
+	}})
+	// ⚠ Test sync finished with warnings in 0s
+	//   …
+	//   ⚠ no users were found: the connector's user type role has 0 resources
+	//     the credentials probably lack permission to read users
+	//   ⚠ the connector logged 5 errors during a sync that finished
+	//     the sync file may lack what those errors skipped; read them before relying on it
+	//     · Unknown column 'Create_role_priv' (key ••••)
+	view := ansi.Strip(s.View())
+	requireContains(t, view, "⚠ Test sync finished with warnings",
+		"  ⚠ no users were found: the connector's user type role has 0 resources\n",
+		"  ⚠ the connector logged 5 errors during a sync that finished\n",
+		"    · Unknown column 'Create_role_priv' (key ••••)\n")
+	requireNotContains(t, view, "✓ Test sync finished", canary)
+	requireContains(t, keyHelp(s.Keys()), "enter go on anyway…")
+
+	// Enter asks first; n stays on the report, y goes on.
+	s, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd != nil {
+		t.Fatalf("enter went on without asking (%T)", cmd())
+	}
+	requireContains(t, ansi.Strip(s.View()), "Go on with this sync anyway?")
+	if sc := s.Screen(); sc.kind != screenChoose || keyHelp(sc.actions) != "y go on with this sync · n stay" {
+		t.Errorf("the question's actions: %q", keyHelp(sc.actions))
+	}
+	s, _ = send(t, s, keyMsg("n"))
+	requireNotContains(t, ansi.Strip(s.View()), "Go on with this sync anyway?")
+	s, _ = send(t, s, tea.KeyMsg{Type: tea.KeyEnter})
+	_, cmd = send(t, s, keyMsg("y"))
+	if cmd == nil {
+		t.Fatal("y did not go on")
+	}
+	if msg, ok := cmd().(stepDoneMsg); !ok || msg.plan != s.draft {
+		t.Errorf("y: %#v, want stepDoneMsg with the draft", msg)
+	}
 }
 
 func TestTestStepFailed(t *testing.T) {
@@ -293,6 +362,43 @@ func TestTestStepQuickCheck(t *testing.T) {
 	requireContains(t, ansi.Strip(s.View()), "Credentials work. Press r for the full test sync")
 	if _, cmd := send(t, s, tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil {
 		t.Error("enter continued after only a quick check")
+	}
+}
+
+// TestTestStepKeepsGoodResult: once a full test passed, k offers no quick
+// check that would replace the ✓ and hide "enter continue".
+func TestTestStepKeepsGoodResult(t *testing.T) {
+	s := newSyncStep(t)
+	s.deps.StartQuick = func(context.Context, *plan.Plan) (*testsync.Sync, error) { return nil, errors.New("not run") }
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{
+		Result:  runner.Result{SawComplete: true},
+		Summary: &c1z.Summary{ResourceTypes: 1, Resources: 20, ByType: []c1z.TypeCount{{ResourceType: "user", Resources: 20}}},
+	}})
+	requireNotContains(t, keyHelp(s.Keys()), "quick check")
+	next, cmd := send(t, s, keyMsg("k"))
+	if next != s || cmd != nil || next.quick {
+		t.Fatal("k replaced a good full test with a quick check")
+	}
+	requireContains(t, ansi.Strip(next.View()), "✓ Test sync finished")
+	requireContains(t, keyHelp(next.Keys()), "enter continue")
+}
+
+// TestTestStepNoQuick: a connector that cannot narrow a sync (baton-sdk
+// v0.2.65, whose --help has no --skip-entitlements-and-grants) is not
+// offered k; the failure screen says why and offers the full test.
+func TestTestStepNoQuick(t *testing.T) {
+	s := newSyncStep(t)
+	s.deps.StartQuick = func(context.Context, *plan.Plan) (*testsync.Sync, error) { return nil, errors.New("not run") }
+	s.draft.Connector.SDKVersion = "v0.2.65"
+	s.draft.Connector.Schema = &schema.Schema{Flags: []string{"file", "log-level", "password"}}
+	s, _ = send(t, s, syncStartedMsg{from: s})
+	s, _ = send(t, s, syncDoneMsg{from: s, outcome: testsync.Outcome{Err: errors.New("the connector failed")}})
+	requireNotContains(t, keyHelp(s.Keys()), "quick check")
+	requireContains(t, keyHelp(s.Keys()), "r full test sync")
+	requireContains(t, ansi.Strip(s.View()), "No quick check for this connector: its --help lists no --skip-entitlements-and-grants. r runs the full test")
+	if next, cmd := send(t, s, keyMsg("k")); next != s || cmd != nil {
+		t.Error("k started a quick check the connector cannot run")
 	}
 }
 

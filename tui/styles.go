@@ -15,7 +15,6 @@ type Styles struct {
 	Bad     lipgloss.Style
 	Warn    lipgloss.Style
 	Label   lipgloss.Style
-	Box     lipgloss.Style
 	Dialog  lipgloss.Style
 	Theme   *huh.Theme
 }
@@ -50,7 +49,6 @@ func NewStyles(isDark bool) Styles {
 		Bad:     lipgloss.NewStyle().Foreground(c(colorBad)),
 		Warn:    lipgloss.NewStyle().Foreground(c(colorWarn)),
 		Label:   lipgloss.NewStyle().Bold(true),
-		Box:     lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(c(colorMuted)).Padding(0, 1),
 		Dialog:  lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(c(colorWarn)).Padding(0, 2),
 		Theme:   huh.ThemeCharm(),
 	}

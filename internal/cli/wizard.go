@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
+
 	"github.com/conductorone/baton-setup/internal/awsconf"
 	"github.com/conductorone/baton-setup/internal/discover"
 	"github.com/conductorone/baton-setup/internal/plan"
@@ -57,6 +59,7 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 		Verify: func(ctx context.Context, p *plan.Plan, progress func(string)) (verify.Result, error) {
 			return proveProfile(ctx, f, p, p.Output.Dir, progress)
 		},
+		Command: func(path string) string { return commandFor(f, path) },
 		Preflight: func(ctx context.Context, d plan.Destination) (upload.Report, error) {
 			co := upload.OptionsFor(d, f.Getenv)
 			// Someone is waiting: fail fast rather than retry as cron would.
@@ -64,6 +67,39 @@ func wizardDeps(f *Factory, timeout time.Duration) tui.Deps {
 			return upload.CheckDestination(ctx, upload.CheckOptions{Client: co, Bucket: d.Bucket, Key: d.Key, NewS3: f.NewS3})
 		},
 	}
+}
+
+// commandFor is how the user's shell runs the baton-setup at path, for the
+// commands the wizard prints: by name when PATH finds that very file, else
+// by its path. An empty path means this baton-setup as it stays: a
+// temporary `go run` build stands for the copy generate keeps of it.
+func commandFor(f *Factory, path string) string {
+	if path == "" {
+		running, err := f.Discover.Self()
+		if err != nil {
+			return "baton-setup"
+		}
+		path = running
+		if setup.IsTemporary(running) && f.DataDir != nil {
+			if data, err := f.DataDir(); err == nil {
+				path = filepath.Join(data, "bin", "baton-setup")
+			}
+		}
+	}
+	if found, err := f.Discover.LookPath("baton-setup"); err == nil && sameFile(found, path) {
+		return "baton-setup"
+	}
+	return shellescape.Quote(path)
+}
+
+// sameFile reports whether a and b name one existing file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 func runWizard(ctx context.Context, f *Factory, opts *WizardOptions) error {

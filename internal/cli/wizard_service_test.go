@@ -23,6 +23,9 @@ func demoUpToDestination(r *testenv.PTY, connector, tenant, apiKey string) {
 	r.Expect("Tenant *", 30*time.Second)
 	r.SendLine(tenant)
 	r.Expect("API key *", 30*time.Second)
+	r.Expect("(Enter keeps 1)", 30*time.Second)
+	r.SendLine("") // typed
+	r.Expect("API key value", 30*time.Second)
 	r.SendSecret(apiKey, 30*time.Second)
 	r.Expect("Number of users", 30*time.Second)
 	r.SendLine("")

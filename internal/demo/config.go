@@ -28,6 +28,12 @@ const (
 // InvalidAPIKey is the one API key value that Validate rejects.
 const InvalidAPIKey = "invalid"
 
+// The demo's defaults: any tenant and key work, so the wizard offers these.
+const (
+	DefaultTenant = "acme"
+	DefaultAPIKey = "demo-key"
+)
+
 const (
 	defaultUserCount = 20
 	maxUserCount     = 10_000_000
@@ -36,18 +42,20 @@ const (
 )
 
 var (
+	// The demo needs no real tenant or key: defaults, not placeholders, so
+	// that Enter accepts them.
 	tenantField = field.StringField(FieldTenant,
 		field.WithRequired(true),
 		field.WithDisplayName("Tenant"),
 		field.WithDescription("Name of the demo tenant to sync (any text)"),
-		field.WithPlaceholder("acme"),
+		field.WithDefaultValue(DefaultTenant),
 	)
 	apiKeyField = field.StringField(FieldAPIKey,
 		field.WithRequired(true),
 		field.WithIsSecret(true),
 		field.WithDisplayName("API key"),
 		field.WithDescription(`API key for the demo tenant; any value works except "invalid", which is rejected`),
-		field.WithPlaceholder("demo-key"),
+		field.WithDefaultValue(DefaultAPIKey),
 	)
 	userCountField = field.IntField(FieldUserCount,
 		field.WithDisplayName("Number of users"),

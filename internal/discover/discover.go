@@ -251,7 +251,7 @@ func (c cacheEntry) schema() (*schema.Schema, bool) {
 		return nil, false
 	}
 	if c.Help != nil {
-		s.Flags = schema.HelpFlags(*c.Help)
+		s.SetFlags(schema.HelpFlags(*c.Help))
 	}
 	return s, true
 }
@@ -358,8 +358,9 @@ func writeCache(path string, data []byte) error {
 
 // Enrich adds the catalog's hints to a connector's own schema. The schema
 // always wins on names, types and required marks; the catalog only adds
-// where to find a value and, for schemas read from --help (which cannot say
-// what is secret), its secret marks.
+// where to find a value, its display name when the connector gives none,
+// and, for schemas read from --help (which cannot say what is secret), its
+// secret marks.
 func Enrich(s *schema.Schema, e catalog.Entry) {
 	for i := range s.Fields {
 		f := &s.Fields[i]
@@ -378,6 +379,9 @@ func Enrich(s *schema.Schema, e catalog.Entry) {
 	}
 	if s.HelpURL == "" {
 		s.HelpURL = e.DocsURL
+	}
+	if s.DisplayName == "" {
+		s.DisplayName = e.DisplayName
 	}
 }
 

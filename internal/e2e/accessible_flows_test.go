@@ -19,12 +19,21 @@ import (
 func demoSettings(s *testenv.PTY, tenant, apiKey string) {
 	s.Expect("Tenant *", uiWait)
 	s.SendLine(tenant)
-	s.Expect("API key *", uiWait)
-	s.SendSecret(apiKey, uiWait)
+	typeSecret(s, "API key", apiKey)
 	s.Expect("Number of users", uiWait)
 	s.SendLine("")
 	s.Expect("Include roles", uiWait)
 	s.SendLine("")
+}
+
+// typeSecret answers a secret setting's two prompts: how it is given
+// (typed, the first way and the default), then its value without echo.
+func typeSecret(s *testenv.PTY, label, value string) {
+	s.Expect(label+" *", uiWait)
+	s.Expect("(Enter keeps 1)", uiWait)
+	s.SendLine("")
+	s.Expect(label+" value", uiWait)
+	s.SendSecret(value, uiWait)
 }
 
 // passSync waits for a passing test sync and continues.
@@ -226,8 +235,7 @@ func TestAccessibleFailedSyncAndBack(t *testing.T) {
 	s.SendLine("")
 	// The refused key is kept, masked, until another is typed.
 	s.Expect("Saved value", uiWait)
-	s.Expect("API key *", uiWait)
-	s.SendSecret(canary, uiWait)
+	typeSecret(s, "API key", canary)
 	s.Expect("Number of users", uiWait)
 	s.SendLine("")
 	s.Expect("Include roles", uiWait)
@@ -295,8 +303,7 @@ func TestAccessibleReturningUser(t *testing.T) {
 	s.Expect("Tenant *", uiWait)
 	s.SendLine("")
 	s.Expect("Saved value "+plan.NewSecret(canary).Masked()+"; leave empty to keep it.", uiWait)
-	s.Expect("API key *", uiWait)
-	s.SendSecret("", uiWait)
+	typeSecret(s, "API key", "")
 	s.Expect(`(Enter keeps "20")`, uiWait)
 	s.Expect("Number of users", uiWait)
 	s.SendLine("35")

@@ -64,6 +64,9 @@ func TestAccessibleWizard(t *testing.T) {
 			s.SendLine("acme")
 			s.Expect(`any value works except "invalid"`, uiWait)
 			s.Expect("API key *", uiWait)
+			s.Expect("(Enter keeps 1)", uiWait)
+			s.SendLine("")
+			s.Expect("API key value", uiWait)
 			s.SendLine(canary)
 			s.Expect(`(Enter keeps "20")`, uiWait)
 			s.Expect("Number of users", uiWait)
@@ -164,6 +167,9 @@ func TestAccessibleCtrlC(t *testing.T) {
 	s.Expect("Tenant *", uiWait)
 	s.SendLine("acme")
 	s.Expect("API key *", uiWait)
+	s.Expect("(Enter keeps 1)", uiWait)
+	s.SendLine("")
+	s.Expect("API key value", uiWait)
 	// The prompt turns echo off once it reads; wait until it has.
 	s.WaitEchoOff(uiWait)
 	s.Send("\x03") // Ctrl-C

@@ -63,6 +63,8 @@ func TestHomeInTmux(t *testing.T) {
 	s.waitFor("┃ > acme", tmuxUIWait)
 	s.press("Enter") // keep the tenant
 	s.waitFor("leave empty to keep it.", tmuxUIWait)
+	s.press("Enter") // typed, as before
+	s.waitFor("┃ API key value", tmuxUIWait)
 	s.press("Enter") // keep the secret
 	s.waitFor("┃ > 20", tmuxUIWait)
 	s.press("BSpace")
@@ -206,7 +208,7 @@ func TestAccessibleHome(t *testing.T) {
 	s.Expect(`(Enter keeps "acme")`, uiWait)
 	s.SendLine("")
 	s.Expect("Saved value "+plan.NewSecret(canary).Masked()+"; leave empty to keep it.", uiWait)
-	s.SendSecret("", uiWait)
+	typeSecret(s, "API key", "")
 	s.Expect(`(Enter keeps "20")`, uiWait)
 	s.SendLine("35")
 	s.Expect("Include roles", uiWait)

@@ -29,6 +29,8 @@ type tmuxSession struct {
 	name    string
 	env     []string
 	screens []string // every capture, to look for secrets afterwards
+	// keys counts the keys pressed, typed the characters typed as text.
+	keys, typed int
 }
 
 func (s *tmuxSession) tmux(args ...string) (string, error) {
@@ -55,8 +57,16 @@ func (s *tmuxSession) send(literal bool, keys ...string) {
 	}
 }
 
-func (s *tmuxSession) typeText(text string) { s.t.Helper(); s.send(true, text) }
-func (s *tmuxSession) press(key string)     { s.t.Helper(); s.send(false, key) }
+func (s *tmuxSession) typeText(text string) { s.t.Helper(); s.typed += len(text); s.send(true, text) }
+func (s *tmuxSession) press(key string)     { s.t.Helper(); s.keys++; s.send(false, key) }
+
+// resize makes the window w×h, as a user dragging its corner would.
+func (s *tmuxSession) resize(w, h int) {
+	s.t.Helper()
+	if _, err := s.tmux("resize-window", "-t", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)); err != nil {
+		s.t.Fatal(err)
+	}
+}
 
 func (s *tmuxSession) capture() string {
 	s.t.Helper()
@@ -78,18 +88,23 @@ func (s *tmuxSession) waitFor(want string, d time.Duration) string {
 	return screen
 }
 
-// fillDemoSettings answers the demo connector's settings form, keeping the
-// defaults of the optional fields.
+// fillDemoSettings answers the demo connector's settings form, typing the
+// tenant and API key over their defaults and keeping the defaults of the
+// optional fields.
 func (s *tmuxSession) fillDemoSettings(tenant, apiKey string) {
 	s.t.Helper()
 	s.waitFor("┃ Tenant *", tmuxUIWait)
 	// An empty required field is refused where the user can see it: the
 	// message sits under the form, inside the 30 visible lines.
+	s.press("C-u")
 	s.press("Enter")
 	s.waitFor("* required", tmuxUIWait)
 	s.typeText(tenant)
 	s.press("Enter")
 	s.waitFor("┃ API key *", tmuxUIWait)
+	s.press("Enter") // typed
+	s.waitFor("┃ API key value", tmuxUIWait)
+	s.press("C-u")
 	s.typeText(apiKey)
 	s.press("Enter")
 	s.waitFor("┃ Number of users", tmuxUIWait)
@@ -101,6 +116,14 @@ func (s *tmuxSession) fillDemoSettings(tenant, apiKey string) {
 // startTmux runs bin in a 100×30 detached session with env. The pane stays
 // open after the wizard exits and shows its exit status.
 func startTmux(t *testing.T, env []string, args ...string) *tmuxSession {
+	t.Helper()
+	return startTmuxArgv(t, env, "", append([]string{bin}, args...)...)
+}
+
+// startTmuxArgv runs argv as startTmux runs bin, after before: a shell
+// command run in the pane first, such as output that puts lines above the
+// wizard, as a shell's would.
+func startTmuxArgv(t *testing.T, env []string, before string, argv ...string) *tmuxSession {
 	t.Helper()
 	testenv.RequireTool(t, "tmux")
 	// tmux sockets live in a short path: sun_path holds about 100 bytes.
@@ -119,8 +142,8 @@ func startTmux(t *testing.T, env []string, args ...string) *tmuxSession {
 		_, _ = s.tmux("kill-server")
 		os.RemoveAll(dir)
 	})
-	script := `"$0" "$@"; echo "[baton-setup exited $?]"; exec sleep 600`
-	if _, err := s.tmux(append([]string{"new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script, bin}, args...)...); err != nil {
+	script := before + `"$0" "$@"; echo "[baton-setup exited $?]"; exec sleep 600`
+	if _, err := s.tmux(append([]string{"new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script}, argv...)...); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -66,6 +66,13 @@ func TestSecretNeverFormatted(t *testing.T) {
 	if got := NewSecret("short").Masked(); got != "••••" {
 		t.Errorf("short Masked = %q", got)
 	}
+	// Key material shows nothing of its end: a PEM block ends in its armour.
+	pem := "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBlqsVqx8jQ0sBvXNtHiU0tBxSvfnVw1HHZcL8DvYdqX\n-----END PRIVATE KEY-----\n"
+	for _, v := range []string{pem, strings.TrimSpace(pem), "first line of a secret\nsecond line"} {
+		if got := NewSecret(v).Masked(); got != "••••" {
+			t.Errorf("Masked(%q) = %q, want the bare mask", v, got)
+		}
+	}
 	if p.Value("api-key") != canary {
 		t.Error("Value does not reveal the secret to code that needs it")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/conductorone/baton-setup/internal/synclog"
@@ -45,10 +46,12 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(mask), nil }
 func (s Secret) LogValue() slog.Value { return slog.StringValue(mask) }
 
 // Masked shows the last four characters of long values, as `aws configure`
-// does on a re-run, and a bare mask otherwise.
+// does on a re-run, and a bare mask otherwise. Key material gets the bare
+// mask whatever its length: the end of a PEM block is its armour, and the
+// last characters of several lines say nothing but look broken.
 func (s Secret) Masked() string {
 	v := s.Reveal()
-	if len([]rune(v)) < 12 {
+	if len([]rune(v)) < 12 || strings.ContainsAny(v, "\n\r") || strings.Contains(v, "-----") {
 		return mask
 	}
 	r := []rune(v)

@@ -7,6 +7,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -66,6 +67,10 @@ type Field struct {
 	Min         *int64   `json:"min,omitempty"`
 	Max         *int64   `json:"max,omitempty"`
 	Deprecated  bool     `json:"deprecated,omitempty"`
+	// Hidden is set for a field the connector exports in its schema but
+	// hides from its --help (baton-sdk's WithHidden): a setting kept for
+	// old configurations that a form should not offer.
+	Hidden bool `json:"hidden,omitempty"`
 	// Hint says where to find the value; it comes from the catalog, not
 	// from the connector.
 	Hint string `json:"hint,omitempty"`
@@ -121,6 +126,27 @@ type Schema struct {
 	Flags []string `json:"flags,omitempty"`
 }
 
+// SetFlags records the flags the connector's --help lists. A `config`
+// schema's field that --help does not list is one the connector hides, so
+// it is marked Hidden; when --help lists none of the fields, it was not
+// the connector's own and nothing is marked.
+func (s *Schema) SetFlags(flags []string) {
+	s.Flags = flags
+	if s.FromHelp {
+		return
+	}
+	listed := false
+	for _, f := range s.Fields {
+		listed = listed || slices.Contains(flags, f.Name)
+	}
+	if !listed {
+		return
+	}
+	for i := range s.Fields {
+		s.Fields[i].Hidden = !slices.Contains(flags, s.Fields[i].Name)
+	}
+}
+
 // HasFlag reports whether the connector declares the flag; known is false
 // when its flags were not read.
 func (s *Schema) HasFlag(name string) (has, known bool) {
@@ -142,7 +168,22 @@ var opsFields = map[string]bool{
 
 // secretish matches names of values that are secret even when a connector
 // forgets to mark them (baton-mysql's connection-string holds a password).
+// It applies only to a schema that marks no secret at all: where the
+// connector marks some, its marks decide (baton-okta's okta-private-key-id
+// is a public key ID).
 var secretish = lazyre.New(`(^|-)(password|passwd|secret|token|dsn|connection-string|private-key|privatekey|api-key|apikey|key)($|-)`)
+
+// keyMaterial matches names and descriptions of values that are key
+// material or certificates: several lines of PEM, as a rule.
+var keyMaterial = lazyre.New(`(?i)\bpem\b|private[ _-]?key|certificate|\bcert\b|-----BEGIN`)
+
+// pathHelp matches descriptions of a value that is a path to a file, not
+// the file's content.
+var pathHelp = lazyre.New(`(?i)^(a |the )?(path|file)\b|\bpath (to|of)\b|\bfile ?path\b`)
+
+// deprecatedUse matches a deprecation note that names the setting to use
+// instead: "(deprecated, use url)", "Deprecated: use url instead.".
+var deprecatedUse = lazyre.New(`(?i)(\(?)deprecated[,:;]?\s*(?:please\s+)?use\s+(?:--)?([a-z0-9][a-z0-9-]*)(?:\s+instead)?(\.?\)?)`)
 
 // envText strips env hints that some connectors put in descriptions, in both
 // the "($BATON_X)" and the malformed "$(BATON_X)" forms.
@@ -156,6 +197,7 @@ func Parse(data []byte) (*Schema, error) {
 	}
 	s := &Schema{DisplayName: cfg.GetDisplayName(), HelpURL: cfg.GetHelpUrl()}
 	known := map[string]bool{}
+	marked := false
 	for _, f := range cfg.GetFields() {
 		if f.GetIsOps() || opsFields[f.GetName()] || f.GetName() == "" {
 			continue
@@ -164,8 +206,14 @@ func Parse(data []byte) (*Schema, error) {
 		if !ok {
 			continue
 		}
+		marked = marked || field.Secret
 		known[field.Name] = true
 		s.Fields = append(s.Fields, field)
+	}
+	if !marked {
+		for i, f := range s.Fields {
+			s.Fields[i].Secret = f.Kind == KindString && secretish().MatchString(f.Name)
+		}
 	}
 	for _, g := range cfg.GetFieldGroups() {
 		group := Group{Name: g.GetName(), Label: g.GetDisplayName(), Help: g.GetHelpText(), Default: g.GetDefault()}
@@ -217,7 +265,7 @@ func convertField(f *configv1.Field) (Field, bool) {
 		Help:        CleanHelp(f.GetDescription()),
 		Placeholder: f.GetPlaceholder(),
 		Required:    f.GetIsRequired(),
-		Secret:      f.GetIsSecret() || secretish().MatchString(f.GetName()),
+		Secret:      f.GetIsSecret(),
 	}
 	lower := strings.ToLower(out.Help)
 	out.Deprecated = strings.Contains(lower, "deprecated")
@@ -308,6 +356,46 @@ func labelFromName(name string) string {
 	return strings.Join(words, " ")
 }
 
+// KeyMaterial reports whether the field's value is key material or a
+// certificate, which arrives as several lines of PEM: a string field named
+// or described so that is neither the key's ID nor a path to a file (a
+// FILE_UPLOAD field is KindFile).
+func (f Field) KeyMaterial() bool {
+	if f.Kind != KindString || len(f.Options) > 0 {
+		return false
+	}
+	name := strings.ToLower(f.Name)
+	for _, suffix := range []string{"-id", "-ids", "-path", "-file", "-dir", "-name", "-url"} {
+		if strings.HasSuffix(name, suffix) {
+			return false
+		}
+	}
+	if pathHelp().MatchString(f.Help) {
+		return false
+	}
+	return keyMaterial().MatchString(f.Name + " " + f.Label + " " + f.Help)
+}
+
+// HelpOf is f's help as a form shows it: a deprecation note that points
+// at a setting this schema does not have ("deprecated, use user-bind-dn"
+// where the field is bind-dn) says only that it is deprecated.
+func (s *Schema) HelpOf(f Field) string {
+	return deprecatedUse().ReplaceAllStringFunc(f.Help, func(m string) string {
+		sub := deprecatedUse().FindStringSubmatch(m)
+		if _, ok := s.Field(sub[2]); ok {
+			return m
+		}
+		note := "deprecated"
+		if strings.HasPrefix(m, "D") {
+			note = "Deprecated"
+		}
+		if sub[1] == "(" {
+			return "(" + note + ")"
+		}
+		return note + strings.TrimSuffix(sub[3], ")")
+	})
+}
+
 // EnvName returns the environment variable a connector reads for a field
 // name: BATON_ + upper case, with '-' turned into '_'.
 func EnvName(name string) string {
@@ -389,6 +477,41 @@ func (s *Schema) Active(method string) []Field {
 // MaxValueBytes bounds one value: Linux refuses to start a process with an
 // environment string over 128 KiB, and no connector setting comes close.
 const MaxValueBytes = 64 << 10
+
+// ReadValueFile reads a value from a regular file, without its final line
+// break, as a setting given as a file (a PEM key) is stored. The file is
+// checked before it is opened: opening a FIFO would wait for a writer.
+func ReadValueFile(path string) (string, error) {
+	if st, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+	} else if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	if st.Size() > MaxValueBytes {
+		return "", fmt.Errorf("%s holds %d bytes; at most %d fit in the environment variable that carries a value", path, st.Size(), MaxValueBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxValueBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if len(data) > MaxValueBytes {
+		return "", fmt.Errorf("%s holds more than %d bytes, which is all the environment variable that carries a value takes", path, MaxValueBytes)
+	}
+	v := strings.TrimRight(string(data), "\r\n")
+	if strings.TrimSpace(v) == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
+}
 
 // Validate checks one value against the field's type and rules. An empty
 // value is accepted here; Check enforces required fields.

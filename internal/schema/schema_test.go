@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -276,8 +277,10 @@ func TestParseSynthetic(t *testing.T) {
 	if scopes, _ := s.Field("scopes"); scopes.Default != "a,b" {
 		t.Errorf("scopes default = %q", scopes.Default)
 	}
-	if pw, _ := s.Field("password"); !pw.Secret {
-		t.Error("password not treated as secret")
+	// token is marked secret, so the connector marks its secrets itself:
+	// no name is guessed.
+	if pw, _ := s.Field("password"); pw.Secret {
+		t.Error("password guessed secret in a schema that marks its secrets")
 	}
 	if s.DefaultGroup() != "cert-group" {
 		t.Errorf("DefaultGroup = %q", s.DefaultGroup())
@@ -324,5 +327,123 @@ func TestParseSynthetic(t *testing.T) {
 				t.Fatalf("Check = %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestSecretMarks checks that the connector's own isSecret decides in a
+// schema that marks any secret, and that names are guessed only in one
+// that marks none.
+func TestSecretMarks(t *testing.T) {
+	okta := load(t, "baton-okta.config.json")
+	for name, want := range map[string]bool{"api-token": true, "okta-private-key": true, "okta-private-key-id": false, "okta-client-id": false} {
+		if f, _ := okta.Field(name); f.Secret != want {
+			t.Errorf("okta %s: secret %v, want %v", name, f.Secret, want)
+		}
+	}
+	// baton-mysql marks nothing: its DSN is guessed secret by name.
+	my := load(t, "baton-mysql.config.json")
+	if f, _ := my.Field("connection-string"); !f.Secret {
+		t.Error("mysql connection-string not guessed secret")
+	}
+}
+
+// TestHiddenFields reads the v0.25.0 stand-in's schema and --help: domain
+// is exported but hidden (WithHidden), so --help does not list it.
+func TestHiddenFields(t *testing.T) {
+	s := load(t, "compat-v0.25.0.config.json")
+	help, err := os.ReadFile(filepath.Join("testdata", "compat-v0.25.0.help.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetFlags(HelpFlags(string(help)))
+	var hidden []string
+	for _, f := range s.Fields {
+		if f.Hidden {
+			hidden = append(hidden, f.Name)
+		}
+	}
+	if !slices.Equal(hidden, []string{"domain"}) {
+		t.Errorf("hidden = %v, want [domain]", hidden)
+	}
+	// A --help that lists none of the fields is not the connector's.
+	s = load(t, "compat-v0.25.0.config.json")
+	s.SetFlags([]string{"help", "file"})
+	for _, f := range s.Fields {
+		if f.Hidden {
+			t.Errorf("%s hidden by a --help that lists no field", f.Name)
+		}
+	}
+}
+
+func TestKeyMaterial(t *testing.T) {
+	okta := load(t, "baton-okta.config.json")
+	compat := load(t, "compat-v0.25.0.config.json")
+	for _, tt := range []struct {
+		s    *Schema
+		name string
+		want bool
+	}{
+		{okta, "okta-private-key", true},
+		{okta, "okta-private-key-id", false},
+		{okta, "api-token", false},
+		{compat, "private-key", true},
+		{compat, "ca-file", false}, // FILE_UPLOAD: a path
+		{compat, "password", false},
+	} {
+		if f, ok := tt.s.Field(tt.name); !ok || f.KeyMaterial() != tt.want {
+			t.Errorf("%s: KeyMaterial %v, want %v", tt.name, f.KeyMaterial(), tt.want)
+		}
+	}
+	for _, f := range []Field{
+		{Name: "ca-file", Help: "Path to a PEM file with the server's CA certificate"},
+		{Name: "tls-cert-path", Help: "The client certificate"},
+		{Name: "client-cert", Help: "The client certificate"},
+	} {
+		if got, want := f.KeyMaterial(), f.Name == "client-cert"; got != want {
+			t.Errorf("%s: KeyMaterial %v, want %v", f.Name, got, want)
+		}
+	}
+}
+
+// TestHelpOf keeps a deprecation note that names a real setting and drops
+// the pointer of one that names a setting the schema lacks.
+func TestHelpOf(t *testing.T) {
+	ldap := load(t, "baton-ldap.config.json")
+	dom, _ := ldap.Field("domain")
+	if got := ldap.HelpOf(dom); got != dom.Help || !strings.Contains(got, "use url") {
+		t.Errorf("domain help = %q", got)
+	}
+	udn, _ := ldap.Field("user-dn")
+	if got := ldap.HelpOf(udn); got != "The user DN to bind to the LDAP server (deprecated)" {
+		t.Errorf("user-dn help = %q", got)
+	}
+	s := &Schema{Fields: []Field{{Name: "old", Help: "Deprecated: use newer instead. The old way"}}}
+	if got := s.HelpOf(s.Fields[0]); got != "Deprecated. The old way" {
+		t.Errorf("help = %q", got)
+	}
+}
+
+func TestReadValueFile(t *testing.T) {
+	dir := t.TempDir()
+	pem := "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBlqsVqx8jQ0sBvXNtHiU0tBxSvfnVw1HHZcL8DvYdqX\n-----END PRIVATE KEY-----"
+	key := filepath.Join(dir, "key.pem")
+	big := filepath.Join(dir, "big")
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(key, []byte(pem+"\n"), 0o600)
+	os.WriteFile(big, []byte(strings.Repeat("x", MaxValueBytes+1)), 0o600)
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadValueFile(key); err != nil || got != pem {
+		t.Errorf("ReadValueFile(key) = %q, %v; want the PEM with its line breaks", got, err)
+	}
+	for path, want := range map[string]string{
+		fifo: "is not a regular file", big: "at most 65536", empty: "is empty", dir: "is not a regular file", filepath.Join(dir, "missing"): "cannot read",
+	} {
+		if _, err := ReadValueFile(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadValueFile(%s) = %v, want %q", path, err, want)
+		}
 	}
 }

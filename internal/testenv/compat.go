@@ -1,0 +1,50 @@
+package testenv
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+var compatBuilds sync.Map // module directory → *driftBuild
+
+// CompatConnector returns baton-compat built from one of the stand-in
+// connectors under testdata/connectors (dir is "sdk-v0.25.0", say): a
+// connector on a real baton-sdk generation with a hidden deprecated field,
+// a one-of group, a PEM field and a path field. Each is built once per
+// test process.
+func CompatConnector(t testing.TB, dir string) string {
+	t.Helper()
+	v, _ := compatBuilds.LoadOrStore(dir, &driftBuild{})
+	b := v.(*driftBuild)
+	b.once.Do(func() {
+		root := buildDir
+		if root == "" {
+			if root, b.err = os.MkdirTemp("", "baton-compat-*"); b.err != nil {
+				return
+			}
+		}
+		_, file, _, _ := runtime.Caller(0)
+		out := filepath.Join(root, "compat-"+dir, "baton-compat")
+		cmd := exec.Command("go", "build", "-buildvcs=false", "-o", out, ".")
+		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "testdata", "connectors", dir)
+		// Each stand-in is a module of its own, outside any workspace.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
+		var log bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &log, &log
+		if err := cmd.Run(); err != nil {
+			b.err = fmt.Errorf("build the stand-in connector %s: %w\n%s", dir, err, log.String())
+			return
+		}
+		b.path = out
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
