@@ -408,30 +408,7 @@ func readValueFile(path string) (string, error) {
 	if path == "" {
 		return "", errors.New("no file named")
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Size() > maxValueBytes {
-		return "", fmt.Errorf("%s holds %d bytes; at most %d fit in the environment variable that carries a value", path, st.Size(), maxValueBytes)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxValueBytes+1))
-	if err != nil {
-		return "", err
-	}
-	v := strings.TrimRight(string(data), "\r\n")
-	if v == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	return v, nil
+	return schema.ReadValueFile(path)
 }
 
 // fieldByName finds the field a name means: its own name, or its variable
