@@ -170,7 +170,7 @@ func (s *testStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		before := s.progress
 		before.Types = slices.Clone(before.Types)
 		s.progress.Apply(msg.ev)
-		s.log = append(s.log, progressLines(before, s.progress)...)
+		s.log = append(s.log, s.progress.Since(before)...)
 		s.lastSeen = s.deps.Now()
 		if msg.ev.Raw != "" {
 			s.tail = append(s.tail, msg.ev.Raw)
@@ -299,28 +299,6 @@ func (s *testStep) status() string {
 		return "Quick check of " + s.draft.Connector.Name + " (one user type, no grants)…"
 	}
 	return "Running the " + s.draft.Connector.Name + " connector…"
-}
-
-// progressLines say what changed from before to now: a new phase, more
-// resources of a type, new warnings.
-func progressLines(before, now synclog.Progress) []string {
-	var lines []string
-	if now.Phase != before.Phase && now.Phase != synclog.PhaseUnknown {
-		lines = append(lines, "phase: "+now.Phase.String())
-	}
-	seen := map[string]int64{}
-	for _, t := range before.Types {
-		seen[t.ResourceType] = t.Resources
-	}
-	for _, t := range now.Types {
-		if t.Resources > seen[t.ResourceType] {
-			lines = append(lines, fmt.Sprintf("synced %d %s resources…", t.Resources, t.ResourceType))
-		}
-	}
-	if now.Warnings > before.Warnings {
-		lines = append(lines, fmt.Sprintf("%d warnings so far", now.Warnings))
-	}
-	return lines
 }
 
 func (s *testStep) View() string {

@@ -416,8 +416,8 @@ func TestTestStepScreen(t *testing.T) {
 	want := []string{
 		"phase: resource types",
 		"phase: resources",
-		"synced 20 user resources…",
-		"synced 3 role resources…",
+		"synced 20 user resources",
+		"synced 3 role resources",
 		"phase: entitlements",
 		"phase: grants",
 		"1 warnings so far",

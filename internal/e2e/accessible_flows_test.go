@@ -310,7 +310,7 @@ func TestAccessibleReturningUser(t *testing.T) {
 	s.Expect("Include roles", uiWait)
 	s.SendLine("")
 
-	s.Expect("synced 35 user resources…", syncWait)
+	s.Expect("synced 35 user resources", syncWait)
 	passSync(s)
 	s.Expect("Step 4/7 · Destination", uiWait)
 	s.Expect("Where should each sync go?", uiWait)

@@ -76,7 +76,7 @@ func TestAccessibleWizard(t *testing.T) {
 
 			s.Expect("Step 3/7 · Test sync", uiWait)
 			s.Expect("Running the demo connector…", uiWait)
-			s.Expect("synced 20 user resources…", syncWait)
+			s.Expect("synced 20 user resources", syncWait)
 			s.Expect("✓ Test sync finished", syncWait)
 			s.Expect("What next?", uiWait)
 			s.Expect("1. continue", uiWait)

@@ -213,7 +213,7 @@ func TestAccessibleHome(t *testing.T) {
 	s.SendLine("35")
 	s.Expect("Include roles", uiWait)
 	s.SendLine("")
-	s.Expect("synced 35 user resources…", syncWait)
+	s.Expect("synced 35 user resources", syncWait)
 	passSync(s)
 	s.Expect("Where should each sync go?", uiWait)
 	s.SendLine("")

@@ -149,7 +149,7 @@ func TestConnectorUpgradeInWizard(t *testing.T) {
 	typeSecret(s, "API key", "")
 	s.Expect("Region *", uiWait)
 	s.SendLine("eu-1")
-	s.Expect("synced 3 user resources…", syncWait)
+	s.Expect("synced 3 user resources", syncWait)
 	passSync(s)
 	s.Expect("Where should each sync go?", uiWait)
 	s.SendLine("")

@@ -1,6 +1,7 @@
 package synclog
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -173,4 +174,26 @@ func (p *Progress) typ(resourceType string) *TypeProgress {
 	}
 	p.Types = append(p.Types, TypeProgress{ResourceType: resourceType})
 	return &p.Types[len(p.Types)-1]
+}
+
+// Since says in lines what changed from before to p: a new phase, more
+// resources of a type, new warnings. A live view prints them as they come.
+func (p Progress) Since(before Progress) []string {
+	var lines []string
+	if p.Phase != before.Phase && p.Phase != PhaseUnknown {
+		lines = append(lines, "phase: "+p.Phase.String())
+	}
+	seen := map[string]int64{}
+	for _, t := range before.Types {
+		seen[t.ResourceType] = t.Resources
+	}
+	for _, t := range p.Types {
+		if t.Resources > seen[t.ResourceType] {
+			lines = append(lines, fmt.Sprintf("synced %d %s resources", t.Resources, t.ResourceType))
+		}
+	}
+	if p.Warnings > before.Warnings {
+		lines = append(lines, fmt.Sprintf("%d warnings so far", p.Warnings))
+	}
+	return lines
 }

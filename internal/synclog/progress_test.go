@@ -2,6 +2,7 @@ package synclog
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -171,5 +172,17 @@ func TestProgressApply(t *testing.T) {
 				t.Errorf("\n got %+v\nwant %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestProgressSince(t *testing.T) {
+	before := Progress{Phase: PhaseResources, Types: []TypeProgress{{ResourceType: "user", Resources: 5}, {ResourceType: "group", Resources: 2}}, Warnings: 1}
+	now := Progress{Phase: PhaseEntitlements, Types: []TypeProgress{{ResourceType: "user", Resources: 9}, {ResourceType: "group", Resources: 2}, {ResourceType: "role", Resources: 1}}, Warnings: 3}
+	got := strings.Join(now.Since(before), "|")
+	if want := "phase: entitlements|synced 9 user resources|synced 1 role resources|3 warnings so far"; got != want {
+		t.Errorf("Since = %q, want %q", got, want)
+	}
+	if got := before.Since(before); len(got) != 0 {
+		t.Errorf("no change gave %q", got)
 	}
 }

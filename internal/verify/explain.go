@@ -2,13 +2,11 @@ package verify
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/lazyre"
-	"github.com/conductorone/baton-setup/internal/synclog"
 )
 
 // exitStatus finds the connector's exit status in sync.sh's reason.
@@ -74,23 +72,4 @@ func tailLines(path string, n int) []string {
 		}
 	}
 	return ring
-}
-
-// progressLines say what changed from before to now: a new phase, or more
-// resources of a type.
-func progressLines(before, now synclog.Progress) []string {
-	var lines []string
-	if now.Phase != before.Phase && now.Phase != synclog.PhaseUnknown {
-		lines = append(lines, "phase: "+now.Phase.String())
-	}
-	seen := map[string]int64{}
-	for _, t := range before.Types {
-		seen[t.ResourceType] = t.Resources
-	}
-	for _, t := range now.Types {
-		if t.Resources > seen[t.ResourceType] {
-			lines = append(lines, fmt.Sprintf("synced %d %s resources", t.Resources, t.ResourceType))
-		}
-	}
-	return lines
 }

@@ -282,7 +282,7 @@ func (r *run) execute(ctx context.Context, j job, p *plan.Plan) (int, error) {
 		before := prog
 		before.Types = slices.Clone(before.Types)
 		prog.Apply(synclog.ParseString(l))
-		for _, pl := range progressLines(before, prog) {
+		for _, pl := range prog.Since(before) {
 			r.progress("connector: " + pl)
 		}
 	})
