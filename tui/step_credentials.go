@@ -681,3 +681,9 @@ func pathSuggestions(typed string) []string {
 	}
 	return out
 }
+
+// Update runs the form and stays the settings step.
+func (s *credentialsStep) Update(msg tea.Msg) (step, tea.Cmd) {
+	_, cmd := s.formStep.Update(msg)
+	return s, cmd
+}

@@ -75,3 +75,9 @@ func (s *scheduleStep) submitSchedule() (tea.Cmd, error) {
 	p := s.draft
 	return func() tea.Msg { return stepDoneMsg{plan: p} }, nil
 }
+
+// Update runs the form and stays the schedule step.
+func (s *scheduleStep) Update(msg tea.Msg) (step, tea.Cmd) {
+	_, cmd := s.formStep.Update(msg)
+	return s, cmd
+}
