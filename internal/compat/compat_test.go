@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -83,19 +82,11 @@ func buildAll(dir string) error {
 	if err := os.Mkdir(binDir, 0o755); err != nil {
 		return err
 	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
 	errs := make([]error, len(generations)+1)
 	var wg sync.WaitGroup
 	for i, g := range generations {
 		wg.Go(func() {
-			cmd := exec.Command("go", "build", "-buildvcs=false", "-o", filepath.Join(binDir, "baton-"+g.name), ".")
-			cmd.Dir = filepath.Join(root, "testdata", "connectors", g.dir)
-			// Each stand-in is a module of its own, outside any workspace.
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("build stand-in %s: %w\n%s", g.dir, err, out)
-			}
+			errs[i] = testenv.BuildCompat(g.dir, filepath.Join(binDir, "baton-"+g.name))
 		})
 	}
 	wg.Go(func() {

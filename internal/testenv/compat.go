@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,16 +28,8 @@ func CompatConnector(t testing.TB, dir string) string {
 				return
 			}
 		}
-		_, file, _, _ := runtime.Caller(0)
 		out := filepath.Join(root, "compat-"+dir, "baton-compat")
-		cmd := exec.Command("go", "build", "-buildvcs=false", "-o", out, ".")
-		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "testdata", "connectors", dir)
-		// Each stand-in is a module of its own, outside any workspace.
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Run(); err != nil {
-			b.err = fmt.Errorf("build the stand-in connector %s: %w\n%s", dir, err, log.String())
+		if b.err = BuildCompat(dir, out); b.err != nil {
 			return
 		}
 		b.path = out
@@ -47,4 +38,18 @@ func CompatConnector(t testing.TB, dir string) string {
 		t.Fatal(b.err)
 	}
 	return b.path
+}
+
+// BuildCompat builds the stand-in connector in testdata/connectors/dir
+// into the file out.
+func BuildCompat(dir, out string) error {
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", out, ".")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "testdata", "connectors", dir)
+	// Each stand-in is a module of its own, outside any workspace.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
+	if log, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the stand-in connector %s: %w\n%s", dir, err, log)
+	}
+	return nil
 }
