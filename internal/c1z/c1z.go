@@ -86,11 +86,12 @@ func Stat(path string) (os.FileInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read sync file: %w", err)
 	}
-	if st.Size() == 0 {
-		return nil, fmt.Errorf("read sync file %s: the file is empty", path)
-	}
+	// A named pipe or a device has no size either: say what it is.
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("read sync file %s: not a regular file", path)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("read sync file %s: the file is empty", path)
 	}
 	return st, nil
 }

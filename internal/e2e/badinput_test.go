@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
@@ -129,6 +130,8 @@ func badInputRows() []badRow {
 		{name: "plan empty path", args: []string{"test", "--plan", ""}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
 		{name: "plan a directory", args: []string{"test", "--plan", "{H}/adir"}, code: usage2, want: "error: load plan: read {H}/adir: is a directory\n"},
 		{name: "plan garbage", args: []string{"test", "--plan", "{H}/garbage.json"}, code: usage2, want: "error: load plan {H}/garbage.json: not valid JSON at byte 2: invalid character 'n' looking for beginning of object key string\n"},
+		{name: "plan a named pipe", args: []string{"test", "--plan", "{H}/fifo"}, code: usage2, want: "error: load plan {H}/fifo: not a regular file\n"},
+		{name: "plan a device", args: []string{"test", "--plan", "/dev/null"}, code: usage2, want: "error: load plan /dev/null: not a regular file\n"},
 		{name: "plan empty file", args: []string{"test", "--plan", "{H}/empty.json"}, code: usage2, want: "error: load plan {H}/empty.json: the file is empty\n"},
 		{name: "plan is an array", args: []string{"test", "--plan", "{H}/array.json"}, code: usage2, want: "error: load plan {H}/array.json: want a JSON object, not array\n"},
 		{name: "plan unknown key", args: []string{"test", "--plan", "{H}/unknown.json"}, code: usage2, want: "error: load plan {H}/unknown.json: unknown key \"colour\": a plan holds only what generate and the wizard save (was it written by a newer baton-setup?)\n"},
@@ -275,6 +278,8 @@ func badInputRows() []badRow {
 		// inspect.
 		{name: "no file", args: []string{"inspect"}, code: usage2, want: "error: baton-setup inspect: accepts 1 arg(s), received 0\nusage: baton-setup inspect FILE.c1z [flags]\n"},
 		{name: "two files", args: []string{"inspect", "a.c1z", "b.c1z"}, code: usage2, want: "error: baton-setup inspect: accepts 1 arg(s), received 2\nusage: baton-setup inspect FILE.c1z [flags]\n"},
+		{name: "a named pipe", args: []string{"inspect", "{H}/fifo"}, code: 1, want: "error: read sync file {H}/fifo: not a regular file\n"},
+		{name: "a device", args: []string{"inspect", "/dev/null"}, code: 1, want: "error: read sync file /dev/null: not a regular file\n"},
 		{name: "empty path", args: []string{"inspect", ""}, code: usage2, want: "error: inspect: the file name is empty; give the path of a c1z file\n"},
 
 		// profiles, plan show, doctor, status.
@@ -349,6 +354,9 @@ func badFixtures(t *testing.T, home string) {
 		}
 	}
 	if err := os.Mkdir(filepath.Join(home, "adir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(home, "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := append(testenv.CleanEnv(home), "BATON_TENANT=acme", "BATON_API_KEY=k")

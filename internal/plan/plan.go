@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -665,9 +667,9 @@ func (p *Plan) Save(file string) error {
 
 // Load reads a plan file written by Save.
 func Load(file string) (*Plan, error) {
-	data, err := os.ReadFile(file)
+	data, err := readPlanFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("load plan: %w", err)
+		return nil, err
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return nil, fmt.Errorf("load plan %s: the file is empty", file)
@@ -687,6 +689,43 @@ func Load(file string) (*Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// maxPlanBytes bounds a plan file; real ones are a few KiB.
+const maxPlanBytes = 16 << 20
+
+// readPlanFile reads a regular file: a named pipe could block for ever
+// and a device has no end.
+func readPlanFile(file string) ([]byte, error) {
+	// Before opening: opening a named pipe waits for a writer.
+	st, err := os.Stat(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// Said as opening it, which is what the user asked for.
+			pe.Op = "open"
+		}
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("load plan: read %s: is a directory", file)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("load plan %s: not a regular file", file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPlanBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	if len(data) > maxPlanBytes {
+		return nil, fmt.Errorf("load plan %s: larger than %d MiB; a plan holds a few KiB", file, maxPlanBytes>>20)
+	}
+	return data, nil
 }
 
 // planJSONError says what is wrong with a plan file in its own terms

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -102,6 +104,28 @@ func TestSaveLoadKeepsNoSecret(t *testing.T) {
 	os.WriteFile(file, []byte(`{"profile":"x","bogus":1}`), 0o600)
 	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), `unknown key "bogus"`) {
 		t.Errorf("Load accepted an unknown key: %v", err)
+	}
+}
+
+func TestLoadRefusesWhatIsNotARegularFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "plan.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{fifo, "/dev/null"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := Load(file)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if want := "load plan " + file + ": not a regular file"; err == nil || err.Error() != want {
+				t.Errorf("Load(%s) = %v, want %q", file, err, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Load(%s) is still reading", file)
+		}
 	}
 }
 
