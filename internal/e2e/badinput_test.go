@@ -215,6 +215,8 @@ func badInputRows() []badRow {
 		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: profile nope: not found in {H}/.config/baton-setup\nhint: name its connector to create it with --connector\n"},
 		// Found only when writing starts, like any other unusable directory.
 		{name: "out is a file", args: genS3("--out", "{H}/finished.c1z"), code: 1, want: "error: refuse to write into {H}/finished.c1z: it is not a directory\n"},
+		{name: "out with a percent sign", args: genS3("--out", "{H}/a%b"), code: usage2, want: "error: render files: path \"{H}/a%b\" contains %, a tab, a newline or another control character, which cron cannot run\nhint: give --out a path without them\n"},
+		{name: "out with a tab", args: genS3("--out", "{H}/a\tb"), code: usage2, want: "error: render files: path \"{H}/a\\tb\" contains %, a tab, a newline or another control character, which cron cannot run\nhint: give --out a path without them\n"},
 		{name: "out blank", args: genS3("--out", " "), code: usage2, want: "error: --out \" \": give a directory path\n"},
 		{name: "docker-image with a space", args: genS3("--docker-image", "baton okta"), code: usage2, want: "error: --docker-image: check image \"baton okta\": not an image reference (want e.g. public.ecr.aws/conductorone/baton-okta:latest)\n"},
 		{name: "docker-image an option", args: genS3("--docker-image", "--privileged"), code: usage2, want: "error: --docker-image: check image \"--privileged\": not an image reference (want e.g. public.ecr.aws/conductorone/baton-okta:latest)\n"},
