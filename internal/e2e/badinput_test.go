@@ -282,6 +282,7 @@ func badInputRows() []badRow {
 		{name: "two files", args: []string{"inspect", "a.c1z", "b.c1z"}, code: usage2, want: "error: baton-setup inspect: accepts 1 arg(s), received 2\nusage: baton-setup inspect FILE.c1z [flags]\n"},
 		{name: "a named pipe", args: []string{"inspect", "{H}/fifo"}, code: 1, want: "error: read sync file {H}/fifo: not a regular file\n"},
 		{name: "a device", args: []string{"inspect", "/dev/null"}, code: 1, want: "error: read sync file /dev/null: not a regular file\n"},
+		{name: "TMPDIR missing", args: []string{"inspect", "{H}/finished.c1z"}, env: []string{"TMPDIR={H}/no-tmp"}, code: 1, want: "error: use temporary directory {H}/no-tmp (TMPDIR): no such file or directory\nhint: sync files are unpacked there; make it a directory you can write to, or set TMPDIR to one\n"},
 		{name: "empty path", args: []string{"inspect", ""}, code: usage2, want: "error: inspect: the file name is empty; give the path of a c1z file\n"},
 
 		// profiles, plan show, doctor, status.
