@@ -71,7 +71,7 @@ func badInputRows() []badRow {
 	rows := []badRow{
 		// The wizard (root command).
 		{name: "no terminal", args: nil, code: usage2, want: "error: no terminal: the wizard needs an interactive terminal on stdin and stdout\nhint: use the non-interactive commands instead: baton-setup connectors, test, generate, upload (see baton-setup --help)\n"},
-		{name: "zero timeout", args: []string{"--timeout", "0"}, code: usage2, want: "error: --timeout 0s: must be positive\n"},
+		{name: "zero timeout", args: []string{"--timeout", "0"}, code: usage2, want: "error: --timeout 0s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout not a duration", args: []string{"--timeout", "soon"}, code: usage2, want: "error: invalid argument \"soon\" for \"--timeout\" flag: time: invalid duration \"soon\"\n"},
 		{name: "unknown flag", args: []string{"--bogus"}, code: usage2, want: "error: unknown flag: --bogus\n"},
 		{name: "unknown command", args: []string{"sync"}, code: usage2, want: "error: unknown command \"sync\" for \"baton-setup\"\n"},
@@ -118,7 +118,9 @@ func badInputRows() []badRow {
 		// test: other flags.
 		{name: "auth-method unknown", args: test("--set", "tenant=a", "--auth-method", "oauth"), code: usage2, want: "error: --auth-method \"oauth\": the demo connector has no such auth method\n"},
 		{name: "auth-method from env unknown", args: test("--set", "tenant=a"), env: []string{"BATON_AUTH_METHOD=oauth"}, code: usage2, want: "error: --auth-method \"oauth\": the demo connector has no such auth method\n"},
-		{name: "timeout negative", args: test("--set", "tenant=a", "--timeout", "-1s"), code: usage2, want: "error: --timeout -1s: must not be negative\n"},
+		{name: "timeout negative", args: test("--set", "tenant=a", "--timeout", "-1s"), code: usage2, want: "error: --timeout -1s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
+		{name: "timeout zero", args: test("--set", "tenant=a", "--timeout", "0"), code: usage2, want: "error: --timeout 0s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
+		{name: "timeout below a second", args: test("--set", "tenant=a", "--timeout", "10ms"), code: usage2, want: "error: --timeout 10ms: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout without unit", args: test("--set", "tenant=a", "--timeout", "5"), code: usage2, want: "error: invalid argument \"5\" for \"--timeout\" flag: time: missing unit in duration \"5\"\n"},
 		{name: "timeout empty", args: test("--set", "tenant=a", "--timeout", ""), code: usage2, want: "error: invalid argument \"\" for \"--timeout\" flag: time: invalid duration \"\"\n"},
 		{name: "quick not a bool", args: test("--set", "tenant=a", "--quick=maybe"), code: usage2, want: "error: invalid argument \"maybe\" for \"--quick\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\n"},
@@ -206,7 +208,7 @@ func badInputRows() []badRow {
 		{name: "systemd-system with cron", args: genS3("--systemd-system"), code: usage2, want: "error: --systemd-system needs --scheduler systemd\n"},
 		{name: "install-cron with systemd", args: genS3("--scheduler", "systemd", "--install-cron"), code: usage2, want: "error: --install-cron and --scheduler systemd exclude each other\n"},
 		// generate: the rest.
-		{name: "timeout below a second", args: genS3("--timeout", "500ms"), code: usage2, want: "error: --timeout 500ms: must be at least 1s\n"},
+		{name: "timeout below a second", args: genS3("--timeout", "500ms"), code: usage2, want: "error: --timeout 500ms: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout not a duration", args: genS3("--timeout", "1 hour"), code: usage2, want: "error: invalid argument \"1 hour\" for \"--timeout\" flag: time: unknown unit \" hour\" in duration \"1 hour\"\n"},
 		{name: "profile upper case", args: genS3("--profile", "Okta"), code: usage2, want: "error: profile \"Okta\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile with a slash", args: genS3("--profile", "../etc"), code: usage2, want: "error: profile \"../etc\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
