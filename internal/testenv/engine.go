@@ -150,7 +150,7 @@ func startEngine(podman, docker string) (*Engine, error) {
 	e.svc.Env = append(os.Environ(), e.conf...)
 	e.svc.Stdout, e.svc.Stderr = logf, logf
 	// The service must not outlive a test process that is killed.
-	e.svc.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	e.svc.SysProcAttr = dieWithParent()
 	started := make(chan error, 1)
 	go func() {
 		// Pdeathsig fires when the thread that started the child exits:
