@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/conductorone/baton-setup/internal/doctor"
 	"github.com/conductorone/baton-setup/internal/setup"
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
@@ -85,4 +86,72 @@ func TestConcurrentGenerate(t *testing.T) {
 		}
 	}
 	t.Logf("concurrent generates of one profile: %d rounds × %d runs, %d rounds with mixed files", rounds, runs, mixed)
+}
+
+// doctorResult runs doctor on a profile directory and returns the named
+// check's result.
+func doctorResult(t *testing.T, env []string, dir, check string) doctor.Result {
+	t.Helper()
+	r := run(t, env, dir, bin, "doctor", "--dir", dir, "--json")
+	var results []doctor.Result
+	if err := json.Unmarshal([]byte(r.stdout), &results); err != nil {
+		t.Fatalf("doctor --json: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	for _, res := range results {
+		if strings.HasPrefix(res.Name, check) {
+			return res
+		}
+	}
+	t.Fatalf("doctor has no check %q:\n%s", check, r.stdout)
+	return doctor.Result{}
+}
+
+// TestLeftoversOfAKilledGenerate plants what a generate killed while
+// writing leaves: renameio's pending copies, "." + the file's name + a
+// random number, next to the files and in backup/, one holding an old
+// key. doctor names them, and the next generate of the profile removes
+// them and nothing else.
+func TestLeftoversOfAKilledGenerate(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, "profile")
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=new-key")
+	args := []string{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", dir}
+	if r := run(t, env, home, bin, args...); r.code != 0 {
+		t.Fatalf("generate: exit %d\n%s", r.code, r.stderr)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "backup"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	left := []string{".secrets.env8674665223082153551", ".sync.sh5577006791947779410", ".plan.json605394647632969758", "backup/.secrets.env.20260101T000000Z1443635317331776148"}
+	kept := []string{".secrets.env.keep", "notes.txt"}
+	for _, name := range append(append([]string{}, left...), kept...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("BATON_API_KEY=old-key\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := doctorResult(t, env, dir, "no copies left by an interrupted generate")
+	if res.OK || !strings.HasPrefix(res.Err, "4 temporary copies left by an interrupted generate, which may hold old secrets: ") {
+		t.Errorf("doctor: %+v", res)
+	}
+	for _, name := range left {
+		if !strings.Contains(res.Err, filepath.Join(dir, name)) {
+			t.Errorf("doctor does not name %s: %s", name, res.Err)
+		}
+	}
+	if r := run(t, env, home, bin, args...); r.code != 0 {
+		t.Fatalf("generate again: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, name := range left {
+		if _, err := os.Lstat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
+	}
+	if res := doctorResult(t, env, dir, "no copies left by an interrupted generate"); !res.OK {
+		t.Errorf("doctor after generate: %+v", res)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/profile"
 	"github.com/conductorone/baton-setup/internal/render"
+	"github.com/conductorone/baton-setup/internal/trust"
 )
 
 // profileLockWait is how long Apply waits for another baton-setup that
@@ -93,6 +94,31 @@ func checkProfileDir(env Env, p *plan.Plan, manifests bool) error {
 // WorkDir is the folder of a profile directory where the connector runs
 // and writes.
 const WorkDir = "work"
+
+// checkPrograms refuses programs that someone other than the user and
+// root could replace, and so run their own code with the user's rights
+// (root's, for root's crontab): the connector that sync.sh or the service
+// runs (docker in docker mode), and the baton-setup that sync.sh calls,
+// unless service is set. Files that are missing are left to other checks.
+func checkPrograms(p *plan.Plan, self string, service bool) error {
+	uid := os.Geteuid()
+	connector := p.Connector.Path
+	if p.Connector.Image != "" {
+		connector = p.Connector.Docker
+	}
+	if connector != "" {
+		if err := trust.Program(connector, uid); trust.IsUntrusted(err) {
+			return refused(plan.SettingErrorf(plan.SettingConnector, "refuse connector %s: %v; whoever can change it could run their own code as you", connector, err).
+				WithHint("install it where only you or root can write (such as /usr/local/bin), then give that path with %s", plan.Placeholder))
+		}
+	}
+	if self != "" && !service {
+		if err := trust.Program(self, uid); trust.IsUntrusted(err) {
+			return fmt.Errorf("refuse baton-setup %s for sync.sh: %v; whoever can change it could run their own code as you\nhint: install baton-setup where only you or root can write (such as /usr/local/bin), and run that one", self, err)
+		}
+	}
+	return nil
+}
 
 // refused marks a setting as well formed but unsafe to use.
 func refused(e *plan.SettingError) error {

@@ -137,8 +137,8 @@ func Preview(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, 
 	return Apply(ctx, env, p, opts)
 }
 
-// Apply validates the plan, refuses a profile directory that is not the
-// user's alone (checkProfileDir), writes its
+// Apply validates the plan, refuses a profile directory or a program that
+// is not the user's alone (checkProfileDir, checkPrograms), writes its
 // target's files atomically (keeping earlier versions in backup/) while it
 // holds the profile's lock, and installs what the target installs
 // itself: the crontab block when the plan asks for it. It may point the
@@ -183,6 +183,9 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 			return Result{}, err
 		}
 		Retarget(p, running, res.Self)
+		if err := checkPrograms(p, res.Self, t.Name() == TargetService); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := t.Write(ctx, env, p, opts, &res); err != nil {
 		return res, err
