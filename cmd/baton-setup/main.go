@@ -2,18 +2,24 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/conductorone/baton-setup/internal/cli"
 	"github.com/conductorone/baton-setup/internal/demo"
+	"github.com/conductorone/baton-setup/internal/interrupt"
 )
 
 func main() {
 	// The built-in demo connector is this binary; the SDK re-executes it for
-	// its service child, so the route must be decided before anything else.
+	// its service child, so the route must be decided before anything else
+	// (interrupt decides it the same way, and leaves it its signals).
 	if demo.Routed() {
 		demo.Main()
 		return
 	}
-	os.Exit(cli.Main(os.Args[1:]))
+	ctx, stop := interrupt.Context(context.Background())
+	code := cli.Main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
 }

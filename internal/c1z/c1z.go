@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -86,11 +87,12 @@ func Stat(path string) (os.FileInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read sync file: %w", err)
 	}
-	if st.Size() == 0 {
-		return nil, fmt.Errorf("read sync file %s: the file is empty", path)
-	}
+	// A named pipe or a device has no size either: say what it is.
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("read sync file %s: not a regular file", path)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("read sync file %s: the file is empty", path)
 	}
 	return st, nil
 }
@@ -141,12 +143,38 @@ func openError(path string, limit int64, err error) error {
 	return fmt.Errorf("open sync file %s: not a valid sync file (%s)", path, msg)
 }
 
+// checkTempDir makes sure the directory a sync file is unpacked into
+// exists ("" is TMPDIR's), so that its absence is not taken for a fault
+// of the file.
+func checkTempDir(dir string) error {
+	name := dir
+	if dir == "" {
+		dir = os.TempDir()
+		name = dir + " (TMPDIR)"
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("use temporary directory %s: %w\nhint: sync files are unpacked there; make it a directory you can write to, or set TMPDIR to one", name, err)
+	case !st.IsDir():
+		return fmt.Errorf("use temporary directory %s: not a directory\nhint: sync files are unpacked there; set TMPDIR to a directory you can write to", name)
+	}
+	return nil
+}
+
 // Summarize opens the file read-only and reads the stats of its latest
 // finished sync. tmpDir holds the extracted database while it is open and
 // may be "" for the OS default.
 func Summarize(ctx context.Context, path, tmpDir string) (Summary, error) {
 	st, err := Stat(path)
 	if err != nil {
+		return Summary{}, err
+	}
+	if err := checkTempDir(tmpDir); err != nil {
 		return Summary{}, err
 	}
 	limit := MaxDecodedSize(st.Size())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/setup"
@@ -24,6 +25,16 @@ type FlagError struct{ err error }
 
 func (e *FlagError) Error() string { return e.err.Error() }
 func (e *FlagError) Unwrap() error { return e.err }
+
+// checkTimeout is the one rule for --timeout on every command: at least a
+// second. There is no "no limit": a connector that hangs would hold a test,
+// the wizard or every scheduled run after it for ever.
+func checkTimeout(d time.Duration) error {
+	if d < time.Second {
+		return flagErrorf("--timeout %s: must be at least 1s (there is no unlimited; give a long one, such as 24h)", d)
+	}
+	return nil
+}
 
 // flagErrorf builds a FlagError.
 func flagErrorf(format string, args ...any) error {

@@ -89,8 +89,8 @@ ConductorOne, which is not a scheduled sync.`,
 			if opts.Out != "" && strings.TrimSpace(opts.Out) == "" {
 				return flagErrorf("--out %q: give a directory path", opts.Out)
 			}
-			if opts.Timeout < time.Second {
-				return flagErrorf("--timeout %s: must be at least 1s", opts.Timeout)
+			if err := checkTimeout(opts.Timeout); err != nil {
+				return err
 			}
 			if err := checkTarget(opts); err != nil {
 				return err

@@ -38,8 +38,8 @@ every step also has a command for scripts.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Timeout <= 0 {
-				return flagErrorf("--timeout %s: must be positive", opts.Timeout)
+			if err := checkTimeout(opts.Timeout); err != nil {
+				return err
 			}
 			if !f.IO.CanPrompt() {
 				return flagErrorf("no terminal: the wizard needs an interactive terminal on stdin and stdout\nhint: use the non-interactive commands instead: baton-setup connectors, test, generate, upload (see baton-setup --help)")
@@ -109,14 +109,22 @@ func argsAreFlags(cmd *cobra.Command) {
 	}
 }
 
-// Main runs baton-setup with the given arguments and returns the exit code.
-func Main(args []string) int {
-	return run(NewFactory(), args)
+// Main runs baton-setup with the given arguments and returns the exit
+// code. ctx is cancelled when the user stops the program: the caller's
+// signal handling, which must start before anything else
+// (internal/interrupt).
+func Main(ctx context.Context, args []string) int {
+	return runContext(ctx, NewFactory(), args)
 }
 
+// run is Main for tests, with the signal handling of its own call.
 func run(f *Factory, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return runContext(ctx, f, args)
+}
+
+func runContext(ctx context.Context, f *Factory, args []string) int {
 	// Without this, writing to a closed pipe (baton-setup test | head) kills
 	// the process on the spot and leaves the connector's temporary files;
 	// with it the write fails and the command can clean up.

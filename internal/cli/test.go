@@ -53,8 +53,8 @@ its secrets file; --set and the variables override them.`,
     --docker-image public.ecr.aws/conductorone/baton-okta:latest`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Timeout < 0 {
-				return flagErrorf("--timeout %s: must not be negative", opts.Timeout)
+			if err := checkTimeout(opts.Timeout); err != nil {
+				return err
 			}
 			if opts.Profile != "" {
 				if opts.Connector.PlanFile != "" {

@@ -188,8 +188,11 @@ func Checks(e Env) []Check {
 	if e.Plan.Mode == plan.ModeService {
 		return append(driftChecks(e, &connectorCheck{e: e}),
 			toolCheck{e, "systemctl", "systemd runs the connector as a service", "service mode needs a Linux machine with systemd"},
+			programsCheck{e}, // only the user and root can replace the connector
 			filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, servicemode.UnitName(e.Plan.Profile)), 0o600}, {e.planFile(), 0o600}}},
+			dirsCheck{e}, // no symbolic link or other user's directory where files are written
 			secretsCheck{e, filepath.Join(e.Dir, servicemode.EnvFile)},
+			leftoversCheck{e}, // no pending copy of a file an interrupted generate left
 			unitCheck{e},
 			workDirCheck{e},
 		)
@@ -220,9 +223,12 @@ func Checks(e Env) []Check {
 	}
 	checks = append(checks,
 		filesCheck{e, []wantFile{{e.Dir, 0o700}, {filepath.Join(e.Dir, "sync.sh"), 0o700}, {e.planFile(), 0o600}}},
+		dirsCheck{e}, // no symbolic link or other user's directory where files are written
 		secretsCheck{e, filepath.Join(e.Dir, "secrets.env")},
-		selfCheck{e},     // the baton-setup sync.sh calls to check and upload the file is there
-		scheduleCheck{e}, // the crontab block is installed exactly once, or the timer is enabled
+		leftoversCheck{e}, // no pending copy of a file an interrupted generate left
+		selfCheck{e},      // the baton-setup sync.sh calls to check and upload the file is there
+		programsCheck{e},  // only the user and root can replace the programs sync.sh runs
+		scheduleCheck{e},  // the crontab block is installed exactly once, or the timer is enabled
 	)
 	if e.Plan.Destination.Kind == plan.DestS3 && e.Preflight != nil {
 		checks = append(checks, awsCheck{e: e})
@@ -519,6 +525,10 @@ func (c workDirCheck) String() string { return "writable work directory" }
 func (c workDirCheck) Run(context.Context) error {
 	work := filepath.Join(c.e.Dir, "work")
 	fix := "make " + work + " a directory you own and can write (mode 0700), and check the disk is not full or read-only"
+	if err := render.CheckSubdir(work); err != nil {
+		// Never write through it; dirsCheck says why.
+		return fail(fix, "%s cannot be used safely", work)
+	}
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return fail(fix, "create %s: %v", work, err)
 	}

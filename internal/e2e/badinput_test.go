@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
@@ -70,7 +71,7 @@ func badInputRows() []badRow {
 	rows := []badRow{
 		// The wizard (root command).
 		{name: "no terminal", args: nil, code: usage2, want: "error: no terminal: the wizard needs an interactive terminal on stdin and stdout\nhint: use the non-interactive commands instead: baton-setup connectors, test, generate, upload (see baton-setup --help)\n"},
-		{name: "zero timeout", args: []string{"--timeout", "0"}, code: usage2, want: "error: --timeout 0s: must be positive\n"},
+		{name: "zero timeout", args: []string{"--timeout", "0"}, code: usage2, want: "error: --timeout 0s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout not a duration", args: []string{"--timeout", "soon"}, code: usage2, want: "error: invalid argument \"soon\" for \"--timeout\" flag: time: invalid duration \"soon\"\n"},
 		{name: "unknown flag", args: []string{"--bogus"}, code: usage2, want: "error: unknown flag: --bogus\n"},
 		{name: "unknown command", args: []string{"sync"}, code: usage2, want: "error: unknown command \"sync\" for \"baton-setup\"\n"},
@@ -117,7 +118,9 @@ func badInputRows() []badRow {
 		// test: other flags.
 		{name: "auth-method unknown", args: test("--set", "tenant=a", "--auth-method", "oauth"), code: usage2, want: "error: --auth-method \"oauth\": the demo connector has no such auth method\n"},
 		{name: "auth-method from env unknown", args: test("--set", "tenant=a"), env: []string{"BATON_AUTH_METHOD=oauth"}, code: usage2, want: "error: --auth-method \"oauth\": the demo connector has no such auth method\n"},
-		{name: "timeout negative", args: test("--set", "tenant=a", "--timeout", "-1s"), code: usage2, want: "error: --timeout -1s: must not be negative\n"},
+		{name: "timeout negative", args: test("--set", "tenant=a", "--timeout", "-1s"), code: usage2, want: "error: --timeout -1s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
+		{name: "timeout zero", args: test("--set", "tenant=a", "--timeout", "0"), code: usage2, want: "error: --timeout 0s: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
+		{name: "timeout below a second", args: test("--set", "tenant=a", "--timeout", "10ms"), code: usage2, want: "error: --timeout 10ms: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout without unit", args: test("--set", "tenant=a", "--timeout", "5"), code: usage2, want: "error: invalid argument \"5\" for \"--timeout\" flag: time: missing unit in duration \"5\"\n"},
 		{name: "timeout empty", args: test("--set", "tenant=a", "--timeout", ""), code: usage2, want: "error: invalid argument \"\" for \"--timeout\" flag: time: invalid duration \"\"\n"},
 		{name: "quick not a bool", args: test("--set", "tenant=a", "--quick=maybe"), code: usage2, want: "error: invalid argument \"maybe\" for \"--quick\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\n"},
@@ -129,6 +132,8 @@ func badInputRows() []badRow {
 		{name: "plan empty path", args: []string{"test", "--plan", ""}, code: usage2, want: "error: no connector given\nhint: name one with --connector: demo, a catalog name such as okta, or a path\n"},
 		{name: "plan a directory", args: []string{"test", "--plan", "{H}/adir"}, code: usage2, want: "error: load plan: read {H}/adir: is a directory\n"},
 		{name: "plan garbage", args: []string{"test", "--plan", "{H}/garbage.json"}, code: usage2, want: "error: load plan {H}/garbage.json: not valid JSON at byte 2: invalid character 'n' looking for beginning of object key string\n"},
+		{name: "plan a named pipe", args: []string{"test", "--plan", "{H}/fifo"}, code: usage2, want: "error: load plan {H}/fifo: not a regular file\n"},
+		{name: "plan a device", args: []string{"test", "--plan", "/dev/null"}, code: usage2, want: "error: load plan /dev/null: not a regular file\n"},
 		{name: "plan empty file", args: []string{"test", "--plan", "{H}/empty.json"}, code: usage2, want: "error: load plan {H}/empty.json: the file is empty\n"},
 		{name: "plan is an array", args: []string{"test", "--plan", "{H}/array.json"}, code: usage2, want: "error: load plan {H}/array.json: want a JSON object, not array\n"},
 		{name: "plan unknown key", args: []string{"test", "--plan", "{H}/unknown.json"}, code: usage2, want: "error: load plan {H}/unknown.json: unknown key \"colour\": a plan holds only what generate and the wizard save (was it written by a newer baton-setup?)\n"},
@@ -155,6 +160,11 @@ func badInputRows() []badRow {
 		{name: "bucket underscore", args: gen("--dest", "s3://good_bucket/sync.c1z"), code: usage2, want: "error: bucket \"good_bucket\": use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit\n"},
 		{name: "bucket leading hyphen", args: gen("--dest", "s3://-bucket/sync.c1z"), code: usage2, want: "error: bucket \"-bucket\": use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit\n"},
 		{name: "bucket an IP address", args: gen("--dest", "s3://192.168.1.1/sync.c1z"), code: usage2, want: "error: bucket \"192.168.1.1\": S3 bucket names cannot be IP addresses\n"},
+		{name: "bucket with a reserved prefix", args: gen("--dest", "s3://xn--bucket/sync.c1z"), code: usage2, want: "error: bucket \"xn--bucket\": S3 reserves names starting with xn-- (internationalized domain names)\n"},
+		{name: "bucket with a reserved suffix", args: gen("--dest", "s3://good-bucket-s3alias/sync.c1z"), code: usage2, want: "error: bucket \"good-bucket-s3alias\": S3 reserves names ending with -s3alias (access point aliases)\n"},
+		{name: "bucket with a dot next to a hyphen", args: gen("--dest", "s3://my.-bucket/sync.c1z"), code: usage2, want: "error: bucket \"my.-bucket\": S3 refuses a dot next to a hyphen\n"},
+		{name: "key with a .. segment", args: gen("--dest", "s3://good-bucket/baton/../sync.c1z"), code: usage2, want: "error: object key \"baton/../sync.c1z\": has a \"..\" segment, which S3 keeps as it is but URLs, the console and other tools resolve as a path; name the object without it\n"},
+		{name: "key with a line break", args: gen("--dest", "s3://good-bucket/baton\n/sync.c1z"), code: usage2, want: "error: object key \"baton\\n/sync.c1z\": contains a line break, a tab or another control character\n"},
 		{name: "bucket an ARN", args: gen("--dest", "s3://arn:aws:s3:::good-bucket/sync.c1z"), code: usage2, want: "error: bucket \"arn:aws:s3:::good-bucket\": use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit\n"},
 		{name: "region with spaces", args: genS3("--region", "US East 1"), code: usage2, want: "error: region \"US East 1\": want a region name such as us-east-1\n"},
 		{name: "region blank", args: genS3("--region", " "), code: usage2, want: "error: region \" \": want a region name such as us-east-1\n"},
@@ -189,7 +199,9 @@ func badInputRows() []badRow {
 		{name: "schedule never runs", args: genS3("--schedule", "0 0 30 2 *"), code: usage2, want: "error: schedule \"0 0 30 2 *\": it never runs (no such date)\n"},
 		{name: "schedule empty list item", args: genS3("--schedule", "1,,2 * * * *"), code: usage2, want: "error: schedule \"1,,2 * * * *\": minute \"1,,2\": empty item in a list\n"},
 		{name: "schedule hourly minute 60", args: genS3("--schedule", "hourly:60"), code: usage2, want: "error: schedule \"hourly:60\": minute 60 is outside 0-59\n"},
-		{name: "schedule every-5h", args: genS3("--schedule", "every-5h"), code: usage2, want: "error: every-5h schedule: the number of hours must divide 24 (1, 2, 3, 4, 6, 8 or 12); use daily or a custom expression otherwise\n"},
+		{name: "schedule every-5h", args: genS3("--schedule", "every-5h"), code: usage2, want: "error: every-5h schedule: the number of hours must be 1, 2, 3, 4, 6, 8 or 12, which divide a day evenly; use daily:HH:MM for once a day, or a custom expression\n"},
+		{name: "schedule every-24h", args: genS3("--schedule", "every-24h"), code: usage2, want: "error: every-24h schedule: the number of hours must be 1, 2, 3, 4, 6, 8 or 12, which divide a day evenly; use daily:HH:MM for once a day, or a custom expression\n"},
+		{name: "schedule every-25h", args: genS3("--schedule", "every-25h"), code: usage2, want: "error: every-25h schedule: the number of hours must be 1, 2, 3, 4, 6, 8 or 12, which divide a day evenly; use daily:HH:MM for once a day, or a custom expression\n"},
 		{name: "schedule daily 25:00", args: genS3("--schedule", "daily:25:00"), code: usage2, want: "error: schedule \"daily:25:00\": hour 25 is outside 0-23\n"},
 		{name: "schedule daily without time", args: genS3("--schedule", "daily"), code: usage2, want: "error: schedule \"daily\": want hourly (at a random minute), hourly:MM, every-Nh or every-Nh:MM (N = 2, 3, 4, 6, 8 or 12), daily:HH:MM, or five cron fields such as \"17 * * * *\"\n"},
 		{name: "schedule weekly", args: genS3("--schedule", "weekly"), code: usage2, want: "error: schedule \"weekly\": want hourly (at a random minute), hourly:MM, every-Nh or every-Nh:MM (N = 2, 3, 4, 6, 8 or 12), daily:HH:MM, or five cron fields such as \"17 * * * *\"\n"},
@@ -198,7 +210,7 @@ func badInputRows() []badRow {
 		{name: "systemd-system with cron", args: genS3("--systemd-system"), code: usage2, want: "error: --systemd-system needs --scheduler systemd\n"},
 		{name: "install-cron with systemd", args: genS3("--scheduler", "systemd", "--install-cron"), code: usage2, want: "error: --install-cron and --scheduler systemd exclude each other\n"},
 		// generate: the rest.
-		{name: "timeout below a second", args: genS3("--timeout", "500ms"), code: usage2, want: "error: --timeout 500ms: must be at least 1s\n"},
+		{name: "timeout below a second", args: genS3("--timeout", "500ms"), code: usage2, want: "error: --timeout 500ms: must be at least 1s (there is no unlimited; give a long one, such as 24h)\n"},
 		{name: "timeout not a duration", args: genS3("--timeout", "1 hour"), code: usage2, want: "error: invalid argument \"1 hour\" for \"--timeout\" flag: time: unknown unit \" hour\" in duration \"1 hour\"\n"},
 		{name: "profile upper case", args: genS3("--profile", "Okta"), code: usage2, want: "error: profile \"Okta\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile with a slash", args: genS3("--profile", "../etc"), code: usage2, want: "error: profile \"../etc\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
@@ -207,6 +219,8 @@ func badInputRows() []badRow {
 		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: profile nope: not found in {H}/.config/baton-setup\nhint: name its connector to create it with --connector\n"},
 		// Found only when writing starts, like any other unusable directory.
 		{name: "out is a file", args: genS3("--out", "{H}/finished.c1z"), code: 1, want: "error: refuse to write into {H}/finished.c1z: it is not a directory\n"},
+		{name: "out with a percent sign", args: genS3("--out", "{H}/a%b"), code: usage2, want: "error: render files: path \"{H}/a%b\" contains %, a tab, a newline or another control character, which cron cannot run\nhint: give --out a path without them\n"},
+		{name: "out with a tab", args: genS3("--out", "{H}/a\tb"), code: usage2, want: "error: render files: path \"{H}/a\\tb\" contains %, a tab, a newline or another control character, which cron cannot run\nhint: give --out a path without them\n"},
 		{name: "out blank", args: genS3("--out", " "), code: usage2, want: "error: --out \" \": give a directory path\n"},
 		{name: "docker-image with a space", args: genS3("--docker-image", "baton okta"), code: usage2, want: "error: --docker-image: check image \"baton okta\": not an image reference (want e.g. public.ecr.aws/conductorone/baton-okta:latest)\n"},
 		{name: "docker-image an option", args: genS3("--docker-image", "--privileged"), code: usage2, want: "error: --docker-image: check image \"--privileged\": not an image reference (want e.g. public.ecr.aws/conductorone/baton-okta:latest)\n"},
@@ -270,6 +284,9 @@ func badInputRows() []badRow {
 		// inspect.
 		{name: "no file", args: []string{"inspect"}, code: usage2, want: "error: baton-setup inspect: accepts 1 arg(s), received 0\nusage: baton-setup inspect FILE.c1z [flags]\n"},
 		{name: "two files", args: []string{"inspect", "a.c1z", "b.c1z"}, code: usage2, want: "error: baton-setup inspect: accepts 1 arg(s), received 2\nusage: baton-setup inspect FILE.c1z [flags]\n"},
+		{name: "a named pipe", args: []string{"inspect", "{H}/fifo"}, code: 1, want: "error: read sync file {H}/fifo: not a regular file\n"},
+		{name: "a device", args: []string{"inspect", "/dev/null"}, code: 1, want: "error: read sync file /dev/null: not a regular file\n"},
+		{name: "TMPDIR missing", args: []string{"inspect", "{H}/finished.c1z"}, env: []string{"TMPDIR={H}/no-tmp"}, code: 1, want: "error: use temporary directory {H}/no-tmp (TMPDIR): no such file or directory\nhint: sync files are unpacked there; make it a directory you can write to, or set TMPDIR to one\n"},
 		{name: "empty path", args: []string{"inspect", ""}, code: usage2, want: "error: inspect: the file name is empty; give the path of a c1z file\n"},
 
 		// profiles, plan show, doctor, status.
@@ -344,6 +361,9 @@ func badFixtures(t *testing.T, home string) {
 		}
 	}
 	if err := os.Mkdir(filepath.Join(home, "adir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(home, "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := append(testenv.CleanEnv(home), "BATON_TENANT=acme", "BATON_API_KEY=k")

@@ -106,6 +106,15 @@ func (b *faultBox) generate(t *testing.T, dir string) []string {
 	if r.code != 0 {
 		t.Fatalf("generate the profile to break: exit %d\n%s", r.code, r.stderr)
 	}
+	// Root's run kept its lock in the box's home, nobody's.
+	if err := filepath.WalkDir(filepath.Join(b.home, ".cache"), func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, nobodyID, nobodyID)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return []string{"generate", "--connector", "demo", "--set", "tenant=other", "--set", "user-count=9",
 		"--dest", "s3://fault-bucket/f/sync.c1z", "--schedule", "5 */2 * * *", "--out", dir}
 }
@@ -297,6 +306,111 @@ func faultRows(t *testing.T) []faultRow {
 				},
 			}, "run as nobody; profile owned by nobody, sync.sh by root"
 		}})
+
+	// The profile directory: never followed through a symbolic link,
+	// never one that holds something else, never one others may write to,
+	// and its mode is never changed.
+	rows = append(rows, faultRow{name: "profile directory a symbolic link to a system directory", command: "generate",
+		setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+			etc := b.mkdir(t, "etc", 0)
+			if err := os.WriteFile(filepath.Join(etc, "passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(b.root, "profile")
+			if err := os.Symlink(etc, out); err != nil {
+				t.Fatal(err)
+			}
+			return faultRun{
+				args:  []string{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", out},
+				watch: []string{etc},
+				want: []string{
+					"error: refuse to write into " + q(out) + ": it is a symbolic link \\(to " + q(etc) + "\\), and baton-setup never follows one for a profile directory",
+					"hint: give --out the directory itself, or a new one",
+				},
+			}, "--out is a symlink to a root-owned 0755 directory"
+		}})
+	rows = append(rows, faultRow{name: "service mode into a symbolic link", command: "generate",
+		setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+			etc := b.mkdir(t, "etc", 0)
+			out := filepath.Join(b.root, "profile")
+			if err := os.Symlink(etc, out); err != nil {
+				t.Fatal(err)
+			}
+			return faultRun{
+				args: []string{"generate", "--connector", "demo", "--set", "tenant=acme", "--mode", "service",
+					"--client-id", "clever-fox-1234@acme.conductor.one/pcc", "--out", out},
+				env:   []string{"BATON_CLIENT_SECRET=secret-token:conductorone.com:v1:eyJrdHkiOiJPS1AifQ"},
+				watch: []string{etc},
+				want: []string{
+					"error: refuse to write into " + q(out) + ": it is a symbolic link \\(to " + q(etc) + "\\), and baton-setup never follows one for a profile directory",
+					"hint: give --out the directory itself, or a new one",
+				},
+			}, "--out is a symlink to a root-owned 0755 directory, --mode service"
+		}})
+	rows = append(rows, faultRow{name: "profile directory not empty and not a profile", command: "generate",
+		setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+			shared := b.mkdir(t, "shared", 0)
+			if err := os.WriteFile(filepath.Join(shared, "notes.txt"), []byte("mine\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return faultRun{
+				args:  []string{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", shared},
+				watch: []string{shared},
+				want: []string{
+					"error: refuse to write into " + q(shared) + ": it is not empty and not a baton-setup profile \\(it has no plan.json of profile demo\\)",
+					"hint: give --out a new or empty directory",
+				},
+			}, "--out is a 0755 directory holding a file"
+		}})
+	rows = append(rows, faultRow{name: "profile directory made read-only by its user", command: "generate",
+		setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+			out := b.mkdir(t, "read-only", nobodyID)
+			if err := os.Chmod(out, 0o555); err != nil {
+				t.Fatal(err)
+			}
+			return faultRun{
+				nobody: true,
+				args:   []string{"generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", out},
+				watch:  []string{out},
+				want:   []string{"error: write " + q(out) + "/[a-zA-Z.]+: permission denied"},
+			}, "run as nobody; an empty 0555 directory owned by nobody"
+		}})
+	rows = append(rows, faultRow{name: "profile directory its group may write to", command: "generate",
+		setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+			dir := filepath.Join(b.mkdir(t, "group", 0), "p")
+			args := b.generate(t, dir)
+			if err := os.Chmod(dir, 0o770); err != nil {
+				t.Fatal(err)
+			}
+			return faultRun{
+				args:  args,
+				watch: []string{dir},
+				want: []string{
+					"error: refuse to write into " + q(dir) + ": its group may write to it \\(mode 0770\\), so any member could have replaced a file in it",
+					"hint: choose another directory with --out, or check its contents and run chmod 700 " + q(dir),
+				},
+			}, "chmod 0770 on the profile directory"
+		}})
+	// work/ and backup/ inside it: never through a symbolic link.
+	for _, sub := range []string{"work", "backup"} {
+		rows = append(rows, faultRow{name: sub + "/ a symbolic link", command: "generate",
+			setup: func(t *testing.T, b *faultBox) (faultRun, string) {
+				dir := filepath.Join(b.mkdir(t, "links", 0), "p")
+				args := b.generate(t, dir)
+				elsewhere := b.mkdir(t, "elsewhere", 0)
+				if err := os.Symlink(elsewhere, filepath.Join(dir, sub)); err != nil {
+					t.Fatal(err)
+				}
+				return faultRun{
+					args:  args,
+					watch: []string{dir, elsewhere},
+					want: []string{
+						"error: refuse to use " + q(filepath.Join(dir, sub)) + ": it is a symbolic link, not a directory, so what is written there could land elsewhere or be changed by someone else",
+						"hint: check what it holds and remove it; it is made again, private, when needed",
+					},
+				}, sub + "/ is a symlink to a root-owned 0755 directory"
+			}})
+	}
 
 	rows = append(rows, faultRow{name: "TMPDIR read-only", command: "test",
 		setup: func(t *testing.T, b *faultBox) (faultRun, string) {

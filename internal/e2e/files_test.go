@@ -9,6 +9,11 @@ import (
 	"testing"
 )
 
+// The tests run as root, which ignores permission bits; a directory is
+// read-only for the binary only when it runs as another user. nobody is
+// that user.
+const nobodyID = 65534
+
 func copyFile(t *testing.T, src, dst string, mode fs.FileMode) {
 	t.Helper()
 	in, err := os.Open(src)
@@ -46,6 +51,11 @@ func snapshot(t *testing.T, dir string) map[string]string {
 			snap[rel+"/"] = info.Mode().String()
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(path)
+			snap[rel] = "link " + target
+			return err
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -78,8 +88,3 @@ func snapDiff(before, after map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
-
-// The tests run as root, which ignores permission bits; a directory is
-// read-only for the binary only when it runs as another user. nobody is
-// that user.
-const nobodyID = 65534

@@ -8,12 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/renameio/v2"
 
@@ -279,6 +282,23 @@ func (d Destination) String() string {
 // case letters, digits, dots and hyphens, starting and ending alphanumeric.
 var bucketName = lazyre.New(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
+// reservedBuckets are the starts and ends of names S3 keeps for itself,
+// from its bucket naming rules.
+var reservedBuckets = []struct {
+	part   string
+	prefix bool
+	what   string
+}{
+	{"xn--", true, "internationalized domain names"},
+	{"sthree-", true, "S3's own use"},
+	{"amzn-s3-demo-", true, "examples in AWS documentation"},
+	{"-s3alias", false, "access point aliases"},
+	{"--ol-s3", false, "Object Lambda access point aliases"},
+	{".mrap", false, "Multi-Region Access Points"},
+	{"--x-s3", false, "directory buckets"},
+	{"--table-s3", false, "table buckets"},
+}
+
 // ipAddress is a bucket name S3 refuses although bucketName allows it.
 var ipAddress = lazyre.New(`^\d{1,3}(\.\d{1,3}){3}$`)
 
@@ -352,8 +372,31 @@ func (d Destination) Validate() error {
 	if ipAddress().MatchString(d.Bucket) {
 		return SettingErrorf(SettingDest, "bucket %q: S3 bucket names cannot be IP addresses", d.Bucket)
 	}
+	if strings.Contains(d.Bucket, ".-") || strings.Contains(d.Bucket, "-.") {
+		return SettingErrorf(SettingDest, "bucket %q: S3 refuses a dot next to a hyphen", d.Bucket)
+	}
+	for _, r := range reservedBuckets {
+		if r.prefix && strings.HasPrefix(d.Bucket, r.part) || !r.prefix && strings.HasSuffix(d.Bucket, r.part) {
+			where := "ending with"
+			if r.prefix {
+				where = "starting with"
+			}
+			return SettingErrorf(SettingDest, "bucket %q: S3 reserves names %s %s (%s)", d.Bucket, where, r.part, r.what)
+		}
+	}
 	if d.Key == "" || strings.HasPrefix(d.Key, "/") || strings.HasSuffix(d.Key, "/") {
 		return SettingErrorf(SettingDest, "object key %q: give a file name such as baton/okta/sync.c1z (no leading or trailing /)", d.Key)
+	}
+	if !utf8.ValidString(d.Key) {
+		return SettingErrorf(SettingDest, "object key %q: not valid UTF-8, which S3 keys must be", d.Key)
+	}
+	if strings.ContainsFunc(d.Key, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return SettingErrorf(SettingDest, "object key %q: contains a line break, a tab or another control character", d.Key)
+	}
+	for _, seg := range strings.Split(d.Key, "/") {
+		if seg == "." || seg == ".." {
+			return SettingErrorf(SettingDest, "object key %q: has a %q segment, which S3 keeps as it is but URLs, the console and other tools resolve as a path; name the object without it", d.Key, seg)
+		}
 	}
 	if path.Ext(d.Key) != ".c1z" {
 		return SettingErrorf(SettingDest, "object key %q: must end in .c1z", d.Key)
@@ -624,9 +667,9 @@ func (p *Plan) Save(file string) error {
 
 // Load reads a plan file written by Save.
 func Load(file string) (*Plan, error) {
-	data, err := os.ReadFile(file)
+	data, err := readPlanFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("load plan: %w", err)
+		return nil, err
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return nil, fmt.Errorf("load plan %s: the file is empty", file)
@@ -646,6 +689,43 @@ func Load(file string) (*Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// maxPlanBytes bounds a plan file; real ones are a few KiB.
+const maxPlanBytes = 16 << 20
+
+// readPlanFile reads a regular file: a named pipe could block for ever
+// and a device has no end.
+func readPlanFile(file string) ([]byte, error) {
+	// Before opening: opening a named pipe waits for a writer.
+	st, err := os.Stat(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// Said as opening it, which is what the user asked for.
+			pe.Op = "open"
+		}
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("load plan: read %s: is a directory", file)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("load plan %s: not a regular file", file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPlanBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	if len(data) > maxPlanBytes {
+		return nil, fmt.Errorf("load plan %s: larger than %d MiB; a plan holds a few KiB", file, maxPlanBytes>>20)
+	}
+	return data, nil
 }
 
 // planJSONError says what is wrong with a plan file in its own terms

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/conductorone/baton-setup/internal/schema"
 )
@@ -112,6 +114,28 @@ func TestSaveLoadKeepsNoSecret(t *testing.T) {
 	}
 }
 
+func TestLoadRefusesWhatIsNotARegularFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "plan.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{fifo, "/dev/null"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := Load(file)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if want := "load plan " + file + ": not a regular file"; err == nil || err.Error() != want {
+				t.Errorf("Load(%s) = %v, want %q", file, err, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Load(%s) is still reading", file)
+		}
+	}
+}
+
 func TestParseDest(t *testing.T) {
 	tests := []struct {
 		in      string
@@ -127,6 +151,30 @@ func TestParseDest(t *testing.T) {
 		{in: "s3://my-bucket/sync.zip", wantErr: "must end in .c1z"},
 		{in: "/tmp/x.c1z", wantErr: "want s3://BUCKET/KEY or local"},
 		{in: "", wantErr: "want s3://BUCKET/KEY or local"},
+		// S3's bucket naming rules.
+		{in: "s3://my..bucket/x.c1z", wantErr: `bucket "my..bucket": use 3-63`},
+		{in: "s3://my.-bucket/x.c1z", wantErr: `bucket "my.-bucket": S3 refuses a dot next to a hyphen`},
+		{in: "s3://my-.bucket/x.c1z", wantErr: `bucket "my-.bucket": S3 refuses a dot next to a hyphen`},
+		{in: "s3://xn--bcher-kva/x.c1z", wantErr: `bucket "xn--bcher-kva": S3 reserves names starting with xn--`},
+		{in: "s3://sthree-configurator/x.c1z", wantErr: "S3 reserves names starting with sthree-"},
+		{in: "s3://amzn-s3-demo-bucket/x.c1z", wantErr: "S3 reserves names starting with amzn-s3-demo-"},
+		{in: "s3://my-ap-abc123-s3alias/x.c1z", wantErr: "S3 reserves names ending with -s3alias (access point aliases)"},
+		{in: "s3://my-olap-abc--ol-s3/x.c1z", wantErr: "S3 reserves names ending with --ol-s3"},
+		{in: "s3://abc.mrap/x.c1z", wantErr: "S3 reserves names ending with .mrap"},
+		{in: "s3://data--use1-az4--x-s3/x.c1z", wantErr: "S3 reserves names ending with --x-s3"},
+		{in: "s3://data--table-s3/x.c1z", wantErr: "S3 reserves names ending with --table-s3"},
+		{in: "s3://xn-bucket/x.c1z", want: Destination{Kind: DestS3, Bucket: "xn-bucket", Key: "x.c1z"}},
+		{in: "s3://my.bucket-s3alias.x/x.c1z", want: Destination{Kind: DestS3, Bucket: "my.bucket-s3alias.x", Key: "x.c1z"}},
+		// Keys.
+		{in: "s3://my-bucket/a/./x.c1z", wantErr: `has a "." segment`},
+		{in: "s3://my-bucket/../x.c1z", wantErr: `has a ".." segment`},
+		{in: "s3://my-bucket/a/../../x.c1z", wantErr: `has a ".." segment`},
+		{in: "s3://my-bucket/a\tb.c1z", wantErr: "contains a line break, a tab or another control character"},
+		{in: "s3://my-bucket/a\nb.c1z", wantErr: "contains a line break, a tab or another control character"},
+		{in: "s3://my-bucket/a\x7fb.c1z", wantErr: "control character"},
+		{in: "s3://my-bucket/a\xffb.c1z", wantErr: "not valid UTF-8"},
+		{in: "s3://my-bucket/.../..x/x..c1z", want: Destination{Kind: DestS3, Bucket: "my-bucket", Key: ".../..x/x..c1z"}},
+		{in: "s3://my-bucket/tenant café/x.c1z", want: Destination{Kind: DestS3, Bucket: "my-bucket", Key: "tenant café/x.c1z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -64,6 +64,18 @@ func linked(root, name string) (string, bool) {
 	return dir, true
 }
 
+// Registered reports whether dir is where the profile name lives by
+// baton-setup's own records: its default directory, or the one Register
+// recorded for it (whether or not that still holds its plan).
+func Registered(root, name, dir string) bool {
+	dir = filepath.Clean(dir)
+	if dir == Dir(root, name) {
+		return true
+	}
+	data, err := os.ReadFile(filepath.Join(linksDir(root), name))
+	return err == nil && filepath.Clean(strings.TrimSpace(string(data))) == dir
+}
+
 // Register records where a profile lives when that is not its default
 // directory, and forgets an earlier record when it is.
 func Register(root, name, dir string) error {

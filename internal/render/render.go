@@ -193,8 +193,11 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 		// Docker mode needs no local connector binary; sync.sh runs docker.
 		connector = p.Connector.Docker
 	}
-	for _, path := range []string{opts.Self, connector, p.Output.Dir} {
-		if err := checkPath(path); err != nil {
+	for _, path := range []struct {
+		path    string
+		setting plan.Setting
+	}{{opts.Self, ""}, {connector, plan.SettingConnector}, {p.Output.Dir, plan.SettingOutDir}} {
+		if err := checkPath(path.path, path.setting); err != nil {
 			return nil, err
 		}
 	}
@@ -268,7 +271,7 @@ func newData(p *plan.Plan, opts Options) (*Data, error) {
 		d.InstallCommands, d.RemoveCommands = SystemdCommands(service, timer, opts.SystemdSystem)
 	}
 	if scheduler == SchedulerLaunchd {
-		if err := checkPath(opts.Home); err != nil {
+		if err := checkPath(opts.Home, ""); err != nil {
 			return nil, fmt.Errorf("render launchd agent: home directory: %w", err)
 		}
 		if d.CalendarIntervals, err = schedule.CalendarIntervals(cronSpec); err != nil {
@@ -358,7 +361,7 @@ func units(d *Data) ([]File, error) {
 
 // CronBlock renders the marked crontab block for the plan.
 func CronBlock(p *plan.Plan) (string, error) {
-	if err := checkPath(p.Output.Dir); err != nil {
+	if err := checkPath(p.Output.Dir, plan.SettingOutDir); err != nil {
 		return "", err
 	}
 	spec, err := schedule.Normalize(p.Schedule.Cron)
@@ -414,8 +417,9 @@ func LaunchdCommands(plist, label string) (install, remove []string) {
 
 // checkPath refuses paths that cannot be used safely in sync.sh and a
 // crontab line: relative ones, and those with '%' (cron turns it into a
-// newline) or control characters.
-func checkPath(p string) error {
+// newline) or control characters. When the user gives the path as a
+// setting, such a path is an error in their input.
+func checkPath(p string, setting plan.Setting) error {
 	if p == "" {
 		return errors.New("render files: a required path is empty")
 	}
@@ -424,7 +428,11 @@ func checkPath(p string) error {
 	}
 	for _, r := range p {
 		if r == '%' || r < 0x20 || r == 0x7f {
-			return fmt.Errorf("render files: path %q contains %%, a tab, a newline or another control character, which cron cannot run", p)
+			if setting == "" {
+				return fmt.Errorf("render files: path %q contains %%, a tab, a newline or another control character, which cron cannot run", p)
+			}
+			return plan.SettingErrorf(setting, "render files: path %q contains %%, a tab, a newline or another control character, which cron cannot run", p).
+				WithHint("give %s a path without them", plan.Placeholder)
 		}
 	}
 	return nil

@@ -1,9 +1,11 @@
 package render
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,6 +180,23 @@ func TestBackupsArePruned(t *testing.T) {
 	}
 }
 
+// TestBackupsInOneSecond keeps making backups of one file within one
+// second, past the number kept: each new one must survive its pruning,
+// even when it could take a name an older, pruned one had.
+func TestBackupsInOneSecond(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2*backupsKept + 3 {
+		path, err := Backup(dir, "sync.sh", []byte{byte(i)}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, err := os.ReadFile(path); err != nil || data[0] != byte(i) {
+			t.Fatalf("backup %d (%s) was pruned as it was made: %v", i, path, err)
+		}
+	}
+}
+
 func TestWriteRefusesUnsafeDirectories(t *testing.T) {
 	root := t.TempDir()
 	f := func(dir string) []File { return []File{envFile(dir, "A=1\n")} }
@@ -205,10 +224,35 @@ func TestWriteRefusesUnsafeDirectories(t *testing.T) {
 		t.Errorf("a private dir under a sticky /tmp-like parent: %v", err)
 	}
 
+	// A directory baton-setup did not create keeps its mode.
 	loose := filepath.Join(root, "loose")
 	os.Mkdir(loose, 0o755)
-	if _, err := Write(loose, f(loose), WriteOptions{}); err != nil || testenv.Mode(t, loose) != 0o700 {
-		t.Errorf("own 0755 dir should become 0700: %v", err)
+	if _, err := Write(loose, f(loose), WriteOptions{}); err != nil || testenv.Mode(t, loose) != 0o755 {
+		t.Errorf("own 0755 dir: %v, mode %o", err, testenv.Mode(t, loose))
+	}
+	readOnly := filepath.Join(root, "read-only")
+	os.Mkdir(readOnly, 0o500)
+	Write(readOnly, f(readOnly), WriteOptions{})
+	if testenv.Mode(t, readOnly) != 0o500 {
+		t.Errorf("a read-only dir became %o", testenv.Mode(t, readOnly))
+	}
+
+	group := filepath.Join(root, "group")
+	os.Mkdir(group, 0o700)
+	os.Chmod(group, 0o770)
+	if _, err := Write(group, f(group), WriteOptions{}); err == nil || !strings.Contains(err.Error(), "its group may write to it (mode 0770)") {
+		t.Errorf("group-writable dir: %v", err)
+	}
+
+	target := filepath.Join(root, "target")
+	os.Mkdir(target, 0o755)
+	link := filepath.Join(root, "link")
+	os.Symlink(target, link)
+	if _, err := Write(link, f(link), WriteOptions{}); err == nil || !strings.Contains(err.Error(), "it is a symbolic link (to "+target+")") {
+		t.Errorf("a symbolic link to a directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 || testenv.Mode(t, target) != 0o755 {
+		t.Errorf("wrote through the link: %v, mode %o", entries, testenv.Mode(t, target))
 	}
 
 	file := filepath.Join(root, "file")
@@ -255,5 +299,115 @@ func TestWriteRealPlan(t *testing.T) {
 	saved, err := plan.Load(filepath.Join(dir, "plan.json"))
 	if err != nil || saved.Schedule.Cron != "17 * * * *" || len(saved.Secrets) != 0 {
 		t.Errorf("plan.json: %+v, %v", saved, err)
+	}
+}
+
+func TestWriteNamesWhatIsInTheWay(t *testing.T) {
+	dir := t.TempDir()
+	os.Symlink("/etc/hostname", filepath.Join(dir, "secrets.env"))
+	_, err := Write(dir, []File{envFile(dir, "A=1\n")}, WriteOptions{})
+	if want := "refuse to replace " + filepath.Join(dir, "secrets.env") + ": it is a symbolic link, not a regular file"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+func TestWriteRefusesUnsafeBackupDir(t *testing.T) {
+	dir := t.TempDir()
+	Write(dir, []File{envFile(dir, "A=1\n")}, WriteOptions{})
+	elsewhere := t.TempDir()
+	os.Symlink(elsewhere, filepath.Join(dir, BackupDir))
+	_, err := Write(dir, []File{envFile(dir, "A=2\n")}, WriteOptions{})
+	if err == nil || !strings.Contains(err.Error(), "refuse to use "+filepath.Join(dir, BackupDir)+": it is a symbolic link, not a directory") {
+		t.Errorf("backup/ a symbolic link: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) > 0 {
+		t.Errorf("a backup went through the link: %v", entries)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "secrets.env")); string(data) != "A=1\n" {
+		t.Errorf("secrets.env changed to %q", data)
+	}
+
+	os.Remove(filepath.Join(dir, BackupDir))
+	os.Mkdir(filepath.Join(dir, BackupDir), 0o700)
+	os.Chmod(filepath.Join(dir, BackupDir), 0o770)
+	if _, err := Write(dir, []File{envFile(dir, "A=2\n")}, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "its group may write to it (mode 0770)") {
+		t.Errorf("backup/ group-writable: %v", err)
+	}
+}
+
+// TestWriteRemovesLeftovers plants the pending copies a generate killed
+// while writing leaves (renameio's "." + name + a random number), next to
+// the files and in backup/: the next Write removes them, and nothing else.
+func TestWriteRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	files := []File{envFile(dir, "A=1\n"), {Name: "sync.sh", Path: filepath.Join(dir, "sync.sh"), Mode: 0o700, Content: []byte("#!/bin/sh\n")}}
+	if _, err := Write(dir, files, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, BackupDir), 0o700)
+	left := []string{".secrets.env5577006791947779410", ".sync.sh8674665223082153551", "backup/.secrets.env.20260504T030201Z6129484611666145821", "backup/.sync.sh.20260504T030201Z-24037200794235010051"}
+	kept := []string{".secrets.env.swp", ".secrets.env", ".secrets.envx1", "notes.txt", "backup/secrets.env.20260504T030201Z", ".plan.json123"}
+	for _, name := range append(append([]string{}, left...), kept...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("BATON_OLD=secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := []string{"secrets.env", "sync.sh"}
+	if got := len(Leftovers(dir, names)); got != len(left) {
+		t.Errorf("Leftovers found %d, want %d: %v", got, len(left), Leftovers(dir, names))
+	}
+	if _, err := Write(dir, files, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range left {
+		if _, err := os.Lstat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
+	}
+	if got := Leftovers(dir, names); len(got) != 0 {
+		t.Errorf("Leftovers after Write: %v", got)
+	}
+}
+
+// TestBackupNamesAreUnique backs up one file from many goroutines at the
+// same second, rounds times: every backup gets a name of its own and
+// keeps its own content.
+func TestBackupNamesAreUnique(t *testing.T) {
+	const rounds, writers = 20, 8
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for round := range rounds {
+		dir := t.TempDir()
+		paths := make([]string, writers)
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				paths[i], errs[i] = backup(dir, "secrets.env", []byte(fmt.Sprintf("writer %d\n", i)), at)
+			}()
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for i, p := range paths {
+			if errs[i] != nil {
+				t.Fatalf("round %d, writer %d: %v", round, i, errs[i])
+			}
+			if j, ok := seen[p]; ok {
+				t.Fatalf("round %d: writers %d and %d both got %s", round, j, i, p)
+			}
+			seen[p] = i
+			if data, _ := os.ReadFile(p); string(data) != fmt.Sprintf("writer %d\n", i) {
+				t.Fatalf("round %d: %s holds %q, not writer %d's backup", round, p, data, i)
+			}
+		}
+		if entries, _ := os.ReadDir(filepath.Join(dir, BackupDir)); len(entries) != writers {
+			t.Fatalf("round %d: backup/ holds %d entries, want %d", round, len(entries), writers)
+		}
 	}
 }

@@ -2,10 +2,13 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/conductorone/baton-setup/internal/filelock"
 )
 
 // Locker is a Crontab whose edits can be locked against other baton-setup
@@ -53,29 +56,14 @@ func (s System) Lock(ctx context.Context) (func(), error) {
 		name = "crontab-" + s.User + ".lock"
 	}
 	path := filepath.Join(dir, name)
-	f, err := openLockFile(path)
-	if err != nil {
+	unlock, err := filelock.Lock(ctx, path, lockWait)
+	switch {
+	case errors.Is(err, filelock.ErrHeld):
+		return nil, fmt.Errorf("lock crontab: another baton-setup has been editing the crontab for %s (it holds %s)\nhint: wait for it to finish, or end it", lockWait, path)
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
 		return nil, fmt.Errorf("lock crontab: %w", err)
 	}
-	deadline := time.Now().Add(lockWait)
-	for {
-		ok, err := tryLock(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("lock crontab: %s: %w", path, err)
-		}
-		if ok {
-			return func() { f.Close() }, nil
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("lock crontab: another baton-setup has been editing the crontab for %s (it holds %s)\nhint: wait for it to finish, or end it", lockWait, path)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return unlock, nil
 }

@@ -396,7 +396,7 @@ func EveryHours(n, minute int) (string, error) {
 	case 2, 3, 4, 6, 8, 12:
 		return fmt.Sprintf("%d */%d * * *", minute, n), nil
 	}
-	return "", fmt.Errorf("every-%dh schedule: the number of hours must divide 24 (1, 2, 3, 4, 6, 8 or 12); use daily or a custom expression otherwise", n)
+	return "", fmt.Errorf("every-%dh schedule: the number of hours must be 1, 2, 3, 4, 6, 8 or 12, which divide a day evenly; use daily:HH:MM for once a day, or a custom expression", n)
 }
 
 // DailyAt returns the schedule "every day at HH:MM" (server time).
@@ -439,7 +439,8 @@ func ParsePreset(s string, randomMinute func() int) (string, error) {
 		}
 		return HourlyAt(m)
 	case strings.HasPrefix(name, "every-") && strings.HasSuffix(name, "h"):
-		n, err := num(strings.TrimSuffix(strings.TrimPrefix(name, "every-"), "h"), "hour interval", 0, 24)
+		// Any two digits: EveryHours says which intervals exist.
+		n, err := num(strings.TrimSuffix(strings.TrimPrefix(name, "every-"), "h"), "hour interval", 0, 99)
 		if err != nil {
 			return "", err
 		}

@@ -137,8 +137,10 @@ func Preview(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, 
 	return Apply(ctx, env, p, opts)
 }
 
-// Apply validates the plan, writes its target's files atomically (keeping
-// earlier versions in backup/) and installs what the target installs
+// Apply validates the plan, refuses a profile directory or a program that
+// is not the user's alone (checkProfileDir, checkPrograms), writes its
+// target's files atomically (keeping earlier versions in backup/) while it
+// holds the profile's lock, and installs what the target installs
 // itself: the crontab block when the plan asks for it. It may point the
 // plan's connector at a copy of a temporary baton-setup, and records the
 // connector's version and settings fingerprint in the plan (plan.json).
@@ -148,6 +150,16 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 		return Result{}, err
 	}
 	if err := t.Check(p); err != nil {
+		return Result{}, err
+	}
+	if !opts.DryRun {
+		unlock, err := lockProfile(ctx, p.Profile)
+		if err != nil {
+			return Result{}, err
+		}
+		defer unlock()
+	}
+	if err := checkProfileDir(env, p, t.Name() == TargetKubernetes); err != nil {
 		return Result{}, err
 	}
 	res := Result{Target: t.Name(), Profile: p.Profile, Dir: p.Output.Dir, DryRun: opts.DryRun}
@@ -171,6 +183,9 @@ func Apply(ctx context.Context, env Env, p *plan.Plan, opts Options) (Result, er
 			return Result{}, err
 		}
 		Retarget(p, running, res.Self)
+		if err := checkPrograms(p, res.Self, t.Name() == TargetService); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := t.Write(ctx, env, p, opts, &res); err != nil {
 		return res, err

@@ -205,9 +205,36 @@ func TestSyncFailures(t *testing.T) {
 			}},
 		{name: "secrets missing", want: "cannot read ",
 			setup: func(t *testing.T, dir string) []string { os.Remove(filepath.Join(dir, "secrets.env")); return nil }},
-		{name: "work dir unusable", want: "cannot create ",
+		{name: "work dir unusable", want: "/work is not a directory; remove it",
 			setup: func(t *testing.T, dir string) []string {
 				os.WriteFile(filepath.Join(dir, "work"), nil, 0o600)
+				return nil
+			}},
+		{name: "profile directory group-writable", want: "/profile may be written by its group (drwxrwx---",
+			setup: func(t *testing.T, dir string) []string {
+				os.Chmod(dir, 0o770)
+				return nil
+			}},
+		{name: "profile directory world-writable", want: "/profile may be written by every user (drwx---rwx",
+			setup: func(t *testing.T, dir string) []string {
+				os.Chmod(dir, 0o707)
+				return nil
+			}},
+		{name: "work a symbolic link", want: "/work is a symbolic link; remove it",
+			setup: func(t *testing.T, dir string) []string {
+				elsewhere := t.TempDir()
+				os.Symlink(elsewhere, filepath.Join(dir, "work"))
+				t.Cleanup(func() {
+					if entries, _ := os.ReadDir(elsewhere); len(entries) > 0 {
+						t.Errorf("sync.sh wrote through the link: %v", entries)
+					}
+				})
+				return nil
+			}},
+		{name: "work group-writable", want: "/work may be written by its group (drwxrwx---",
+			setup: func(t *testing.T, dir string) []string {
+				os.Mkdir(filepath.Join(dir, "work"), 0o700)
+				os.Chmod(filepath.Join(dir, "work"), 0o770)
 				return nil
 			}},
 		{name: "unexpected error", want: "unexpected error (exit status 2)",
@@ -236,6 +263,60 @@ func TestSyncFailures(t *testing.T) {
 			}
 		})
 	}
+
+	// The demo connector is baton-setup itself: a copy of it in a
+	// directory of the test's is both programs sync.sh runs.
+	copySelf := func(t *testing.T, mode os.FileMode) (string, string) {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "bin")
+		os.Mkdir(dir, 0o755)
+		self := filepath.Join(dir, "baton-setup")
+		data, _ := os.ReadFile(bin)
+		os.WriteFile(self, data, mode)
+		return dir, self
+	}
+	for _, tt := range []struct {
+		name, want string
+		change     func(binDir, self string)
+	}{
+		{"program writable by every user", "/bin/baton-setup may be written by every user (-rwxrwxrwx",
+			func(_, self string) { os.Chmod(self, 0o777) }},
+		{"program writable by its group", "/bin/baton-setup may be written by its group (-rwxrwxr-x",
+			func(_, self string) { os.Chmod(self, 0o775) }},
+		{"program in a directory every user may write to", "/bin may be written by every user (drwxrwxrwx",
+			func(binDir, _ string) { os.Chmod(binDir, 0o777) }},
+		{"program through a link into a directory every user may write to", "/open may be written by every user (drwxrwxrwx",
+			func(binDir, self string) {
+				open := filepath.Join(filepath.Dir(binDir), "open")
+				os.Mkdir(open, 0o755)
+				os.Chmod(open, 0o777)
+				os.Rename(self, filepath.Join(open, "baton-setup"))
+				os.Symlink("../open/baton-setup", self)
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			binDir, self := copySelf(t, 0o755)
+			dir, env := generateProfile(t, self)
+			tt.change(binDir, self)
+			r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh"))
+			checkLog(t, r.out, true)
+			want := tt.want + "), so whoever can change it could run their own code as you through the connector (" + self + ")"
+			if r.code == 0 || !strings.Contains(failureLine(r.out), want) {
+				t.Errorf("exit %d, want a line with %q:\n%s", r.code, want, r.out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "work")); !os.IsNotExist(err) {
+				t.Errorf("sync.sh wrote before it refused: %v", err)
+			}
+		})
+	}
+	t.Run("programs under a sticky directory of root's", func(t *testing.T) {
+		binDir, self := copySelf(t, 0o755)
+		os.Chmod(filepath.Dir(binDir), 0o777|os.ModeSticky)
+		dir, env := generateProfile(t, self)
+		if r := run(t, env, "/bin/sh", filepath.Join(dir, "sync.sh")); r.code != 0 {
+			t.Errorf("exit %d:\n%s", r.code, r.out)
+		}
+	})
 
 	t.Run("connector missing", func(t *testing.T) {
 		// A copy of baton-setup is both the demo connector and the uploader.
