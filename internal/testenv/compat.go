@@ -6,11 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 )
-
-var compatBuilds sync.Map // module directory → *driftBuild
 
 // CompatConnector returns baton-compat built from one of the stand-in
 // connectors under testdata/connectors (dir is "sdk-v0.25.0", say): a
@@ -19,25 +16,10 @@ var compatBuilds sync.Map // module directory → *driftBuild
 // test process.
 func CompatConnector(t testing.TB, dir string) string {
 	t.Helper()
-	v, _ := compatBuilds.LoadOrStore(dir, &driftBuild{})
-	b := v.(*driftBuild)
-	b.once.Do(func() {
-		root := buildDir
-		if root == "" {
-			if root, b.err = os.MkdirTemp("", "baton-compat-*"); b.err != nil {
-				return
-			}
-		}
-		out := filepath.Join(root, "compat-"+dir, "baton-compat")
-		if b.err = BuildCompat(dir, out); b.err != nil {
-			return
-		}
-		b.path = out
+	return buildOnce(t, "compat-"+dir, func(out string) (string, error) {
+		path := filepath.Join(out, "baton-compat")
+		return path, BuildCompat(dir, path)
 	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.path
 }
 
 // BuildCompat builds the stand-in connector in testdata/connectors/dir

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,12 +13,35 @@ import (
 // buildDir keeps what the test process builds; Main sets and removes it.
 var buildDir string
 
-var driftBuilds sync.Map // generation → *driftBuild
+// builds holds one *build per stand-in program, so each is built once per
+// test process.
+var builds sync.Map
 
-type driftBuild struct {
+type build struct {
 	once sync.Once
 	path string
 	err  error
+}
+
+// buildOnce returns the program key names, made the first time by make in
+// a directory of its own.
+func buildOnce(t testing.TB, key string, make func(dir string) (string, error)) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(key, &build{})
+	b := v.(*build)
+	b.once.Do(func() {
+		root := buildDir
+		if root == "" {
+			if root, b.err = os.MkdirTemp("", "baton-standin-*"); b.err != nil {
+				return
+			}
+		}
+		b.path, b.err = make(filepath.Join(root, key))
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
 }
 
 // DriftVersion is the --version of each generation of the stand-in.
@@ -32,34 +54,19 @@ func DriftVersion(generation int) string { return fmt.Sprintf("v%d.0.0", generat
 // process, with DriftVersion as its version.
 func DriftConnector(t testing.TB, generation int) string {
 	t.Helper()
-	v, _ := driftBuilds.LoadOrStore(generation, &driftBuild{})
-	b := v.(*driftBuild)
-	b.once.Do(func() {
-		root := buildDir
-		if root == "" {
-			if root, b.err = os.MkdirTemp("", "baton-drift-*"); b.err != nil {
-				return
-			}
-		}
+	return buildOnce(t, fmt.Sprintf("drift%d", generation), func(dir string) (string, error) {
 		_, file, _, _ := runtime.Caller(0)
-		dir := filepath.Join(root, fmt.Sprintf("drift%d", generation))
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "baton-drift"),
+		out := filepath.Join(dir, "baton-drift")
+		cmd := exec.Command("go", "build", "-o", out,
 			"-ldflags", fmt.Sprintf("-X main.generation=%d -X main.version=%s", generation, DriftVersion(generation)),
 			"./testdata/driftconnector")
 		cmd.Dir = filepath.Dir(file)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			b.err = fmt.Errorf("build the drift connector: %w\n%s", err, out.String())
-			return
+		if log, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build the drift connector: %w\n%s", err, log)
 		}
-		b.path = filepath.Join(dir, "baton-drift")
+		return out, nil
 	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.path
 }
 
 // InstallDrift copies generation's baton-drift to dir/baton-drift, over
