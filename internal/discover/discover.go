@@ -24,6 +24,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/plan"
 	"github.com/conductorone/baton-setup/internal/runner"
 	"github.com/conductorone/baton-setup/internal/schema"
+	"github.com/conductorone/baton-setup/internal/userdir"
 )
 
 // DemoName is the built-in demo connector's name.
@@ -49,10 +50,7 @@ type Env struct {
 func System() Env {
 	return Env{
 		Self: os.Executable, LookPath: exec.LookPath, Getenv: os.Getenv, HomeDir: os.UserHomeDir,
-		CacheDir: func() (string, error) { // Depends on XDG_CACHE_HOME / HOME.
-			d, err := os.UserCacheDir()
-			return filepath.Join(d, "baton-setup"), err
-		},
+		CacheDir: userdir.Cache, // Depends on XDG_CACHE_HOME / HOME.
 	}
 }
 

@@ -232,4 +232,20 @@ func TestSudoHome(t *testing.T) {
 	if data, _ := os.ReadFile(table); len(data) != 0 {
 		t.Errorf("root's crontab changed:\n%s", data)
 	}
+
+	// With a directory of its own the profile would still be registered,
+	// and the locks and caches kept, in the other user's home.
+	out := filepath.Join(t.TempDir(), "demo")
+	r = run(t, env, "/", bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local", "--out", out, "--install-cron")
+	if r.code != 2 || !strings.Contains(r.stderr, "sudo -H") {
+		t.Fatalf("generate --out: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("generate --out wrote %s: %v", out, err)
+	}
+	for _, dir := range []string{".cache", ".config", ".local"} {
+		if _, err := os.Lstat(filepath.Join(home, dir)); !os.IsNotExist(err) {
+			t.Errorf("root wrote %s into the other user's home", filepath.Join(home, dir))
+		}
+	}
 }

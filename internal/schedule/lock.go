@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/conductorone/baton-setup/internal/filelock"
@@ -43,20 +41,11 @@ const lockWait = 2 * time.Minute
 // baton-setup's cache directory (one per crontab user when User is set).
 // The kernel drops the lock when the process ends, however it ends.
 func (s System) Lock(ctx context.Context) (func(), error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return nil, fmt.Errorf("lock crontab: %w\nhint: set HOME or XDG_CACHE_HOME", err)
-	}
-	dir = filepath.Join(dir, "baton-setup")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock crontab: %w", err)
-	}
 	name := "crontab.lock"
 	if s.User != "" {
 		name = "crontab-" + s.User + ".lock"
 	}
-	path := filepath.Join(dir, name)
-	unlock, err := filelock.Lock(ctx, path, lockWait)
+	unlock, path, err := filelock.Named(ctx, name, lockWait)
 	switch {
 	case errors.Is(err, filelock.ErrHeld):
 		return nil, fmt.Errorf("lock crontab: another baton-setup has been editing the crontab for %s (it holds %s)\nhint: wait for it to finish, or end it", lockWait, path)

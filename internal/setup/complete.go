@@ -13,6 +13,7 @@ import (
 	"github.com/conductorone/baton-setup/internal/schedule"
 	"github.com/conductorone/baton-setup/internal/servicemode"
 	"github.com/conductorone/baton-setup/internal/upload"
+	"github.com/conductorone/baton-setup/internal/userdir"
 )
 
 // Choices are the answers about a setup beyond the connector's values, as
@@ -197,14 +198,14 @@ func Complete(ctx context.Context, env Env, g *Gathered, c Choices) ([]string, e
 // completeOutDir sets the profile directory: the choice, else the saved
 // plan's (unless the profile was renamed), else the default for its name.
 func completeOutDir(env Env, p *plan.Plan, c Choices) error {
+	if err := checkHome(env); err != nil {
+		return err
+	}
 	out := c.Out
 	if out == "" && p.Output.Dir != "" && c.Profile == "" {
 		out = p.Output.Dir
 	}
 	if out == "" {
-		if err := checkHome(env); err != nil {
-			return err
-		}
 		var err error
 		if out, err = DefaultOutDir(env, p.Profile); err != nil {
 			return err
@@ -387,21 +388,20 @@ func CheckScheduled(p *plan.Plan) error {
 	return nil
 }
 
-// checkHome refuses to put a profile in the default directory of a HOME
-// that belongs to another user, as under a plain sudo: the profile would
-// land in that user's home, owned by the caller, and run from the
-// caller's crontab, so its files, their owner and the schedule would not
-// agree. A directory given explicitly is the user's choice, checked by
-// what writes it.
+// checkHome refuses to set up a profile with a HOME that belongs to
+// another user, as under a plain sudo: the profile (by default in that
+// home) and its entry in the profile registry would be the caller's files
+// inside that home, and its schedule the caller's, so files, owner and
+// schedule would not agree.
 func checkHome(env Env) error {
 	home := env.Getenv("HOME")
 	if home == "" {
 		return nil
 	}
-	owner, ok := ownerOf(home)
+	owner, ok := userdir.Owner(home)
 	if !ok || owner == os.Geteuid() {
 		return nil
 	}
-	return plan.SettingErrorf(plan.SettingOutDir, "HOME (%s) belongs to uid %d, but baton-setup runs as uid %d: the profile would be written into that home, owned by uid %d, and scheduled for uid %d", home, owner, os.Geteuid(), os.Geteuid(), os.Geteuid()).
+	return plan.SettingErrorf(plan.SettingOutDir, "HOME (%s) belongs to uid %d, but baton-setup runs as uid %d: the profile and its registration would be uid %d's files in that home, scheduled for uid %d", home, owner, os.Geteuid(), os.Geteuid(), os.Geteuid()).
 		WithHint("run it as the user who owns %s, or with sudo -H (sudo --set-home) to set up a profile of uid %d", home, os.Geteuid())
 }

@@ -24,16 +24,7 @@ const profileLockWait = 2 * time.Minute
 // directory, so that runs writing one profile take turns: otherwise one
 // run's secrets.env could end up beside another's sync.sh.
 func lockProfile(ctx context.Context, name string) (func(), error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return nil, fmt.Errorf("lock profile %s: %w\nhint: set HOME or XDG_CACHE_HOME", name, err)
-	}
-	dir = filepath.Join(dir, "baton-setup")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock profile %s: %w", name, err)
-	}
-	path := filepath.Join(dir, "profile-"+name+".lock")
-	unlock, err := filelock.Lock(ctx, path, profileLockWait)
+	unlock, path, err := filelock.Named(ctx, "profile-"+name+".lock", profileLockWait)
 	switch {
 	case errors.Is(err, filelock.ErrHeld):
 		return nil, fmt.Errorf("lock profile %s: another baton-setup has been writing it for %s (it holds %s)\nhint: wait for it to finish, or end it", name, profileLockWait, path)
