@@ -2,7 +2,7 @@
 # scripts/bench.sh: reproduce baton-setup's performance figures, each as a
 # ratio against a named peer measured in the same run.
 #
-#   scripts/bench.sh                 # full run (~10-15 min on 2 cores)
+#   scripts/bench.sh                 # full run (minutes; the cold build is the longest part)
 #   BENCH_OUT=/tmp/x.md scripts/bench.sh
 #
 # Measures:
