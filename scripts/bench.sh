@@ -2,7 +2,7 @@
 # scripts/bench.sh: reproduce baton-setup's performance figures, each as a
 # ratio against a named peer measured in the same run.
 #
-#   scripts/bench.sh                 # full run (~10-15 min on 2 cores)
+#   scripts/bench.sh                 # full run (minutes; the cold build is the longest part)
 #   BENCH_OUT=/tmp/x.md scripts/bench.sh
 #
 # Measures:
@@ -15,8 +15,8 @@
 #                  both sides in the same benchmark binary, interleaved)
 #   4. summary:    `baton-setup inspect` vs baton-sdk's `baton stats` on a
 #                  c1z with 1M grants (500k users): wall and peak RSS
-#   5. cold build: `go build ./cmd/baton-setup`
-#                  with an empty GOCACHE
+#   5. cold build: `go build ./cmd/baton-setup` (the one program) with an
+#                  empty GOCACHE
 #   6. picker:     BenchmarkFilter in internal/catalog
 #
 # Needs Go and a Debian-like system; jq, hyperfine, time and gh are
@@ -169,7 +169,7 @@ LOAD_BUILD=$(loadavg)
 if [ -n "${BENCH_SKIP_COLD_BUILD:-}" ]; then
 	# For trying the script out: build with the usual (warm) cache.
 	unset GOCACHE
-	log "building ./cmd/... with the usual GOCACHE (BENCH_SKIP_COLD_BUILD)"
+	log "building ./cmd/baton-setup with the usual GOCACHE (BENCH_SKIP_COLD_BUILD)"
 	(cd "$SRC" && go build -buildvcs=false -o "$W/bin/" ./cmd/baton-setup)
 else
 	log "cold build of ./cmd/baton-setup with an empty GOCACHE (CGO_ENABLED=0)"
@@ -420,7 +420,7 @@ BIG_NOTE="$BIG_RESOURCES resources, $BIG_GRANTS grants, $(awk -v b="$BIG_SIZE" '
 	echo "| Summary, $BIG_GRANTS grants, median wall of $SUMMARY_RUNS | $(ms_to_s "$SUM_X") s ($(range_s "$SUM_X_RANGE")) | \`baton stats\` (baton-sdk $BATON_SDK_VERSION) | $(ms_to_s "$SUM_B") s ($(range_s "$SUM_B_RANGE")) | ${R_SUM}× | ≤ 1.0× | $(met "$R_SUM" le 1.0) |"
 	echo "| Summary, peak RSS, median | $(awk -v k="$RSS_X" 'BEGIN {printf "%.1f", k/1024}') MiB | \`baton stats\` | $(awk -v k="$RSS_B" 'BEGIN {printf "%.1f", k/1024}') MiB | ${R_RSS}× | ≤ 1.0× | $(met "$R_RSS" le 1.0) |"
 	if [ -n "${COLD_WALL:-}" ]; then
-		echo "| Cold build, \`go build ./cmd/...\` (both programs), empty GOCACHE, modules predownloaded | ${COLD_WALL} s wall (${COLD_CPU} s CPU) | – | – | – | report | – |"
+		echo "| Cold build, \`go build ./cmd/baton-setup\`, empty GOCACHE, modules predownloaded | ${COLD_WALL} s wall (${COLD_CPU} s CPU) | – | – | – | report | – |"
 	else
 		echo "| Cold build | skipped (BENCH_SKIP_COLD_BUILD) | – | – | – | report | – |"
 	fi
