@@ -48,8 +48,11 @@ type faultRow struct {
 // faultBox is a scratch tree every user may traverse, with a copy of the
 // binary that nobody may run.
 type faultBox struct {
-	root, bin, home string
-	s3              *testenv.S3
+	root, bin string
+	// home is nobody's, rootHome root's: a root run with nobody's HOME is
+	// refused as a plain sudo's.
+	home, rootHome string
+	s3             *testenv.S3
 }
 
 func newFaultBox(t *testing.T, s3 *testenv.S3) *faultBox {
@@ -68,13 +71,15 @@ func newFaultBox(t *testing.T, s3 *testenv.S3) *faultBox {
 	return box
 }
 
-// makeHome makes the box's home, owned by nobody, with the AWS files a
-// scheduled run of its user reads.
+// makeHome makes the box's homes, nobody's and root's, with the AWS files
+// a scheduled run of their user reads.
 func (b *faultBox) makeHome(t *testing.T) {
 	t.Helper()
 	b.home = b.mkdir(t, "home", nobodyID)
 	testenv.WriteAWSFiles(t, b.home)
 	testenv.ChownAWSFiles(t, b.home, nobodyID)
+	b.rootHome = b.mkdir(t, "root-home", 0)
+	testenv.WriteAWSFiles(t, b.rootHome)
 }
 
 // mkdir makes a 0755 directory under the box owned by uid.
@@ -90,8 +95,9 @@ func (b *faultBox) mkdir(t *testing.T, name string, uid int) string {
 	return dir
 }
 
-func (b *faultBox) env(extra ...string) []string {
-	env := append(testenv.CleanEnv(b.home), "BATON_API_KEY=k")
+// env is the environment of a run in home.
+func (b *faultBox) env(home string, extra ...string) []string {
+	env := append(testenv.CleanEnv(home), "BATON_API_KEY=k")
 	// The AWS files in home are the credentials, as for a scheduled run.
 	env = append(env, "AWS_EC2_METADATA_DISABLED=true")
 	return append(env, extra...)
@@ -101,19 +107,10 @@ func (b *faultBox) env(extra ...string) []string {
 // that regenerate it with different values, so that every file changes.
 func (b *faultBox) generate(t *testing.T, dir string) []string {
 	t.Helper()
-	r := run(t, b.env(), b.root, b.bin, "generate", "--connector", "demo", "--set", "tenant=acme",
+	r := run(t, b.env(b.rootHome), b.root, b.bin, "generate", "--connector", "demo", "--set", "tenant=acme",
 		"--dest", "local", "--schedule", "17 * * * *", "--out", dir)
 	if r.code != 0 {
 		t.Fatalf("generate the profile to break: exit %d\n%s", r.code, r.stderr)
-	}
-	// Root's run kept its lock in the box's home, nobody's.
-	if err := filepath.WalkDir(filepath.Join(b.home, ".cache"), func(path string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, nobodyID, nobodyID)
-	}); err != nil {
-		t.Fatal(err)
 	}
 	return []string{"generate", "--connector", "demo", "--set", "tenant=other", "--set", "user-count=9",
 		"--dest", "s3://fault-bucket/f/sync.c1z", "--schedule", "5 */2 * * *", "--out", dir}
@@ -672,7 +669,11 @@ func TestFilesystemFaults(t *testing.T) {
 			fr, mechanism := row.setup(t, &b)
 			t.Logf("mechanism: %s", mechanism)
 			mark := fmt.Sprintf("fault-%d-%d", os.Getpid(), i)
-			env := b.env(append(fr.env, "E2E_MARK="+mark)...)
+			home := b.rootHome
+			if fr.nobody {
+				home = b.home
+			}
+			env := b.env(home, append(fr.env, "E2E_MARK="+mark)...)
 			before := map[string]map[string]string{}
 			for _, dir := range fr.watch {
 				before[dir] = snapshot(t, dir)
