@@ -30,6 +30,9 @@ type ExplainOptions struct {
 	// instead of the failure.
 	SyncFile  string
 	Connector string
+	// Finished asks only whether the run finished its sync although it
+	// exited 1 (see synclog.Collector.FinishedThenKilled): exit 0 if so.
+	Finished bool
 }
 
 // newExplainCmd is what sync.sh runs to put the real cause of a failed
@@ -39,7 +42,7 @@ type ExplainOptions struct {
 func newExplainCmd(f *Factory, runF func(context.Context, *ExplainOptions) error) *cobra.Command {
 	opts := &ExplainOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:    "explain [--exit N] [--timed-out] [--sync-file FILE] [--secrets FILE] CONNECTOR_LOG",
+		Use:    "explain [--exit N] [--timed-out] [--sync-file FILE] [--secrets FILE] [--finished] CONNECTOR_LOG",
 		Short:  "Say in one line why a connector run failed, or what a finished one warns of",
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
@@ -57,6 +60,7 @@ func newExplainCmd(f *Factory, runF func(context.Context, *ExplainOptions) error
 	fl.StringVar(&opts.Secrets, "secrets", "", "the profile's secrets.env; its values are masked")
 	fl.StringVar(&opts.SyncFile, "sync-file", "", "the finished sync file: print its warnings, one a line")
 	fl.StringVar(&opts.Connector, "connector", "", "the connector's name, for its hints")
+	fl.BoolVar(&opts.Finished, "finished", false, "exit 0 if the sync finished and only the SDK's stopping made the connector exit 1")
 	return cmd
 }
 
@@ -70,6 +74,12 @@ func explainRun(ctx context.Context, opts *ExplainOptions) error {
 	c, err := synclog.CollectReader(file)
 	if err != nil {
 		return fmt.Errorf("read connector log %s: %w", opts.Log, err)
+	}
+	if opts.Finished {
+		if c.FinishedThenKilled() {
+			return nil
+		}
+		return &silentError{code: exitError}
 	}
 	secrets := map[string]plan.Secret{}
 	if opts.Secrets != "" {

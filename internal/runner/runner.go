@@ -66,6 +66,10 @@ type Result struct {
 	// RunFailed is set when the SDK logged "error running connector": the
 	// run failed whatever its exit code.
 	RunFailed bool
+	// FinishedThenKilled is set when the connector exited 1 only because its
+	// SDK killed its own service child after a finished sync (see
+	// synclog.Collector.FinishedThenKilled): the exit code does not count.
+	FinishedThenKilled bool
 	// File is the sync file the connector was told to write.
 	File string
 	// Failure is the error the run ended with; after a timeout it says so,
@@ -82,10 +86,12 @@ type Result struct {
 }
 
 // Succeeded reports the first two of the three success conditions: exit 0
-// and "Sync complete." seen, with no "error running connector". The caller
-// must still open File and find a finished sync in it.
+// (or the exit FinishedThenKilled excuses) and "Sync complete." seen, with
+// no "error running connector". The caller must still open File and find a
+// finished sync in it.
 func (r Result) Succeeded() bool {
-	return r.Err == nil && r.ExitCode == 0 && r.SawComplete && !r.RunFailed && !r.TimedOut && !r.Canceled
+	exitOK := r.ExitCode == 0 || (r.ExitCode == 1 && r.FinishedThenKilled)
+	return r.Err == nil && exitOK && r.SawComplete && !r.RunFailed && !r.TimedOut && !r.Canceled
 }
 
 // Run is a started connector process.
@@ -206,6 +212,7 @@ func Start(ctx context.Context, opts Options) (*Run, error) {
 		res.Tail = red.Lines(collector.Tail())
 		res.Failure = red.Failure(collector.Failure())
 		res.RunFailed = collector.RunFailed()
+		res.FinishedThenKilled = collector.FinishedThenKilled()
 		res.Errors, res.ErrorCount = collector.Errors()
 		res.Errors = red.Lines(res.Errors)
 		if res.TimedOut {

@@ -212,6 +212,9 @@ type Collector struct {
 	runErr, codedErr string
 	errors           []string
 	errorCount       int
+	// done is set by "Sync complete.", killedAfterDone by the SDK killing
+	// its own service child after that.
+	done, killedAfterDone bool
 }
 
 // NewCollector returns a Collector that keeps the last tail lines
@@ -231,6 +234,12 @@ func NewCollector(tail int) *Collector {
 // the line to keep a single copy of its text.
 func (c *Collector) Add(line string, e Event) {
 	c.tail.push(line)
+	if e.Kind == KindDone {
+		c.done = true
+	}
+	if c.done && e.Msg == msgServiceQuit && e.Err == "signal: killed" {
+		c.killedAfterDone = true
+	}
 	if e.Kind == KindText {
 		if len(c.trailHead) < c.trailMax {
 			c.trailHead = append(c.trailHead, line)
@@ -298,6 +307,15 @@ func (c *Collector) Failure() Failure {
 // RunFailed reports whether the SDK logged "error running connector": the
 // sync failed, whatever the exit code says.
 func (c *Collector) RunFailed() bool { return c.runErr != "" }
+
+// FinishedThenKilled reports a run whose exit status says nothing about
+// the sync: the SDK logged "Sync complete.", wrote its file, and then, as it
+// stopped, killed its own service child and exited 1 because it noticed.
+// baton-sdk before v0.25 races that way now and then (v0.25 exits 0 in the
+// same race). The sync file must still be checked for a finished sync.
+func (c *Collector) FinishedThenKilled() bool {
+	return c.killedAfterDone && c.runErr == ""
+}
 
 // Errors returns the first distinct messages of error-level entries,
 // without the SDK's shutdown noise, and how many such entries there were.

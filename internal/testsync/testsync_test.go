@@ -298,3 +298,40 @@ func TestLogHint(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishedThenKilled runs the real demo connector behind a stand-in that
+// then does what baton-sdk before v0.25 does now and then as it stops: logs
+// that it killed its own service child and exits 1. The sync is good; a
+// kill before "Sync complete." or any other exit 1 is still a failure.
+func TestFinishedThenKilled(t *testing.T) {
+	const killed = `echo '{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}' >&2`
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{name: "killed after the sync", body: "'" + bin + "' demo-connector \"$@\" || exit $?\n" + killed + "\nexit 1\n", ok: true},
+		{name: "killed before the end", body: killed + "\n'" + bin + "' demo-connector \"$@\" || exit $?\nexit 1\n"},
+		{name: "crashed after the sync", body: "'" + bin + "' demo-connector \"$@\" || exit $?\n" +
+			`echo '{"level":"error","msg":"connector service quit unexpectedly","error":"exit status 2"}' >&2` + "\nexit 1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := script(t, tt.body)
+			d := demoPlan(t, "k")
+			p.Connector.Schema, p.Values, p.Secrets = d.Connector.Schema, d.Values, d.Secrets
+			run, err := Start(context.Background(), p, Options{Timeout: time.Minute, BaseEnv: testenv.CleanEnv(t.TempDir())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer run.Cleanup()
+			o := Finish(context.Background(), run)
+			if o.OK() != tt.ok {
+				t.Fatalf("OK = %v (err %v, exit %d), want %v", o.OK(), o.Err, o.Result.ExitCode, tt.ok)
+			}
+			if tt.ok && (o.Summary == nil || o.Summary.Resources == 0) {
+				t.Errorf("summary %+v", o.Summary)
+			}
+		})
+	}
+}

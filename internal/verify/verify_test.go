@@ -301,11 +301,44 @@ func TestConnectorFailureExplained(t *testing.T) {
 		t.Fatalf("verify: %v, %+v", err, res)
 	}
 	f := res.Failure
-	if !strings.Contains(f.Reason, "status 16") || f.Cause != "credentials" || !strings.Contains(f.Error, "API key (401 from upstream)") || f.Fix == "" {
+	// baton-sdk v0.25.0 exits 16 here, or 0 without a sync file when it
+	// notices first that its service child is gone; the cause is the same.
+	reason := "the connector exited with status 16"
+	if strings.Contains(f.Reason, "exited 0") {
+		reason = "the connector exited 0 but wrote no sync file"
+	}
+	if !strings.HasPrefix(f.Reason, reason) || f.Cause != "credentials" || !strings.Contains(f.Error, "API key (401 from upstream)") || f.Fix == "" {
 		t.Errorf("failure: %+v", f)
 	}
-	if !strings.HasPrefix(res.Line(), "Not delivered: the connector exited with status 16") || len(res.Details()) != 3 {
+	if !strings.HasPrefix(res.Line(), "Not delivered: "+reason) || len(res.Details()) != 3 {
 		t.Errorf("outcome: %q %q", res.Line(), res.Details())
+	}
+}
+
+// TestFinishedThenKilledDelivered runs a profile whose connector finishes
+// its sync and then exits 1 as baton-sdk before v0.25 does now and then,
+// having killed its own service child: sync.sh delivers the file and says
+// why it did despite the exit status.
+func TestFinishedThenKilledDelivered(t *testing.T) {
+	home := t.TempDir()
+	conn := filepath.Join(home, "baton-oldsdk")
+	script := "#!/bin/sh\nif [ \"$1\" = config ]; then exec '" + bin + "' demo-connector \"$@\"; fi\n" +
+		"'" + bin + "' demo-connector \"$@\" || exit $?\n" +
+		`echo '{"level":"error","msg":"connector service quit unexpectedly","error":"signal: killed"}' >&2` + "\nexit 1\n"
+	if err := os.WriteFile(conn, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := generate(t, home, []string{"BATON_API_KEY=" + canary}, "--connector", conn, "--set", "tenant=acme", "--dest", "local")
+	res, err := Run(context.Background(), Options{Plan: p, Account: account(t, home)})
+	if err != nil || !res.Delivered {
+		t.Fatalf("verify: %v, %+v", err, res.Failure)
+	}
+	log, err := os.ReadFile(filepath.Join(p.Output.Dir, "sync.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), "exited 1 after it finished the sync") {
+		t.Errorf("sync.log does not say why exit 1 was accepted:\n%s", log)
 	}
 }
 
