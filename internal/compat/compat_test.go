@@ -365,7 +365,10 @@ func (e *env) quick() string {
 func (e *env) badCredentials() string {
 	r := e.run([]string{"BATON_PASSWORD=wrong"}, e.testArgs("--json")...)
 	ev := last(e.events(r), "error")
-	ok := r.Code == 1 && ev.Cause == "credentials" && ev.ExitCode != nil && *ev.ExitCode == e.g.badCredExit &&
+	// v0.25.0 exits 0 instead when it notices first that its service child
+	// is gone (see testenv.RefusedKey); the cause is found all the same.
+	exitOK := ev.ExitCode != nil && (*ev.ExitCode == e.g.badCredExit || (e.g.badCredExit == 16 && *ev.ExitCode == 0))
+	ok := r.Code == 1 && ev.Cause == "credentials" && exitOK &&
 		ev.Message == `compat: password authentication failed for user "baton" (SQLSTATE 28P01)`
 	return e.check(ok, fmt.Sprintf("credentials, connector exit %d", e.g.badCredExit), "bad credentials: exit %d, event %+v\n%s", r.Code, ev, r.Stderr)
 }

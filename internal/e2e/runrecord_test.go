@@ -23,11 +23,11 @@ func TestFailedRunExplained(t *testing.T) {
 	dir := filepath.Join(home, ".config", "baton-setup", "bad")
 	r = run(t, cronEnv(home), home, "/bin/sh", "-c", dir+"/sync.sh >>"+dir+"/sync.log 2>&1")
 	log, _ := os.ReadFile(filepath.Join(dir, "sync.log"))
-	if r.code == 0 || !strings.Contains(string(log), "sync failed: the connector exited with status 16: demo: •••• API key (401 from upstream) (The service rejected the credentials); see ") {
+	if r.code == 0 || !testenv.RefusedKey.MatchString(string(log)) || !strings.Contains(string(log), ": demo: •••• API key (401 from upstream) (The service rejected the credentials); see ") {
 		t.Fatalf("sync.log does not say why:\n%s", log)
 	}
 	r = run(t, env, home, bin, "status", "--offline", "--wide")
-	if !strings.Contains(r.stdout, "failed: the connector exited with status 16: demo: •••• API key (401 from upstream)") {
+	if !strings.Contains(r.stdout, "failed: the connector exited ") || !testenv.RefusedKey.MatchString(r.stdout) || !strings.Contains(r.stdout, ": demo: •••• API key (401 from upstream)") {
 		t.Errorf("status does not show the cause:\n%s", r.stdout)
 	}
 	r = run(t, env, home, bin, "doctor", "--profile", "bad")

@@ -177,7 +177,7 @@ func TestGenerateVerify(t *testing.T) {
 		t.Errorf("generate --verify --json: %+v", out)
 	}
 	r = run(t, env, home, bin, "verify", "--dir", dir)
-	if r.code != 1 || !strings.HasPrefix(r.stdout, "Not delivered: the connector exited with status 16") ||
+	if r.code != 1 || !strings.HasPrefix(r.stdout, "Not delivered: the connector exited ") || !testenv.RefusedKey.MatchString(r.stdout) ||
 		!strings.Contains(r.stdout, "Likely cause: The service rejected the credentials.") || !strings.Contains(r.stdout, "Fix: ") {
 		t.Errorf("verify of a refused key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -200,7 +200,7 @@ func TestDoctorRun(t *testing.T) {
 		want string
 	}{
 		{canary, 0, "✓ a run as the schedule runs it delivers: " + filepath.Join(home, ".config", "baton-setup", "demo", "sync.c1z") + ", sync "},
-		{"invalid", 1, "✗ a run as the schedule runs it delivers\n    Not delivered: the connector exited with status 16"},
+		{"invalid", 1, "✗ a run as the schedule runs it delivers\n    Not delivered: the connector exited "},
 	} {
 		env, _ := fakeCrontab(t, home, append(testenv.CleanEnv(home), "BATON_API_KEY="+tc.key))
 		if r := run(t, env, home, bin, "generate", "--connector", "demo", "--set", "tenant=acme", "--dest", "local",
@@ -208,7 +208,7 @@ func TestDoctorRun(t *testing.T) {
 			t.Fatalf("generate: exit %d: %s", r.code, r.stderr)
 		}
 		r := run(t, env, home, bin, "doctor", "--profile", "demo", "--run")
-		if r.code != tc.code || !strings.Contains(r.stdout, tc.want) || (tc.code != 0 && !strings.Contains(r.stdout, "    fix: Check the")) {
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.want) || (tc.code != 0 && (!strings.Contains(r.stdout, "    fix: Check the") || !testenv.RefusedKey.MatchString(r.stdout))) {
 			t.Errorf("doctor --run with key %s: exit %d\n%s%s", tc.key, r.code, r.stdout, r.stderr)
 		}
 	}

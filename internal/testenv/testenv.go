@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -214,3 +215,8 @@ func DemoSync(ctx context.Context, bin, file string, env []string, args ...strin
 	}
 	return 0, out, err
 }
+
+// RefusedKey is how sync.sh words the end of a demo run whose key was
+// refused: baton-sdk v0.25.0 exits 16, or 0 without a sync file when it
+// notices first that its service child is gone.
+var RefusedKey = regexp.MustCompile(`the connector exited (with status 16|0 but wrote no sync file)`)
