@@ -67,7 +67,7 @@ func TestAccessibleWizard(t *testing.T) {
 			s.Expect("(Enter keeps 1)", uiWait)
 			s.SendLine("")
 			s.Expect("API key value", uiWait)
-			s.SendLine(canary)
+			s.SendSecret(canary, uiWait)
 			s.Expect(`(Enter keeps "20")`, uiWait)
 			s.Expect("Number of users", uiWait)
 			s.SendLine("")
