@@ -67,6 +67,22 @@ func requireExit(t *testing.T, s *testenv.PTY) string {
 	return s.Output()
 }
 
+// writeWithoutRun takes the line prompts from the review to the end: the
+// profile name and crontab answer as offered, the files written, no run
+// now. It returns the whole output of a wizard that exited 0.
+func writeWithoutRun(t *testing.T, s *testenv.PTY) string {
+	t.Helper()
+	s.SendLine("")
+	s.Expect("Install the crontab entry now?", uiWait)
+	s.SendLine("")
+	s.Expect("Write the files?", uiWait)
+	s.SendLine("")
+	s.Expect("✓ Setup written", uiWait)
+	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
+	s.SendLine("n")
+	return requireExit(t, s)
+}
+
 // TestAccessibleS3Destination goes through an S3 destination as line
 // prompts: bucket, key, region and endpoint, static keys, the S3 check
 // against a local server, then on to the schedule and the review, which
@@ -250,15 +266,7 @@ func TestAccessibleFailedSyncAndBack(t *testing.T) {
 	s.Expect("Enter a number between 1 and 2", uiWait)
 	s.SendLine("")
 	s.Expect("Profile name", uiWait)
-	s.SendLine("")
-	s.Expect("Install the crontab entry now?", uiWait)
-	s.SendLine("")
-	s.Expect("Write the files?", uiWait)
-	s.SendLine("")
-	s.Expect("✓ Setup written", uiWait)
-	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
-	s.SendLine("n")
-	requireExit(t, s)
+	writeWithoutRun(t, s)
 
 	secrets, err := profile.ReadEnvFile(filepath.Join(home, ".config", "baton-setup", "demo", "secrets.env"))
 	if err != nil || secrets["BATON_API_KEY"] != canary {
@@ -322,15 +330,7 @@ func TestAccessibleReturningUser(t *testing.T) {
 	if !strings.Contains(review, "35") || !strings.Contains(review, "(7 * * * *)") {
 		t.Errorf("review lacks the new user count or the kept schedule:\n%s", review)
 	}
-	s.SendLine("")
-	s.Expect("Install the crontab entry now?", uiWait)
-	s.SendLine("")
-	s.Expect("Write the files?", uiWait)
-	s.SendLine("")
-	s.Expect("✓ Setup written", uiWait)
-	s.Expect("Run it now as the schedule will? [Y/n]", uiWait)
-	s.SendLine("n")
-	if out := requireExit(t, s); strings.Contains(out, canary) {
+	if out := writeWithoutRun(t, s); strings.Contains(out, canary) {
 		t.Error("the secret was echoed or printed")
 	}
 

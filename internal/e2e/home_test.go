@@ -87,18 +87,7 @@ func TestHomeInTmux(t *testing.T) {
 	s.press("Enter")
 	s.waitFor("Step 6/7 · Review", tmuxUIWait)
 	s.waitFor("┃ Profile name", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Install the crontab entry now?", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Write the files?", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("✓ Setup written", tmuxUIWait)
-	s.waitFor("Run it now as the schedule will?", tmuxUIWait)
-	s.press("q") // not now: this test is about the edit
-	screen = s.waitFor("[baton-setup exited ", tmuxUIWait)
-	if !strings.Contains(screen, "[baton-setup exited 0]") {
-		t.Fatalf("the wizard did not end well:\n%s", screen)
-	}
+	s.writeWithoutRun() // no run now: this test is about the edit
 
 	demo := filepath.Join(root, "demo")
 	p := readPlan(t, demo)
@@ -146,18 +135,7 @@ func TestHomeInTmux(t *testing.T) {
 	s.press("Enter")
 	s.waitFor("┃ Profile name", tmuxUIWait)
 	s.waitFor("demo-eu", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Install the crontab entry now?", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("┃ Write the files?", tmuxUIWait)
-	s.press("Enter")
-	s.waitFor("✓ Setup written", tmuxUIWait)
-	s.waitFor("Run it now as the schedule will?", tmuxUIWait)
-	s.press("q") // not now: this test is about the edit
-	screen = s.waitFor("[baton-setup exited ", tmuxUIWait)
-	if !strings.Contains(screen, "[baton-setup exited 0]") {
-		t.Fatalf("the wizard did not end well:\n%s", screen)
-	}
+	s.writeWithoutRun() // no run now: this test is about the edit
 	if p := readPlan(t, filepath.Join(root, "demo-eu")); p.Profile != "demo-eu" || p.Values["tenant"] != "initech" {
 		t.Errorf("demo-eu: %+v", p)
 	}
@@ -220,15 +198,7 @@ func TestAccessibleHome(t *testing.T) {
 	s.Expect("Every hour at minute 7 ", uiWait)
 	s.SendLine("")
 	s.Expect("Profile name", uiWait)
-	s.SendLine("")
-	s.Expect("Install the crontab entry now?", uiWait)
-	s.SendLine("")
-	s.Expect("Write the files?", uiWait)
-	s.SendLine("")
-	s.Expect("✓ Setup written", uiWait)
-	s.Expect("Run it now as the schedule will?", uiWait)
-	s.SendLine("n")
-	requireExit(t, s)
+	writeWithoutRun(t, s)
 	demo := filepath.Join(root, "demo")
 	if p := readPlan(t, demo); p.Values["user-count"] != "35" {
 		t.Errorf("demo's values: %v", p.Values)

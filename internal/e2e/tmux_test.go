@@ -113,6 +113,24 @@ func (s *tmuxSession) fillDemoSettings(tenant, apiKey string) {
 	s.press("Enter")
 }
 
+// writeWithoutRun takes the full-screen wizard from its review to the
+// end: the profile name and crontab answer as offered, the files written,
+// no run now, and a wizard that exited 0.
+func (s *tmuxSession) writeWithoutRun() {
+	s.t.Helper()
+	s.press("Enter")
+	s.waitFor("┃ Install the crontab entry now?", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("┃ Write the files?", tmuxUIWait)
+	s.press("Enter")
+	s.waitFor("✓ Setup written", tmuxUIWait)
+	s.waitFor("Run it now as the schedule will?", tmuxUIWait)
+	s.press("q")
+	if screen := s.waitFor("[baton-setup exited ", tmuxUIWait); !strings.Contains(screen, "[baton-setup exited 0]") {
+		s.t.Fatalf("the wizard did not end well:\n%s", screen)
+	}
+}
+
 // startTmux runs bin in a 100×30 detached session with env. The pane stays
 // open after the wizard exits and shows its exit status.
 func startTmux(t *testing.T, env []string, args ...string) *tmuxSession {
