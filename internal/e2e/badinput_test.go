@@ -216,7 +216,7 @@ func badInputRows() []badRow {
 		{name: "profile with a slash", args: genS3("--profile", "../etc"), code: usage2, want: "error: profile \"../etc\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile with spaces", args: genS3("--profile", "my okta"), code: usage2, want: "error: profile \"my okta\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
 		{name: "profile too long", args: genS3("--profile", strings.Repeat("p", 64)), code: usage2, want: "error: profile \"pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp\": use up to 63 lower-case letters, digits, '-' or '_'\n"},
-		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: profile nope: not found in {H}/.config/baton-setup\nhint: name its connector to create it with --connector\n"},
+		{name: "profile not saved", args: []string{"generate", "--profile", "nope"}, code: usage2, want: "error: load profile nope: no such profile in {H}/.config/baton-setup\nhint: baton-setup profiles lists the saved ones; to create it, name its connector with --connector\n"},
 		// Found only when writing starts, like any other unusable directory.
 		{name: "out is a file", args: genS3("--out", "{H}/finished.c1z"), code: 1, want: "error: refuse to write into {H}/finished.c1z: it is not a directory\n"},
 		{name: "out with a percent sign", args: genS3("--out", "{H}/a%b"), code: usage2, want: "error: render files: path \"{H}/a%b\" contains %, a tab, a newline or another control character, which cron cannot run\nhint: give --out a path without them\n"},

@@ -546,7 +546,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		t.Error("plan.json holds the secret")
 	}
 	r = run(t, plain, home, bin, "generate", "--profile", "nope")
-	if r.code != 2 || !strings.Contains(r.stderr, "profile nope: not found") {
+	if r.code != 2 || !strings.Contains(r.stderr, "load profile nope: no such profile") {
 		t.Errorf("unknown profile: exit %d: %s", r.code, r.stderr)
 	}
 }

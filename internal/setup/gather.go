@@ -124,8 +124,8 @@ func Gather(ctx context.Context, env Env, src Sources) (*Gathered, error) {
 			}
 			*p, saved, loaded = *fromProfile, secrets, true
 		} else if src.Connector == "" && src.Image == "" {
-			return nil, plan.SettingErrorf(plan.SettingProfile, "profile %s: not found in %s", src.Profile, root).
-				WithHint("name its connector to create it with %s", plan.Ref(plan.SettingConnector))
+			return nil, plan.SettingErrorf(plan.SettingProfile, "load profile %s: %s in %s", src.Profile, profile.ErrNotFound, root).
+				WithHint("baton-setup profiles lists the saved ones; to create it, name its connector with %s", plan.Ref(plan.SettingConnector))
 		}
 	}
 	if d := &p.Destination; d.Credentials == plan.CredStatic {
