@@ -1,5 +1,6 @@
 // Package compat runs baton-setup against stand-in connectors built on
-// real baton-sdk generations (testdata/connectors at the repository root):
+// real baton-sdk generations (testdata/connectors/compat at the repository
+// root, one source built once per generation):
 // v0.2.65, before the config command; v0.3.10, with config and SQLite sync
 // files; v0.25.0, with field groups, gRPC exit codes and Pebble files. Each
 // generation goes through the whole flow with the real binary, and its
@@ -34,9 +35,9 @@ var (
 // generation is one stand-in connector and what its baton-sdk generation
 // is expected to do.
 type generation struct {
-	// dir is the module under testdata/connectors; name the connector name
-	// baton-setup knows it by (binary baton-<name>).
-	dir, name string
+	// gen names the generation for testenv.BuildCompat; name is the
+	// connector name baton-setup knows it by (binary baton-<name>).
+	gen, name string
 	// schemaFrom is where baton-setup reads the schema: config or help.
 	schemaFrom string
 	// constraints: the schema carries the url/domain one-of, so baton-setup
@@ -52,9 +53,9 @@ type generation struct {
 }
 
 var generations = []generation{
-	{dir: "sdk-v0.2.65", name: "compat-v0265", schemaFrom: "help", quick: "none", format: "v1 (sqlite)", badCredExit: 1},
-	{dir: "sdk-v0.3.10", name: "compat-v0310", schemaFrom: "config", constraints: true, quick: "none", format: "v1 (sqlite)", badCredExit: 1},
-	{dir: "sdk-v0.25.0", name: "compat-v0250", schemaFrom: "config", constraints: true, fileUpload: true,
+	{gen: "sdk-v0.2.65", name: "compat-v0265", schemaFrom: "help", quick: "none", format: "v1 (sqlite)", badCredExit: 1},
+	{gen: "sdk-v0.3.10", name: "compat-v0310", schemaFrom: "config", constraints: true, quick: "none", format: "v1 (sqlite)", badCredExit: 1},
+	{gen: "sdk-v0.25.0", name: "compat-v0250", schemaFrom: "config", constraints: true, fileUpload: true,
 		authMethods: []string{"password", "private-key"}, quick: "one user type", format: "v3 (pebble)", badCredExit: 16},
 }
 
@@ -86,7 +87,7 @@ func buildAll(dir string) error {
 	var wg sync.WaitGroup
 	for i, g := range generations {
 		wg.Go(func() {
-			errs[i] = testenv.BuildCompat(g.dir, filepath.Join(binDir, "baton-"+g.name))
+			errs[i] = testenv.BuildCompat(g.gen, filepath.Join(binDir, "baton-"+g.name))
 		})
 	}
 	wg.Go(func() {
@@ -117,19 +118,19 @@ func TestMatrix(t *testing.T) {
 	s3 := testenv.NewS3(t, "compat")
 	rows := make([][]string, len(generations))
 	for i, g := range generations {
-		t.Run(g.dir, func(t *testing.T) {
+		t.Run(g.gen, func(t *testing.T) {
 			e := newEnv(t, g, s3)
 			rows[i] = []string{
 				e.schema(), e.oneOf(), e.pathField(), e.pemKey(), e.fullTest(), e.quick(), e.badCredentials(),
 				e.timeout(), e.warning("empty", "no-resources"), e.warning("no-users", "no-users"), e.warning("errors", "errors-logged"),
 				e.progress(), e.generate(), e.syncSh(), e.inspect(),
 			}
-			t.Log("\n" + table([]string{g.dir}, [][]string{rows[i]}))
+			t.Log("\n" + table([]string{g.gen}, [][]string{rows[i]}))
 		})
 	}
 	var names []string
 	for _, g := range generations {
-		names = append(names, g.dir)
+		names = append(names, g.gen)
 	}
 	t.Log("\n" + table(names, rows))
 }

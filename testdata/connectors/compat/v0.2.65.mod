@@ -1,4 +1,4 @@
-module github.com/conductorone/baton-setup/testdata/connectors/sdk-v0.2.65
+module github.com/conductorone/baton-setup/testdata/connectors/compat
 
 go 1.22.10
 

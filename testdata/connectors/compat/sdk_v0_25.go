@@ -1,24 +1,9 @@
-// Command baton-compat is a stand-in connector on baton-sdk v0.25.0, the
-// generation of baton-okta and baton-ldap: `config` prints field groups and
-// constraints, ca-file is a FILE_UPLOAD field the SDK reads, errors exit
-// with their gRPC code through config.RunConnector (a refused password is
-// Unauthenticated, 16), and sync files are Pebble (v3).
-//
-// It behaves like a small database connector (baton-postgresql's shape):
-// its user type is named role and carries the user trait, databases grant
-// "connect" to roles. Two auth methods: password (the password "wrong" is
-// refused by Validate) and private-key (a PEM private key). url and the
-// hidden, deprecated domain are one-of. BATON_COMPAT_FAILURE selects a test
-// behaviour: hang, empty (nothing found), no-users (databases but no roles)
-// or errors (error-level log lines, exit 0).
+//go:build !sdk_v0_2 && !sdk_v0_3
+
 package main
 
 import (
 	"context"
-	"encoding/pem"
-	"errors"
-	"os"
-	"strconv"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -34,6 +19,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
+
+// The default build: go.mod is baton-sdk v0.25.0's.
 
 var (
 	urlField = field.StringField("url", field.WithDisplayName("Server URL"),
@@ -110,38 +97,32 @@ func main() {
 }
 
 func newConnector(_ context.Context, cfg *Config, _ *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
-	if cfg.PrivateKey != "" {
-		if b, _ := pem.Decode([]byte(cfg.PrivateKey)); b == nil || b.Type != "PRIVATE KEY" {
-			return nil, nil, status.Error(codes.InvalidArgument, "private-key: not a PEM private key")
-		}
+	if err := checkPrivateKey(cfg.PrivateKey); err != nil {
+		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	if len(cfg.CAFile) > 0 {
-		if b, _ := pem.Decode(cfg.CAFile); b == nil || b.Type != "CERTIFICATE" {
-			return nil, nil, status.Error(codes.InvalidArgument, "ca-file: holds no PEM certificate")
+		if err := checkCA(cfg.CAFile); err != nil {
+			return nil, nil, status.Error(codes.InvalidArgument, "ca-file: "+err.Error())
 		}
 	}
-	return &connector{password: cfg.Password, roleCount: cfg.RoleCount, failure: os.Getenv("BATON_COMPAT_FAILURE")}, nil, nil
+	return &connector{newServer(cfg.Password, cfg.RoleCount)}, nil, nil
 }
 
-type connector struct {
-	password  string
-	roleCount int
-	failure   string
-}
+type connector struct{ s *server }
 
 func (c *connector) Metadata(context.Context) (*v2.ConnectorMetadata, error) {
 	return v2.ConnectorMetadata_builder{DisplayName: "Compat (baton-sdk v0.25.0)"}.Build(), nil
 }
 
 func (c *connector) Validate(context.Context) (annotations.Annotations, error) {
-	if c.password == "wrong" {
-		return nil, status.Error(codes.Unauthenticated, `compat: password authentication failed for user "baton" (SQLSTATE 28P01)`)
+	if c.s.refused() {
+		return nil, status.Error(codes.Unauthenticated, errRefused.Error())
 	}
 	return nil, nil
 }
 
 func (c *connector) ResourceSyncers(context.Context) []connectorbuilder.ResourceSyncerV2 {
-	return []connectorbuilder.ResourceSyncerV2{&roleSyncer{c}, &databaseSyncer{c}}
+	return []connectorbuilder.ResourceSyncerV2{&roleSyncer{c.s}, &databaseSyncer{c.s}}
 }
 
 var (
@@ -149,40 +130,18 @@ var (
 	databaseType = rs.NewResourceType("Database", nil)
 )
 
-var databases = []string{"app", "billing", "reports"}
+type roleSyncer struct{ s *server }
 
-func (c *connector) roles() int {
-	if c.failure == "empty" || c.failure == "no-users" {
-		return 0
-	}
-	return c.roleCount
-}
+func (rl *roleSyncer) ResourceType(context.Context) *v2.ResourceType { return roleType }
 
-func (c *connector) databases() []string {
-	if c.failure == "empty" {
-		return nil
-	}
-	return databases
-}
-
-func roleID(i int) string { return "role" + strconv.Itoa(i) }
-
-type roleSyncer struct{ c *connector }
-
-func (s *roleSyncer) ResourceType(context.Context) *v2.ResourceType { return roleType }
-
-func (s *roleSyncer) List(ctx context.Context, _ *v2.ResourceId, _ rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	if s.c.failure == "hang" {
-		<-ctx.Done()
-		return nil, nil, ctx.Err()
-	}
-	if s.c.failure == "errors" {
-		ctxzap.Extract(ctx).Error("listing role privileges failed; skipping server-wide grants",
-			zap.Error(errors.New("Error 1054 (42S22): Unknown column 'Create_role_priv' in 'field list'")))
+func (rl *roleSyncer) List(ctx context.Context, _ *v2.ResourceId, _ rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	logError := func(msg string, err error) { ctxzap.Extract(ctx).Error(msg, zap.Error(err)) }
+	if err := rl.s.beforeRoles(ctx, logError); err != nil {
+		return nil, nil, err
 	}
 	var out []*v2.Resource
-	for i := range s.c.roles() {
-		r, err := rs.NewUserResource(roleID(i), roleType, roleID(i), []rs.UserTraitOption{rs.WithUserLogin(roleID(i))})
+	for _, id := range rl.s.roles() {
+		r, err := rs.NewUserResource(id, roleType, id, []rs.UserTraitOption{rs.WithUserLogin(id)})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -191,21 +150,21 @@ func (s *roleSyncer) List(ctx context.Context, _ *v2.ResourceId, _ rs.SyncOpAttr
 	return out, &rs.SyncOpResults{}, nil
 }
 
-func (s *roleSyncer) Entitlements(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+func (rl *roleSyncer) Entitlements(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
 	return nil, &rs.SyncOpResults{}, nil
 }
 
-func (s *roleSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+func (rl *roleSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return nil, &rs.SyncOpResults{}, nil
 }
 
-type databaseSyncer struct{ c *connector }
+type databaseSyncer struct{ s *server }
 
-func (s *databaseSyncer) ResourceType(context.Context) *v2.ResourceType { return databaseType }
+func (ds *databaseSyncer) ResourceType(context.Context) *v2.ResourceType { return databaseType }
 
-func (s *databaseSyncer) List(context.Context, *v2.ResourceId, rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+func (ds *databaseSyncer) List(context.Context, *v2.ResourceId, rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
 	var out []*v2.Resource
-	for _, name := range s.c.databases() {
+	for _, name := range ds.s.databases() {
 		r, err := rs.NewResource(name, databaseType, name)
 		if err != nil {
 			return nil, nil, err
@@ -215,22 +174,14 @@ func (s *databaseSyncer) List(context.Context, *v2.ResourceId, rs.SyncOpAttrs) (
 	return out, &rs.SyncOpResults{}, nil
 }
 
-func (s *databaseSyncer) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+func (ds *databaseSyncer) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
 	return []*v2.Entitlement{entitlement.NewPermissionEntitlement(r, "connect", entitlement.WithGrantableTo(roleType))}, &rs.SyncOpResults{}, nil
 }
 
-// Grants gives database d's connect permission to the roles i with
-// i % len(databases) == d.
-func (s *databaseSyncer) Grants(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	d := 0
-	for i, name := range databases {
-		if name == r.GetId().GetResource() {
-			d = i
-		}
-	}
+func (ds *databaseSyncer) Grants(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	var out []*v2.Grant
-	for i := d; i < s.c.roles(); i += len(databases) {
-		out = append(out, grant.NewGrant(r, "connect", v2.ResourceId_builder{ResourceType: roleType.GetId(), Resource: roleID(i)}.Build()))
+	for _, id := range ds.s.grantees(r.GetId().GetResource()) {
+		out = append(out, grant.NewGrant(r, "connect", v2.ResourceId_builder{ResourceType: roleType.GetId(), Resource: id}.Build()))
 	}
 	return out, &rs.SyncOpResults{}, nil
 }
