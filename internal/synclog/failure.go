@@ -77,10 +77,14 @@ func isShutdownNoise(e Event) bool {
 	switch e.Msg {
 	case msgClosingWrapper, msgReportFailed, msgStatsSoFar:
 		return true
-	case msgServiceQuit:
-		return e.Err == "signal: killed"
 	}
-	return false
+	return childKilled(e)
+}
+
+// childKilled reports the SDK logging that its service child was killed,
+// which it does when it stops the child itself.
+func childKilled(e Event) bool {
+	return e.Msg == msgServiceQuit && e.Err == "signal: killed"
 }
 
 // noiseText is plain text a stopping SDK prints that names no cause.
@@ -237,7 +241,7 @@ func (c *Collector) Add(line string, e Event) {
 	if e.Kind == KindDone {
 		c.done = true
 	}
-	if c.done && e.Msg == msgServiceQuit && e.Err == "signal: killed" {
+	if c.done && childKilled(e) {
 		c.killedAfterDone = true
 	}
 	if e.Kind == KindText {
