@@ -20,7 +20,11 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &bin)) }
 // its failure modes ("" for none).
 func demoSync(t *testing.T, file, failure string) {
 	t.Helper()
-	code, out, err := testenv.DemoSync(context.Background(), bin, file, []string{"BATON_USER_COUNT=12", "BATON_DEMO_FAILURE=" + failure})
+	run := testenv.DemoSync
+	if failure != "" {
+		run = testenv.DemoSyncFailing
+	}
+	code, out, err := run(context.Background(), bin, file, []string{"BATON_USER_COUNT=12", "BATON_DEMO_FAILURE=" + failure})
 	if err != nil || (code == 0) != (failure == "") {
 		t.Fatalf("demo sync (failure %q): exit %d, %v\n%s", failure, code, err, out)
 	}

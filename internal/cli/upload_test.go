@@ -56,7 +56,11 @@ func TestMain(m *testing.M) {
 func demoSync(bin, dir, file, failure string, wantCode int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code, out, err := testenv.DemoSync(ctx, bin, file, []string{"BATON_USER_COUNT=200", "BATON_DEMO_FAILURE=" + failure})
+	run := testenv.DemoSync
+	if failure != "" {
+		run = testenv.DemoSyncFailing
+	}
+	code, out, err := run(ctx, bin, file, []string{"BATON_USER_COUNT=200", "BATON_DEMO_FAILURE=" + failure})
 	if err != nil {
 		return err
 	}

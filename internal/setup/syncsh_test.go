@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"al.essio.dev/pkg/shellescape"
 	"bytes"
 	"context"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"al.essio.dev/pkg/shellescape"
 
 	"github.com/conductorone/baton-setup/internal/testenv"
 )
@@ -192,9 +193,11 @@ func TestSyncFailures(t *testing.T) {
 		args  []string
 		setup func(t *testing.T, dir string) []string
 		want  string
-		keeps bool // a sync file is made before the failure
+		// wantRe, when set, must match the reason too.
+		wantRe *regexp.Regexp
+		keeps  bool // a sync file is made before the failure
 	}{
-		{name: "connector fails", want: "the connector exited with status 13: demo: upstream returned 500 while listing groups; see ",
+		{name: "connector fails", wantRe: testenv.DemoFailed(13), want: ": demo: upstream returned 500 while listing groups; see ",
 			setup: func(*testing.T, string) []string { return []string{"BATON_DEMO_FAILURE=fail-midsync"} }},
 		{name: "timeout", args: []string{"--timeout", "2s"}, want: "the connector ran longer than 2s and was stopped",
 			setup: func(*testing.T, string) []string { return []string{"BATON_DEMO_FAILURE=hang"} }},
@@ -255,7 +258,7 @@ func TestSyncFailures(t *testing.T) {
 				t.Fatalf("exit 0:\n%s", r.out)
 			}
 			checkLog(t, r.out, true)
-			if !strings.Contains(failureLine(r.out), tt.want) {
+			if line := failureLine(r.out); !strings.Contains(line, tt.want) || (tt.wantRe != nil && !tt.wantRe.MatchString(line)) {
 				t.Errorf("want reason %q:\n%s", tt.want, r.out)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "sync.c1z")); (err == nil) != tt.keeps {

@@ -216,7 +216,28 @@ func DemoSync(ctx context.Context, bin, file string, env []string, args ...strin
 	return 0, out, err
 }
 
+// DemoSyncFailing is DemoSync for a run that must fail (a failure mode in
+// env), tried again while it exits 0: after a failed sync baton-sdk
+// v0.25.0 now and then exits 0 instead, when it notices first that its
+// service child is gone (see DemoFailed).
+func DemoSyncFailing(ctx context.Context, bin, file string, env []string, args ...string) (int, []byte, error) {
+	for range 3 {
+		code, out, err := DemoSync(ctx, bin, file, env, args...)
+		if err != nil || code != 0 {
+			return code, out, err
+		}
+		_ = os.Remove(file)
+	}
+	return DemoSync(ctx, bin, file, env, args...)
+}
+
+// DemoFailed matches how sync.sh words the end of a demo run that failed
+// with status: baton-sdk v0.25.0 exits with it, or 0 when it notices first
+// that its service child is gone, with no sync file or an unfinished one.
+func DemoFailed(status int) *regexp.Regexp {
+	return regexp.MustCompile(fmt.Sprintf(`the connector exited (with status %d|0 but wrote no sync file|0 without finishing the sync)`, status))
+}
+
 // RefusedKey is how sync.sh words the end of a demo run whose key was
-// refused: baton-sdk v0.25.0 exits 16, or 0 without a sync file when it
-// notices first that its service child is gone.
-var RefusedKey = regexp.MustCompile(`the connector exited (with status 16|0 but wrote no sync file)`)
+// refused (status 16, Unauthenticated).
+var RefusedKey = DemoFailed(16)
