@@ -181,8 +181,7 @@ func TestKubernetesPod(t *testing.T) {
 		for _, l := range leaks {
 			t.Errorf("secret on a command line: %s", l)
 		}
-		logs, _ := e.Run(ctx, t.TempDir(), "logs", cj.Name+"-upload")
-		return logs, err
+		return e.Logs(ctx, cj.Name+"-upload"), err
 	}
 
 	t.Run("connector fails", func(t *testing.T) {

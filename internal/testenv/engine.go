@@ -219,6 +219,16 @@ func (e *Engine) Run(ctx context.Context, dir string, args ...string) (string, e
 	return stdout.String(), nil
 }
 
+// Logs returns what container name wrote, its stderr as well as its
+// stdout; "" when podman cannot say.
+func (e *Engine) Logs(ctx context.Context, name string) string {
+	cmd := exec.CommandContext(ctx, e.podman, "logs", name)
+	cmd.Env = append(os.Environ(), e.conf...)
+	cmd.Dir = e.dir
+	out, _ := cmd.CombinedOutput()
+	return string(out)
+}
+
 // Podman runs podman with args on this engine from a directory of its
 // own, and fails the test when it fails.
 func (e *Engine) Podman(t testing.TB, args ...string) string {
